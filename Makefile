@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: Apache-2.0
+# faultline: plain GNU Makefile with pkg-config. Sources are found by wildcard, so adding a file
+# under src/<module>/ or tests/unit/<module>/ needs no edit here.
+#
+#   make            build build/faultline (installs missing Debian packages when run as root)
+#   make test       unit tests, data-driven cases, fuzz corpus replay, integration tests
+#   make asan       the same tests under AddressSanitizer + UBSan (in build-asan/)
+#   make fuzz       libFuzzer binaries (clang) in build-fuzz/
+#   make bench      benchmarks; see docs/PERFORMANCE.md
+
+BUILD    ?= build
+CC       ?= gcc
+PKGS     := libmicrohttpd libcurl sqlite3 jansson yaml-0.1 zlib
+TEST_PKGS := criterion
+WERROR   ?=
+OPT      ?= -O2 -g
+SAN      ?=
+
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) && echo yes)
+ifneq ($(DEPS_OK),yes)
+ifeq ($(shell id -u),0)
+$(info faultline: missing build dependencies, running scripts/install-deps)
+DEPS_RUN := $(shell scripts/install-deps >&2 && echo ok)
+ifneq ($(DEPS_RUN),ok)
+$(error scripts/install-deps failed)
+endif
+else
+$(error missing build dependencies; run: sudo $(shell scripts/install-deps --print))
+endif
+endif
+endif
+
+CFLAGS_STD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow \
+              -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla $(WERROR)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+CFLAGS  += $(CFLAGS_STD) $(OPT) $(SAN) $(PKG_CFLAGS) -Isrc -MMD -MP
+LDFLAGS += $(SAN)
+
+ifneq ($(SAN),)
+CFLAGS += -fno-omit-frame-pointer
+endif
+
+LIB_SRC  := $(filter-out src/cli/%,$(wildcard src/*/*.c))
+CLI_SRC  := $(wildcard src/cli/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libfaultline.a
+BIN      := $(BUILD)/faultline
+
+SIM_SRC  := $(wildcard sim/*.c)
+SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
+SIM_BIN  := $(if $(SIM_SRC),$(BUILD)/faultline-sim)
+
+UNIT_MODS := $(notdir $(wildcard tests/unit/*))
+UNIT_BINS := $(UNIT_MODS:%=$(BUILD)/tests/unit_%)
+TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay/%)
+
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all test unit cases fuzz-replay integration asan fuzz bench clean check-docs
+all: $(BIN) $(SIM_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+
+$(BUILD)/faultline-sim: $(SIM_OBJ) $(BUILD)/libfaultline.a
+	$(CC) $(LDFLAGS) -o $@ $(SIM_OBJ) $(BUILD)/obj/src/core/*.o $(PKG_LIBS)
+
+# One Criterion binary per module directory under tests/unit/.
+.SECONDEXPANSION:
+$(BUILD)/tests/unit_%: $$(wildcard tests/unit/%/*.c) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests -o $@ $(filter %.c,$^) $(LIB) $(TEST_LIBS) $(PKG_LIBS)
+
+# Fuzz targets replayed over their corpus by a plain driver (no clang needed).
+$(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB) $(PKG_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O3 -o $@ $< $(LIB) $(PKG_LIBS)
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t --jobs 2 $(CRITERION_ARGS); done
+
+cases: $(BIN)
+	@scripts/run-cases $(BIN)
+
+fuzz-replay: $(REPLAY_BINS)
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  $(BUILD)/fuzz-replay/$$n tests/fuzz/corpus/$$n; done
+
+integration: $(BIN) $(SIM_BIN)
+	@scripts/run-integration $(BUILD)
+
+check-docs: $(BIN)
+	@scripts/check-docs $(BIN)
+
+test: all unit cases fuzz-replay check-docs integration
+	@echo "all tests passed"
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  unit cases fuzz-replay integration
+
+FUZZ_CFLAGS := $(CFLAGS_STD) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Isrc
+fuzz:
+	@mkdir -p build-fuzz
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  clang $(FUZZ_CFLAGS) -o build-fuzz/$$n tests/fuzz/fuzz_$$n.c $(LIB_SRC) $(PKG_LIBS); \
+	  echo "built build-fuzz/$$n (run: build-fuzz/$$n tests/fuzz/corpus/$$n)"; done
+
+bench: $(BIN) $(BENCH_BINS)
+	@scripts/run-bench $(BUILD)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

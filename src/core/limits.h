@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * limits.h: every hard cap in one place.
+ *
+ * These are defaults; the ones marked (config) can be changed in faultline.yml under `limits:`
+ * (see docs/CONFIG.md) and travel at run time in struct fl_limits. The rest are compile-time
+ * ceilings that protect parsers from hostile input.
+ */
+#ifndef FL_CORE_LIMITS_H
+#define FL_CORE_LIMITS_H
+
+#include <stddef.h>
+
+#define FL_LIMIT_BODY_BYTES (64u * 1024 * 1024)       /* (config) HTTP request body, after gunzip */
+#define FL_LIMIT_LINE_BYTES (1u * 1024 * 1024)        /* (config) one exposition / JSONL / CSV line */
+#define FL_LIMIT_LABELS_PER_SERIES 64                 /* (config) */
+#define FL_LIMIT_SERIES_PER_TARGET 100000             /* (config) series per scrape */
+#define FL_LIMIT_SCRAPE_BYTES (64u * 1024 * 1024)     /* (config) scrape response body */
+#define FL_LIMIT_RECORDS_PER_BATCH 1000000            /* (config) records in one request/file chunk */
+#define FL_LIMIT_NAME_BYTES 1024                      /* metric/label/attribute name */
+#define FL_LIMIT_VALUE_BYTES (64u * 1024)             /* label value / string attribute */
+#define FL_LIMIT_JSON_DEPTH 64                        /* nesting of JSON containers */
+#define FL_LIMIT_FEATURES_PER_RECORD 4096             /* features in one inference record */
+#define FL_LIMIT_ATTRS_PER_SPAN 1024                  /* attributes + events + links of one span */
+#define FL_LIMIT_EXEMPLAR_RUNES 128                   /* OpenMetrics exemplar label set */
+#define FL_LIMIT_BATCH_ARENA_BYTES (512u * 1024 * 1024) /* all strings of one batch */
+#define FL_LIMIT_CSV_COLUMNS 10000
+#define FL_LIMIT_MAP_ENTRIES 10000000
+
+/* Run-time limits (defaults from the macros above; overridable in config). */
+struct fl_limits {
+    size_t body_bytes;
+    size_t line_bytes;
+    size_t labels_per_series;
+    size_t series_per_target;
+    size_t scrape_bytes;
+    size_t records_per_batch;
+};
+
+/* Fill with the compile-time defaults. */
+void fl_limits_default(struct fl_limits *l);
+
+#endif
