@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cli.h: the subcommands of the faultline binary. Each lives in cmd_<name>.c and gets argv after the
+ * subcommand name (argv[0] is the subcommand). Returns the process exit status: 0 ok, 1 runtime
+ * failure, 2 usage error. Global options (-c FILE, --log-level) are parsed by main and passed in.
+ */
+#ifndef FL_CLI_CLI_H
+#define FL_CLI_CLI_H
+
+struct fl_cli_globals {
+    const char *config_path; /* -c / --config, NULL = ./faultline.yml if present, else defaults */
+    const char *log_level;   /* NULL = from config */
+};
+
+typedef int (*fl_cli_fn)(const struct fl_cli_globals *g, int argc, char **argv);
+
+int fl_cli_serve(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_import(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_config(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_query(const struct fl_cli_globals *g, int argc, char **argv);
+
+/* Load the configuration the globals point at (or defaults); prints the error and returns NULL. */
+struct fl_config;
+struct fl_config *fl_cli_load_config(const struct fl_cli_globals *g);
+
+#endif

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * config.h: faultline.yml, read with libyaml.
+ *
+ * Every key is documented in docs/CONFIG.md and shown in faultline.example.yml. Errors name the
+ * file, line, column and key path: `faultline.yml:12:7: scrape_configs[0].interval: expected a
+ * duration like 15s`. Unknown keys are errors (a typo must not silently drop a setting). With no
+ * file at all, fl_config_default gives a configuration under which `faultline serve` is useful:
+ * listen on 127.0.0.1:9470, store in ./faultline-data, scrape itself.
+ */
+#ifndef FL_CONFIG_CONFIG_H
+#define FL_CONFIG_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/err.h"
+#include "../core/limits.h"
+#include "../core/record.h"
+
+struct fl_scrape_job {
+    char *job_name;
+    char **targets; /* "host:port" */
+    size_t n_targets;
+    char *scheme;        /* "http" (default) or "https" */
+    char *metrics_path;  /* default "/metrics" */
+    int64_t interval_ms; /* default global.scrape_interval (15s) */
+    int64_t timeout_ms;  /* default global.scrape_timeout (10s), must be <= interval */
+    struct fl_label *labels; /* extra labels added to every sample; owned strings */
+    size_t n_labels;
+    char *bearer_token; /* optional */
+};
+
+/* A Prometheus-API-compatible server to read series from through /api/v1/query_range. */
+struct fl_remote_source {
+    char *name;
+    char *url; /* base URL, e.g. http://prometheus:9090 */
+    char **selectors;
+    size_t n_selectors;
+    int64_t step_ms;    /* default 15s */
+    int64_t timeout_ms; /* default 30s */
+    char *bearer_token; /* optional */
+};
+
+/* Component kinds accepted in topology; keep docs/CONFIG.md in step. */
+#define FL_COMPONENT_KIND_LIST(X)                                                                  \
+    X(service) X(database) X(feature_store) X(model_server) X(batch_job) X(node) X(network)        \
+    X(queue) X(cache) X(gateway) X(external)
+
+struct fl_component {
+    char *name;
+    char *kind; /* one of FL_COMPONENT_KIND_LIST */
+    char **depends_on; /* names of other components (validated to exist) */
+    size_t n_depends_on;
+    struct fl_label *match; /* metric labels that identify it, e.g. {service="recs"} */
+    size_t n_match;
+    char *trace_service; /* service.name in traces, default: name */
+};
+
+/* A business KPI, e.g. ctr = clicks / impressions by platform, country. */
+struct fl_kpi {
+    char *name;
+    char *numerator;   /* series selector or metric name */
+    char *denominator; /* NULL for a plain metric */
+    char **dimensions;
+    size_t n_dimensions;
+    int higher_is_better; /* 1 (default) or 0 */
+    char *component;      /* optional: component the KPI belongs to */
+};
+
+struct fl_model_cfg {
+    char *name;
+    char *component;      /* model_server or batch_job component serving it */
+    char *reference;      /* path to a training reference (JSONL/CSV), optional */
+    char **features;      /* expected feature names (optional) */
+    size_t n_features;
+    char *outcome;        /* outcome name joined to predictions, e.g. "click" (optional) */
+};
+
+struct fl_config {
+    char *source;   /* file name it was read from, or "(defaults)" */
+    char *listen;   /* "127.0.0.1:9470" */
+    char *data_dir; /* "./faultline-data" */
+    int64_t retention_ms;       /* default 15d */
+    char *log_level;            /* "info" */
+    char *auth_token;           /* bearer token for write routes, NULL = no auth */
+    int64_t scrape_interval_ms; /* global default 15s */
+    int64_t scrape_timeout_ms;  /* global default 10s */
+    int self_scrape;            /* scrape own /metrics into the store (default 1) */
+    unsigned threads;           /* HTTP thread pool size (default 4) */
+    struct fl_limits limits;
+    struct fl_scrape_job *scrape_jobs;
+    size_t n_scrape_jobs;
+    struct fl_remote_source *remotes;
+    size_t n_remotes;
+    struct fl_component *components;
+    size_t n_components;
+    struct fl_kpi *kpis;
+    size_t n_kpis;
+    struct fl_model_cfg *models;
+    size_t n_models;
+};
+
+/* The built-in defaults (no file). *out owned by caller; fl_config_free. */
+fl_err fl_config_default(struct fl_config **out) FL_MUST_CHECK;
+/* Parse YAML text; name is used in diagnostics ("faultline.yml"). Unknown keys are errors. */
+fl_err fl_config_parse(const char *p, size_t len, const char *name, struct fl_config **out,
+                       struct fl_diag *d) FL_MUST_CHECK;
+/* Read and parse a file. */
+fl_err fl_config_load(const char *path, struct fl_config **out, struct fl_diag *d) FL_MUST_CHECK;
+void fl_config_free(struct fl_config *c);
+/* Find a component by name, NULL if absent. */
+const struct fl_component *fl_config_component(const struct fl_config *c, const char *name);
+
+#endif
