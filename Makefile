@@ -65,7 +65,7 @@ REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz-replay/%)
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test unit cases fuzz-replay integration asan fuzz bench clean check-docs
+.PHONY: all test unit cases fuzz-replay integration asan fuzz bench clean check-docs demo
 all: $(BIN) $(SIM_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -129,6 +129,9 @@ fuzz:
 
 bench: $(BIN) $(BENCH_BINS)
 	@scripts/run-bench $(BUILD)
+
+demo: $(BIN)
+	@scripts/demo
 
 clean:
 	rm -rf build build-asan build-fuzz
