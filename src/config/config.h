@@ -109,6 +109,10 @@ fl_err fl_config_parse(const char *p, size_t len, const char *name, struct fl_co
 /* Read and parse a file. */
 fl_err fl_config_load(const char *path, struct fl_config **out, struct fl_diag *d) FL_MUST_CHECK;
 void fl_config_free(struct fl_config *c);
+/* Append the configuration as YAML that fl_config_parse reads back to the same values (secrets
+ * shown as "<secret>"). Sticky errors in out. */
+struct fl_buf;
+void fl_config_write_yaml(const struct fl_config *c, struct fl_buf *out);
 /* Find a component by name, NULL if absent. */
 const struct fl_component *fl_config_component(const struct fl_config *c, const char *name);
 

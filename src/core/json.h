@@ -48,6 +48,9 @@ struct fl_json {
     /* per-depth state: whether the next element of the container is the first one */
     unsigned char first[65]; /* FL_LIMIT_JSON_DEPTH + 1 */
     struct fl_diag *diag;
+    /* Sticky syntax error: after the first one every call returns it and peek gives NONE, so a
+     * caller that loops on peek cannot spin on bad input. fl_json_error does not set it. */
+    fl_err err;
 };
 
 /* Start reading p[0..len). diag may be NULL. */

@@ -31,10 +31,11 @@ struct fl_otlp_result {
  * Parse an ExportTraceServiceRequest in OTLP/HTTP JSON from the borrowed slice p[0..len) and append
  * one fl_span per valid span to b (strings copied into b's arena). res is filled in (zeroed first).
  *
- * Structural errors (malformed JSON, a container of the wrong type, resourceSpans not an array,
- * depth beyond FL_LIMIT_JSON_DEPTH) return FL_EPARSE with line/column/field in d and add nothing
+ * Structural errors (malformed JSON, a container of the wrong type, resourceSpans not an array)
+ * return FL_EPARSE with line/column/field in d and add nothing
  * (spans appended by this call are dropped again; the arena space is not reclaimed, so callers
- * reset the batch). FL_ELIMIT / FL_ENOMEM when the batch is full or memory runs out.
+ * reset the batch). FL_ELIMIT when nesting passes FL_LIMIT_JSON_DEPTH or the batch is full,
+ * FL_ENOMEM when memory runs out; these add nothing either.
  *
  * Spans that are individually invalid (ids not 32/16 hex digits or all zero, missing name or
  * timestamps, end before start, enum given as a string or out of range, an attribute of the wrong

@@ -1,0 +1,1076 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * inference.c: inference and outcome JSON Lines -> batch records (see inference.h and
+ * docs/formats.md). The hot path of `faultline import` and POST /api/v1/inferences.
+ *
+ * Speed comes from three choices: the streaming pull reader (core/json.h) walks each line once
+ * without a DOM; the per-row arrays (features, segments, scores) are built in scratch arrays that
+ * live for the whole call and are then copied once into the batch arena; names and categorical
+ * values are interned per call, so a feature name costs one hash lookup instead of a copy.
+ */
+#include "inference.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "core/time.h"
+#include "records_int.h"
+
+enum { K_TS, K_REQUEST_ID, K_TRACE_ID, K_MODEL, K_VERSION, K_FEATURES, K_PREDICTION, K_SEGMENTS,
+       K_LATENCY, K_NAME, K_VALUE, K_ATTRIBUTES, K__COUNT };
+
+struct key_def {
+    const char *name;
+    int id;
+    size_t len;
+};
+#define KEY(s, id) {s, id, sizeof(s) - 1}
+
+static const struct key_def inference_keys[] = {
+    KEY("ts", K_TS),
+    KEY("timestamp", K_TS),
+    KEY("request_id", K_REQUEST_ID),
+    KEY("trace_id", K_TRACE_ID),
+    KEY("model", K_MODEL),
+    KEY("model_version", K_VERSION),
+    KEY("version", K_VERSION),
+    KEY("features", K_FEATURES),
+    KEY("prediction", K_PREDICTION),
+    KEY("segments", K_SEGMENTS),
+    KEY("latency_ms", K_LATENCY),
+    {NULL, 0, 0},
+};
+#define INFERENCE_KEYS_TEXT                                                                        \
+    "ts, timestamp, request_id, trace_id, model, model_version, version, features, prediction, "  \
+    "segments, latency_ms"
+
+static const struct key_def outcome_keys[] = {
+    KEY("ts", K_TS),
+    KEY("timestamp", K_TS),
+    KEY("request_id", K_REQUEST_ID),
+    KEY("name", K_NAME),
+    KEY("outcome", K_NAME),
+    KEY("value", K_VALUE),
+    KEY("attributes", K_ATTRIBUTES),
+    {NULL, 0, 0},
+};
+#define OUTCOME_KEYS_TEXT "ts, timestamp, request_id, name, outcome, value, attributes"
+
+static const struct key_def *find_key(const struct key_def *keys, struct fl_str k)
+{
+    for (const struct key_def *kd = keys; kd->name; kd++)
+        if (kd->len == k.len && memcmp(kd->name, k.p, k.len) == 0)
+            return kd;
+    return NULL;
+}
+
+/* Per feature index of the scratch array. Rows of one log usually list their features in the same
+ * order, so the name at the same index of the previous row is tried before the interner. */
+struct fslot {
+    size_t pos;        /* byte offset of the feature's key in the line, for duplicate errors */
+    size_t name_len;   /* strlen of feat[i].name */
+    bool interned;
+};
+
+/* State of one call: reader, interner and the per-row scratch arrays. */
+struct ctx {
+    struct fl_ingest__jctx jc;
+    struct fl_ingest__intern in;
+    struct fl_batch *b;
+    const struct fl_limits *lim;
+    struct fl_diag *d;
+    unsigned long line_no;
+    int64_t now_ms;
+    struct fl_feature *feat;
+    struct fslot *fslot; /* per feature index: key position; name length of the last row */
+    size_t n_prev_feat;  /* features of the previous row still in feat[] */
+    size_t cap_feat, cap_fslot;
+    struct fl_label *seg;
+    size_t cap_seg;
+    double *scores;
+    size_t cap_scores;
+    const char **sort_tmp;
+    size_t cap_sort;
+};
+
+static fl_err grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return FL_OK;
+    size_t ncap = *cap ? *cap * 2 : 32;
+    while (ncap < need)
+        ncap *= 2;
+    void *n = fl_reallocarray(*arr, ncap, elem);
+    if (!n)
+        return FL_ENOMEM;
+    *arr = n;
+    *cap = ncap;
+    return FL_OK;
+}
+
+/* Position of a key for messages: its opening quote when it points into the input. */
+static size_t key_pos(const struct ctx *c, struct fl_str key, size_t fallback)
+{
+    const struct fl_json *j = &c->jc.j;
+    if (key.p >= j->p && key.p <= j->p + j->len && key.p > j->p)
+        return (size_t)(key.p - j->p) - 1;
+    return fallback;
+}
+
+static fl_err oom(struct ctx *c)
+{
+    return fl_ingest__batch_fail(c->d, fl_batch_alloc_err(c->b), c->b, c->line_no);
+}
+
+static fl_err nomem(struct ctx *c)
+{
+    return fl_ingest__batch_fail(c->d, FL_ENOMEM, c->b, c->line_no);
+}
+
+static const char *intern(struct ctx *c, struct fl_str s, bool *interned)
+{
+    return fl_ingest__intern(&c->in, s.p, s.len, interned);
+}
+
+/* "prefix": <excerpt of user text> for messages, bounded. */
+static void quote_name(struct fl_str s, char *out, size_t cap)
+{
+    size_t n = s.len < cap - 1 ? s.len : cap - 1;
+    if (n > 128)
+        n = 128;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s.p[i];
+        out[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+    }
+    out[n] = '\0';
+}
+
+/* Read a non-empty string field of at most max bytes; *out backed by input or scratch. */
+static fl_err get_str_field(struct ctx *c, const char *name, size_t max, struct fl_str *out)
+{
+    size_t pos = fl_ingest__jctx_mark(&c->jc);
+    enum fl_json_type t = fl_json_peek(&c->jc.j);
+    if (t != FL_JSON_STRING) {
+        char what[64];
+        snprintf(what, sizeof what, "field \"%s\"", name);
+        return fl_ingest__bad_type(&c->jc, pos, t, name, what, "string");
+    }
+    fl_err e = fl_ingest__get_str(&c->jc, out);
+    if (e)
+        return e;
+    if (out->len == 0)
+        return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, name, "field \"%s\": must not be empty",
+                                 name);
+    if (out->len > max)
+        return fl_ingest__err_at(&c->jc, pos, FL_ELIMIT, name,
+                                 "field \"%s\": longer than %zu bytes", name, max);
+    return FL_OK;
+}
+
+/* Number or bool read as double; bool as 0/1. */
+static fl_err get_number(struct ctx *c, enum fl_json_type t, double *v)
+{
+    fl_err e;
+    if (t == FL_JSON_BOOL) {
+        bool bv;
+        if ((e = fl_json_get_bool(&c->jc.j, &bv)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        *v = bv ? 1.0 : 0.0;
+        return FL_OK;
+    }
+    if ((e = fl_json_get_double(&c->jc.j, v)) != FL_OK)
+        return fl_ingest__json_fail(&c->jc, e);
+    return FL_OK;
+}
+
+/* ---- features ---- */
+
+static int parse_status(struct fl_str s)
+{
+    if (fl_str_eq_c(s, "present"))
+        return FL_FEAT_PRESENT;
+    if (fl_str_eq_c(s, "null"))
+        return FL_FEAT_NULL;
+    if (fl_str_eq_c(s, "not_found"))
+        return FL_FEAT_NOT_FOUND;
+    if (fl_str_eq_c(s, "outside_max_age"))
+        return FL_FEAT_OUTSIDE_MAX_AGE;
+    return -1;
+}
+
+/* A plain feature value (number, string, bool, null) into f->kind/num/str. */
+static fl_err feature_value(struct ctx *c, struct fl_feature *f, const char *fname,
+                            const char *suffix)
+{
+    size_t pos = fl_ingest__jctx_mark(&c->jc);
+    enum fl_json_type t = fl_json_peek(&c->jc.j);
+    fl_err e;
+    switch (t) {
+    case FL_JSON_NUMBER:
+    case FL_JSON_BOOL:
+        f->kind = t == FL_JSON_NUMBER ? FL_VAL_NUMBER : FL_VAL_BOOL;
+        return get_number(c, t, &f->num);
+    case FL_JSON_STRING: {
+        struct fl_str s;
+        if ((e = fl_ingest__get_str(&c->jc, &s)) != FL_OK)
+            return e;
+        if (s.len > FL_LIMIT_VALUE_BYTES)
+            return fl_ingest__err_at(&c->jc, pos, FL_ELIMIT, NULL,
+                                     "feature \"%s\"%s: string longer than %u bytes", fname,
+                                     suffix, (unsigned)FL_LIMIT_VALUE_BYTES);
+        f->kind = FL_VAL_STRING;
+        if (!(f->str = intern(c, s, NULL)))
+            return oom(c);
+        return FL_OK;
+    }
+    case FL_JSON_NULL:
+        f->kind = FL_VAL_NULL;
+        if ((e = fl_json_get_null(&c->jc.j)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        return FL_OK;
+    default: {
+        char path[FL_DIAG_FIELD_CAP], what[FL_DIAG_FIELD_CAP];
+        snprintf(path, sizeof path, "features.%s%s", fname, *suffix ? ".value" : "");
+        snprintf(what, sizeof what, "feature \"%s\"%s", fname, suffix);
+        return fl_ingest__bad_type(&c->jc, pos, t, path, what, "number, string, bool or null");
+    }
+    }
+}
+
+/* {"value": ..., "status": ...} */
+static fl_err feature_object(struct ctx *c, struct fl_feature *f, const char *fname, size_t opos)
+{
+    fl_err e = fl_json_enter_object(&c->jc.j);
+    if (e)
+        return fl_ingest__json_fail(&c->jc, e);
+    bool have_value = false, have_status = false, more;
+    struct fl_str key;
+    char path[FL_DIAG_FIELD_CAP];
+    for (;;) {
+        size_t before = c->jc.j.pos;
+        if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        if (!more)
+            break;
+        size_t kpos = key_pos(c, key, before);
+        bool is_value = fl_str_eq_c(key, "value"), is_status = fl_str_eq_c(key, "status");
+        if (!is_value && !is_status) {
+            char kn[160];
+            quote_name(key, kn, sizeof kn);
+            snprintf(path, sizeof path, "features.%s.%s", fname, kn);
+            return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, path,
+                                     "feature \"%s\": unknown field \"%s\" (expected value or "
+                                     "status)",
+                                     fname, kn);
+        }
+        if ((is_value && have_value) || (is_status && have_status)) {
+            snprintf(path, sizeof path, "features.%s.%s", fname, is_value ? "value" : "status");
+            return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, path,
+                                     "feature \"%s\": field \"%s\" given twice", fname,
+                                     is_value ? "value" : "status");
+        }
+        if (is_value) {
+            have_value = true;
+            if ((e = feature_value(c, f, fname, ": value")) != FL_OK)
+                return e;
+            continue;
+        }
+        have_status = true;
+        size_t spos = fl_ingest__jctx_mark(&c->jc);
+        enum fl_json_type t = fl_json_peek(&c->jc.j);
+        snprintf(path, sizeof path, "features.%s.status", fname);
+        if (t != FL_JSON_STRING) {
+            char what[FL_DIAG_FIELD_CAP];
+            snprintf(what, sizeof what, "feature \"%s\": status", fname);
+            return fl_ingest__bad_type(&c->jc, spos, t, path, what, "string");
+        }
+        struct fl_str s;
+        if ((e = fl_ingest__get_str(&c->jc, &s)) != FL_OK)
+            return e;
+        int st = parse_status(s);
+        if (st < 0) {
+            char sv[160];
+            quote_name(s, sv, sizeof sv);
+            return fl_ingest__err_at(&c->jc, spos, FL_EPARSE, path,
+                                     "feature \"%s\": unknown status \"%s\" (expected present, "
+                                     "null, not_found or outside_max_age)",
+                                     fname, sv);
+        }
+        f->status = st;
+    }
+    snprintf(path, sizeof path, "features.%s", fname);
+    if (!have_status) {
+        if (!have_value)
+            return fl_ingest__err_at(&c->jc, opos, FL_EPARSE, path,
+                                     "feature \"%s\": object needs \"value\" or \"status\"",
+                                     fname);
+        f->status = f->kind == FL_VAL_NULL ? FL_FEAT_NULL : FL_FEAT_PRESENT;
+    } else if (f->status == FL_FEAT_PRESENT && f->kind == FL_VAL_NULL) {
+        return fl_ingest__err_at(&c->jc, opos, FL_EPARSE, path,
+                                 "feature \"%s\": status \"present\" needs a non-null value",
+                                 fname);
+    } else if (f->status == FL_FEAT_NULL && f->kind != FL_VAL_NULL) {
+        return fl_ingest__err_at(&c->jc, opos, FL_EPARSE, path,
+                                 "feature \"%s\": status \"null\" with a non-null value", fname);
+    }
+    return FL_OK;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Feature names must be unique within a record. */
+static fl_err check_duplicate_features(struct ctx *c, size_t n, bool all_interned)
+{
+    const char *dup = NULL;
+    size_t dup_pos = 0;
+    if (all_interned && n <= 64) {
+        /* interned: equal names are equal pointers */
+        for (size_t i = 1; i < n && !dup; i++)
+            for (size_t k = 0; k < i; k++)
+                if (c->feat[i].name == c->feat[k].name) {
+                    dup = c->feat[i].name;
+                    dup_pos = c->fslot[i].pos;
+                    break;
+                }
+    } else if (n > 1) {
+        if (grow((void **)&c->sort_tmp, &c->cap_sort, n, sizeof *c->sort_tmp))
+            return oom(c);
+        for (size_t i = 0; i < n; i++)
+            c->sort_tmp[i] = c->feat[i].name;
+        qsort(c->sort_tmp, n, sizeof *c->sort_tmp, cmp_cstr);
+        for (size_t i = 1; i < n; i++)
+            if (strcmp(c->sort_tmp[i - 1], c->sort_tmp[i]) == 0) {
+                dup = c->sort_tmp[i];
+                break;
+            }
+        if (dup) { /* report at the second occurrence */
+            int seen = 0;
+            for (size_t i = 0; i < n; i++)
+                if (strcmp(c->feat[i].name, dup) == 0 && ++seen == 2) {
+                    dup_pos = c->fslot[i].pos;
+                    break;
+                }
+        }
+    }
+    if (!dup)
+        return FL_OK;
+    char path[FL_DIAG_FIELD_CAP];
+    snprintf(path, sizeof path, "features.%s", dup);
+    return fl_ingest__err_at(&c->jc, dup_pos, FL_EPARSE, path, "feature \"%s\" given twice", dup);
+}
+
+static fl_err parse_features(struct ctx *c, struct fl_inference *r)
+{
+    size_t pos = fl_ingest__jctx_mark(&c->jc);
+    enum fl_json_type t = fl_json_peek(&c->jc.j);
+    fl_err e;
+    if (t == FL_JSON_NULL) {
+        if ((e = fl_json_get_null(&c->jc.j)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        return FL_OK;
+    }
+    if (t != FL_JSON_OBJECT)
+        return fl_ingest__bad_type(&c->jc, pos, t, "features", "field \"features\"", "object");
+    if ((e = fl_json_enter_object(&c->jc.j)) != FL_OK)
+        return fl_ingest__json_fail(&c->jc, e);
+    size_t n = 0;
+    bool all_interned = true, more;
+    struct fl_str key;
+    for (;;) {
+        size_t before = c->jc.j.pos;
+        if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        if (!more)
+            break;
+        size_t kpos = key_pos(c, key, before);
+        if (n >= FL_LIMIT_FEATURES_PER_RECORD)
+            return fl_ingest__err_at(&c->jc, kpos, FL_ELIMIT, "features",
+                                     "more than %d features in one record",
+                                     FL_LIMIT_FEATURES_PER_RECORD);
+        if (key.len == 0)
+            return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, "features",
+                                     "feature name must not be empty");
+        if (key.len > FL_LIMIT_NAME_BYTES)
+            return fl_ingest__err_at(&c->jc, kpos, FL_ELIMIT, "features",
+                                     "feature name longer than %d bytes", FL_LIMIT_NAME_BYTES);
+        if (grow((void **)&c->feat, &c->cap_feat, n + 1, sizeof *c->feat) ||
+            grow((void **)&c->fslot, &c->cap_fslot, n + 1, sizeof *c->fslot))
+            return nomem(c);
+        struct fl_feature *f = &c->feat[n];
+        struct fslot *sl = &c->fslot[n];
+        /* Resolved now: the nested {value,status} keys reuse the key scratch buffer. */
+        if (n >= c->n_prev_feat || sl->name_len != key.len ||
+            memcmp(f->name, key.p, key.len) != 0) {
+            if (!(f->name = intern(c, key, &sl->interned)))
+                return oom(c);
+            sl->name_len = key.len;
+        }
+        all_interned &= sl->interned;
+        sl->pos = kpos;
+        f->status = FL_FEAT_PRESENT;
+        f->kind = FL_VAL_NULL;
+        f->num = 0;
+        f->str = NULL;
+        size_t vpos = fl_ingest__jctx_mark(&c->jc);
+        if (fl_json_peek(&c->jc.j) == FL_JSON_OBJECT)
+            e = feature_object(c, f, f->name, vpos);
+        else if ((e = feature_value(c, f, f->name, "")) == FL_OK && f->kind == FL_VAL_NULL)
+            f->status = FL_FEAT_NULL;
+        if (e)
+            return e;
+        n++;
+    }
+    c->n_prev_feat = n;
+    if ((e = check_duplicate_features(c, n, all_interned)) != FL_OK)
+        return e;
+    if (n == 0)
+        return FL_OK;
+    struct fl_feature *arr = fl_arena_alloc(&c->b->arena, n * sizeof *arr);
+    if (!arr)
+        return oom(c);
+    memcpy(arr, c->feat, n * sizeof *arr);
+    r->features = arr;
+    r->n_features = n;
+    return FL_OK;
+}
+
+
+/* ---- prediction ---- */
+
+/* Array of numbers into c->scores; *n receives the count. path is "prediction" or
+ * "prediction.scores". */
+static fl_err score_array(struct ctx *c, const char *path, size_t *n)
+{
+    size_t pos = fl_ingest__jctx_mark(&c->jc);
+    fl_err e = fl_json_enter_array(&c->jc.j);
+    if (e)
+        return fl_ingest__json_fail(&c->jc, e);
+    size_t k = 0;
+    bool more;
+    for (;;) {
+        if ((e = fl_json_next_elem(&c->jc.j, &more)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        if (!more)
+            break;
+        size_t epos = fl_ingest__jctx_mark(&c->jc);
+        enum fl_json_type t = fl_json_peek(&c->jc.j);
+        if (t != FL_JSON_NUMBER) {
+            char p2[FL_DIAG_FIELD_CAP];
+            snprintf(p2, sizeof p2, "%s[%zu]", path, k);
+            return fl_ingest__bad_type(&c->jc, epos, t, p2, p2, "number");
+        }
+        if (grow((void **)&c->scores, &c->cap_scores, k + 1, sizeof *c->scores))
+            return nomem(c);
+        if ((e = fl_json_get_double(&c->jc.j, &c->scores[k])) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        k++;
+    }
+    if (k == 0)
+        return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, path, "%s: empty array", path);
+    *n = k;
+    return FL_OK;
+}
+
+static fl_err store_scores(struct ctx *c, struct fl_inference *r, size_t n)
+{
+    double *arr = fl_arena_alloc(&c->b->arena, n * sizeof *arr);
+    if (!arr)
+        return oom(c);
+    memcpy(arr, c->scores, n * sizeof *arr);
+    r->scores = arr;
+    r->n_scores = n;
+    return FL_OK;
+}
+
+/* A class given as string (or bool, for binary classifiers). */
+static fl_err class_value(struct ctx *c, enum fl_json_type t, const char **out)
+{
+    fl_err e;
+    if (t == FL_JSON_BOOL) {
+        bool bv;
+        if ((e = fl_json_get_bool(&c->jc.j, &bv)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        *out = intern(c, bv ? FL_STR_LIT("true") : FL_STR_LIT("false"), NULL);
+    } else {
+        struct fl_str s;
+        if ((e = fl_ingest__get_str(&c->jc, &s)) != FL_OK)
+            return e;
+        if (s.len > FL_LIMIT_VALUE_BYTES)
+            return fl_ingest__err_at(&c->jc, c->jc.j.pos, FL_ELIMIT, "prediction",
+                                     "prediction: class longer than %u bytes",
+                                     (unsigned)FL_LIMIT_VALUE_BYTES);
+        *out = intern(c, s, NULL);
+    }
+    return *out ? FL_OK : oom(c);
+}
+
+/* {"score": n, "class": s, "scores": [..]} */
+static fl_err prediction_object(struct ctx *c, struct fl_inference *r, size_t opos)
+{
+    fl_err e = fl_json_enter_object(&c->jc.j);
+    if (e)
+        return fl_ingest__json_fail(&c->jc, e);
+    bool has_score = false, has_class = false, more;
+    size_t n_scores = 0;
+    struct fl_str key;
+    for (;;) {
+        size_t before = c->jc.j.pos;
+        if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        if (!more)
+            break;
+        size_t kpos = key_pos(c, key, before);
+        int which = fl_str_eq_c(key, "score") ? 0 : fl_str_eq_c(key, "class") ? 1
+                  : fl_str_eq_c(key, "scores") ? 2 : -1;
+        static const char *const names[] = {"score", "class", "scores"};
+        char path[FL_DIAG_FIELD_CAP];
+        if (which < 0) {
+            char kn[160];
+            quote_name(key, kn, sizeof kn);
+            snprintf(path, sizeof path, "prediction.%s", kn);
+            return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, path,
+                                     "prediction: unknown field \"%s\" (expected score, class or "
+                                     "scores)",
+                                     kn);
+        }
+        snprintf(path, sizeof path, "prediction.%s", names[which]);
+        if ((which == 0 && has_score) || (which == 1 && has_class) || (which == 2 && n_scores))
+            return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, path,
+                                     "prediction: field \"%s\" given twice", names[which]);
+        size_t vpos = fl_ingest__jctx_mark(&c->jc);
+        enum fl_json_type t = fl_json_peek(&c->jc.j);
+        if (which == 0) {
+            if (t != FL_JSON_NUMBER)
+                return fl_ingest__bad_type(&c->jc, vpos, t, path, path, "number");
+            if ((e = get_number(c, t, &r->score)) != FL_OK)
+                return e;
+            has_score = true;
+        } else if (which == 1) {
+            if (t != FL_JSON_STRING && t != FL_JSON_BOOL)
+                return fl_ingest__bad_type(&c->jc, vpos, t, path, path, "string");
+            if ((e = class_value(c, t, &r->pred_class)) != FL_OK)
+                return e;
+            has_class = true;
+        } else {
+            if (t != FL_JSON_ARRAY)
+                return fl_ingest__bad_type(&c->jc, vpos, t, path, path, "array of numbers");
+            if ((e = score_array(c, path, &n_scores)) != FL_OK)
+                return e;
+            if ((e = store_scores(c, r, n_scores)) != FL_OK)
+                return e;
+        }
+    }
+    if (has_class) {
+        r->pred_kind = FL_PRED_CLASS;
+        if (!has_score && n_scores) { /* top score of the class distribution */
+            r->score = r->scores[0];
+            for (size_t i = 1; i < n_scores; i++)
+                if (r->scores[i] > r->score)
+                    r->score = r->scores[i];
+        }
+    } else if (has_score) {
+        r->pred_kind = FL_PRED_SCORE;
+    } else if (n_scores) {
+        r->pred_kind = FL_PRED_VECTOR;
+    } else {
+        return fl_ingest__err_at(&c->jc, opos, FL_EPARSE, "prediction",
+                                 "prediction: object needs \"score\", \"class\" or \"scores\"");
+    }
+    return FL_OK;
+}
+
+static fl_err parse_prediction(struct ctx *c, struct fl_inference *r)
+{
+    size_t pos = fl_ingest__jctx_mark(&c->jc);
+    enum fl_json_type t = fl_json_peek(&c->jc.j);
+    fl_err e;
+    size_t n;
+    switch (t) {
+    case FL_JSON_NULL:
+        if ((e = fl_json_get_null(&c->jc.j)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        return FL_OK;
+    case FL_JSON_NUMBER:
+        r->pred_kind = FL_PRED_SCORE;
+        return get_number(c, t, &r->score);
+    case FL_JSON_STRING:
+    case FL_JSON_BOOL:
+        r->pred_kind = FL_PRED_CLASS;
+        return class_value(c, t, &r->pred_class);
+    case FL_JSON_ARRAY:
+        if ((e = score_array(c, "prediction", &n)) != FL_OK)
+            return e;
+        r->pred_kind = FL_PRED_VECTOR;
+        return store_scores(c, r, n);
+    case FL_JSON_OBJECT:
+        return prediction_object(c, r, pos);
+    default:
+        return fl_ingest__bad_type(&c->jc, pos, t, "prediction", "field \"prediction\"",
+                                   "number, string, array or object");
+    }
+}
+
+/* ---- segments ---- */
+
+static fl_err segment_value(struct ctx *c, const char *sname, const char **out)
+{
+    size_t pos = fl_ingest__jctx_mark(&c->jc);
+    enum fl_json_type t = fl_json_peek(&c->jc.j);
+    fl_err e;
+    *out = NULL;
+    if (t == FL_JSON_STRING) {
+        struct fl_str s;
+        if ((e = fl_ingest__get_str(&c->jc, &s)) != FL_OK)
+            return e;
+        if (s.len > FL_LIMIT_VALUE_BYTES)
+            return fl_ingest__err_at(&c->jc, pos, FL_ELIMIT, NULL,
+                                     "segment \"%s\": value longer than %u bytes", sname,
+                                     (unsigned)FL_LIMIT_VALUE_BYTES);
+        *out = intern(c, s, NULL);
+    } else if (t == FL_JSON_NUMBER) {
+        double v;
+        char buf[40];
+        if ((e = fl_json_get_double(&c->jc.j, &v)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        size_t len = fl_fmt_double(v, buf, sizeof buf);
+        *out = intern(c, (struct fl_str){buf, len}, NULL);
+    } else if (t == FL_JSON_BOOL) {
+        bool bv;
+        if ((e = fl_json_get_bool(&c->jc.j, &bv)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        *out = intern(c, bv ? FL_STR_LIT("true") : FL_STR_LIT("false"), NULL);
+    } else if (t == FL_JSON_NULL) {
+        /* null: the dimension is unknown for this request; the segment is omitted. */
+        if ((e = fl_json_get_null(&c->jc.j)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        return FL_OK;
+    } else {
+        char path[FL_DIAG_FIELD_CAP], what[FL_DIAG_FIELD_CAP];
+        snprintf(path, sizeof path, "segments.%s", sname);
+        snprintf(what, sizeof what, "segment \"%s\"", sname);
+        return fl_ingest__bad_type(&c->jc, pos, t, path, what, "string, number, bool or null");
+    }
+    return *out ? FL_OK : oom(c);
+}
+
+static fl_err parse_segments(struct ctx *c, struct fl_inference *r)
+{
+    size_t pos = fl_ingest__jctx_mark(&c->jc);
+    enum fl_json_type t = fl_json_peek(&c->jc.j);
+    fl_err e;
+    if (t == FL_JSON_NULL) {
+        if ((e = fl_json_get_null(&c->jc.j)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        return FL_OK;
+    }
+    if (t != FL_JSON_OBJECT)
+        return fl_ingest__bad_type(&c->jc, pos, t, "segments", "field \"segments\"", "object");
+    if ((e = fl_json_enter_object(&c->jc.j)) != FL_OK)
+        return fl_ingest__json_fail(&c->jc, e);
+    size_t n = 0, max = c->lim->labels_per_series;
+    bool more;
+    struct fl_str key;
+    for (;;) {
+        size_t before = c->jc.j.pos;
+        if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        if (!more)
+            break;
+        size_t kpos = key_pos(c, key, before);
+        if (key.len == 0)
+            return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, "segments",
+                                     "segment name must not be empty");
+        if (key.len > FL_LIMIT_NAME_BYTES)
+            return fl_ingest__err_at(&c->jc, kpos, FL_ELIMIT, "segments",
+                                     "segment name longer than %d bytes", FL_LIMIT_NAME_BYTES);
+        const char *name = intern(c, key, NULL);
+        if (!name)
+            return oom(c);
+        const char *value;
+        if ((e = segment_value(c, name, &value)) != FL_OK)
+            return e;
+        if (!value)
+            continue;
+        /* insertion keeps the array sorted by name and finds duplicates */
+        size_t i = n;
+        int cmp = 1;
+        while (i > 0 && (cmp = strcmp(c->seg[i - 1].name, name)) > 0)
+            i--;
+        if (i > 0 && cmp == 0) {
+            char path[FL_DIAG_FIELD_CAP];
+            snprintf(path, sizeof path, "segments.%s", name);
+            return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, path,
+                                     "segment \"%s\" given twice", name);
+        }
+        if (n >= max)
+            return fl_ingest__err_at(&c->jc, kpos, FL_ELIMIT, "segments",
+                                     "more than %zu segments in one record", max);
+        if (grow((void **)&c->seg, &c->cap_seg, n + 1, sizeof *c->seg))
+            return nomem(c);
+        memmove(&c->seg[i + 1], &c->seg[i], (n - i) * sizeof *c->seg);
+        c->seg[i].name = name;
+        c->seg[i].value = value;
+        n++;
+    }
+    if (n == 0)
+        return FL_OK;
+    struct fl_label *arr = fl_arena_alloc(&c->b->arena, n * sizeof *arr);
+    if (!arr)
+        return oom(c);
+    memcpy(arr, c->seg, n * sizeof *arr);
+    r->segments = arr;
+    r->n_segments = n;
+    return FL_OK;
+}
+
+/* ---- one line ---- */
+
+static bool is_hex(char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+static fl_err parse_trace_id(struct ctx *c, const char **out)
+{
+    size_t pos = fl_ingest__jctx_mark(&c->jc);
+    enum fl_json_type t = fl_json_peek(&c->jc.j);
+    fl_err e;
+    if (t == FL_JSON_NULL) {
+        if ((e = fl_json_get_null(&c->jc.j)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        return FL_OK;
+    }
+    if (t != FL_JSON_STRING)
+        return fl_ingest__bad_type(&c->jc, pos, t, "trace_id", "field \"trace_id\"", "string");
+    struct fl_str s;
+    if ((e = fl_ingest__get_str(&c->jc, &s)) != FL_OK)
+        return e;
+    bool ok = s.len == 32, zero = true;
+    for (size_t i = 0; ok && i < s.len; i++) {
+        ok = is_hex(s.p[i]);
+        zero &= s.p[i] == '0';
+    }
+    if (!ok || zero)
+        return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, "trace_id",
+                                 "field \"trace_id\": expected 32 hex digits, not all zero");
+    char *id = fl_batch_strndup(c->b, s.p, s.len);
+    if (!id)
+        return oom(c);
+    for (size_t i = 0; i < 32; i++)
+        if (id[i] >= 'A' && id[i] <= 'F')
+            id[i] = (char)(id[i] - 'A' + 'a');
+    *out = id;
+    return FL_OK;
+}
+
+/* model_version: a string, or a number written as its shortest form ("3"). */
+static fl_err parse_version(struct ctx *c, const char **out)
+{
+    size_t pos = fl_ingest__jctx_mark(&c->jc);
+    if (fl_json_peek(&c->jc.j) == FL_JSON_NUMBER) {
+        double v;
+        char buf[40];
+        fl_err e = fl_json_get_double(&c->jc.j, &v);
+        if (e)
+            return fl_ingest__json_fail(&c->jc, e);
+        size_t len = fl_fmt_double(v, buf, sizeof buf);
+        *out = intern(c, (struct fl_str){buf, len}, NULL);
+        return *out ? FL_OK : oom(c);
+    }
+    (void)pos;
+    struct fl_str s;
+    fl_err e = get_str_field(c, "model_version", FL_LIMIT_NAME_BYTES, &s);
+    if (e)
+        return e;
+    *out = intern(c, s, NULL);
+    return *out ? FL_OK : oom(c);
+}
+
+static fl_err parse_latency(struct ctx *c, double *out)
+{
+    size_t pos = fl_ingest__jctx_mark(&c->jc);
+    enum fl_json_type t = fl_json_peek(&c->jc.j);
+    fl_err e;
+    if (t == FL_JSON_NULL) {
+        if ((e = fl_json_get_null(&c->jc.j)) != FL_OK)
+            return fl_ingest__json_fail(&c->jc, e);
+        return FL_OK;
+    }
+    if (t != FL_JSON_NUMBER)
+        return fl_ingest__bad_type(&c->jc, pos, t, "latency_ms", "field \"latency_ms\"",
+                                   "number");
+    if ((e = fl_json_get_double(&c->jc.j, out)) != FL_OK)
+        return fl_ingest__json_fail(&c->jc, e);
+    if (!(*out >= 0) || !isfinite(*out))
+        return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, "latency_ms",
+                                 "field \"latency_ms\": must be a finite number >= 0");
+    return FL_OK;
+}
+
+/* Open the line's object; *opos receives the position of '{'. */
+static fl_err begin_line(struct ctx *c, struct fl_str line, size_t *opos)
+{
+    fl_ingest__jctx_start(&c->jc, line.p, line.len, c->line_no);
+    *opos = fl_ingest__jctx_mark(&c->jc);
+    enum fl_json_type t = fl_json_peek(&c->jc.j);
+    if (t != FL_JSON_OBJECT) {
+        if (t == FL_JSON_NONE)
+            return fl_ingest__bad_type(&c->jc, *opos, t, NULL, "line", "a JSON object");
+        return fl_ingest__err_at(&c->jc, *opos, FL_EPARSE, NULL,
+                                 "expected a JSON object per line, got %s",
+                                 fl_ingest__json_type_name(t));
+    }
+    fl_err e = fl_json_enter_object(&c->jc.j);
+    return e ? fl_ingest__json_fail(&c->jc, e) : FL_OK;
+}
+
+/* Next top-level key of the line; *kd NULL when the object ended. Unknown keys and repeats
+ * (also through an alias) are errors. */
+static fl_err next_top_key(struct ctx *c, const struct key_def *keys, const char *keys_text,
+                           const char **seen, const struct key_def **kd, size_t *kpos)
+{
+    struct fl_str key;
+    bool more;
+    size_t before = c->jc.j.pos;
+    fl_err e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more);
+    if (e)
+        return fl_ingest__json_fail(&c->jc, e);
+    *kd = NULL;
+    if (!more)
+        return FL_OK;
+    *kpos = key_pos(c, key, before);
+    const struct key_def *k = find_key(keys, key);
+    if (!k) {
+        char kn[160];
+        quote_name(key, kn, sizeof kn);
+        return fl_ingest__err_at(&c->jc, *kpos, FL_EPARSE, kn,
+                                 "unknown field \"%s\" (expected one of %s)", kn, keys_text);
+    }
+    if (seen[k->id]) {
+        if (strcmp(seen[k->id], k->name) == 0)
+            return fl_ingest__err_at(&c->jc, *kpos, FL_EPARSE, k->name,
+                                     "field \"%s\" given twice", k->name);
+        return fl_ingest__err_at(&c->jc, *kpos, FL_EPARSE, k->name,
+                                 "field \"%s\" repeats \"%s\" (they are aliases)", k->name,
+                                 seen[k->id]);
+    }
+    seen[k->id] = k->name;
+    *kd = k;
+    return FL_OK;
+}
+
+/* A time, or null for "not given" (the default, the time of the call, stays). */
+static fl_err get_ts_or_null(struct ctx *c, const char *name, int64_t *ts_ms)
+{
+    if (fl_json_peek(&c->jc.j) == FL_JSON_NULL) {
+        fl_err e = fl_json_get_null(&c->jc.j);
+        return e ? fl_ingest__json_fail(&c->jc, e) : FL_OK;
+    }
+    return fl_ingest__get_ts(&c->jc, name, ts_ms);
+}
+
+static fl_err missing(struct ctx *c, size_t opos, const char *name)
+{
+    return fl_ingest__err_at(&c->jc, opos, FL_EPARSE, name, "missing required field \"%s\"",
+                             name);
+}
+
+static fl_err finish_line(struct ctx *c)
+{
+    fl_err e = fl_json_end(&c->jc.j);
+    return e ? fl_ingest__json_fail(&c->jc, e) : FL_OK;
+}
+
+static fl_err parse_inference_line(struct ctx *c, struct fl_str line, struct fl_inference *r)
+{
+    const char *seen[K__COUNT] = {0};
+    const struct key_def *kd;
+    size_t opos, kpos = 0;
+    struct fl_str s;
+    fl_err e = begin_line(c, line, &opos);
+    memset(r, 0, sizeof *r);
+    r->ts_ms = c->now_ms;
+    r->score = NAN;
+    r->latency_ms = NAN;
+    while (e == FL_OK) {
+        if ((e = next_top_key(c, inference_keys, INFERENCE_KEYS_TEXT, seen, &kd, &kpos)) ||
+            !kd)
+            break;
+        switch (kd->id) {
+        case K_TS:
+            e = get_ts_or_null(c, kd->name, &r->ts_ms);
+            break;
+        case K_REQUEST_ID:
+            if ((e = get_str_field(c, "request_id", FL_LIMIT_VALUE_BYTES, &s)) == FL_OK &&
+                !(r->request_id = fl_batch_strndup(c->b, s.p, s.len)))
+                e = oom(c);
+            break;
+        case K_TRACE_ID:
+            e = parse_trace_id(c, &r->trace_id);
+            break;
+        case K_MODEL:
+            if ((e = get_str_field(c, "model", FL_LIMIT_NAME_BYTES, &s)) == FL_OK &&
+                !(r->model = intern(c, s, NULL)))
+                e = oom(c);
+            break;
+        case K_VERSION:
+            e = parse_version(c, &r->model_version);
+            break;
+        case K_FEATURES:
+            e = parse_features(c, r);
+            break;
+        case K_PREDICTION:
+            e = parse_prediction(c, r);
+            break;
+        case K_SEGMENTS:
+            e = parse_segments(c, r);
+            break;
+        case K_LATENCY:
+            e = parse_latency(c, &r->latency_ms);
+            break;
+        default:
+            e = FL_EINVAL; /* not reachable: find_key only returns listed ids */
+        }
+    }
+    if (e)
+        return e;
+    if (!r->request_id)
+        return missing(c, opos, "request_id");
+    if (!r->model)
+        return missing(c, opos, "model");
+    if (!r->model_version)
+        return missing(c, opos, "model_version");
+    return finish_line(c);
+}
+
+static fl_err parse_outcome_value(struct ctx *c, double *v)
+{
+    size_t pos = fl_ingest__jctx_mark(&c->jc);
+    enum fl_json_type t = fl_json_peek(&c->jc.j);
+    if (t != FL_JSON_NUMBER && t != FL_JSON_BOOL)
+        return fl_ingest__bad_type(&c->jc, pos, t, "value", "field \"value\"", "number or bool");
+    return get_number(c, t, v);
+}
+
+static fl_err parse_outcome_line(struct ctx *c, struct fl_str line, struct fl_outcome *o)
+{
+    const char *seen[K__COUNT] = {0};
+    const struct key_def *kd;
+    size_t opos, kpos = 0;
+    struct fl_str s;
+    bool have_value = false;
+    fl_err e = begin_line(c, line, &opos);
+    memset(o, 0, sizeof *o);
+    o->ts_ms = c->now_ms;
+    while (e == FL_OK) {
+        if ((e = next_top_key(c, outcome_keys, OUTCOME_KEYS_TEXT, seen, &kd, &kpos)) || !kd)
+            break;
+        switch (kd->id) {
+        case K_TS:
+            e = get_ts_or_null(c, kd->name, &o->ts_ms);
+            break;
+        case K_REQUEST_ID:
+            if ((e = get_str_field(c, "request_id", FL_LIMIT_VALUE_BYTES, &s)) == FL_OK &&
+                !(o->request_id = fl_batch_strndup(c->b, s.p, s.len)))
+                e = oom(c);
+            break;
+        case K_NAME:
+            if ((e = get_str_field(c, kd->name, FL_LIMIT_NAME_BYTES, &s)) == FL_OK &&
+                !(o->name = intern(c, s, NULL)))
+                e = oom(c);
+            break;
+        case K_VALUE:
+            e = parse_outcome_value(c, &o->value);
+            have_value = true;
+            break;
+        case K_ATTRIBUTES:
+            e = fl_ingest__get_raw_object(&c->jc, c->b, "attributes", &o->attrs_json);
+            break;
+        default:
+            e = FL_EINVAL;
+        }
+    }
+    if (e)
+        return e;
+    if (!o->request_id)
+        return missing(c, opos, "request_id");
+    if (!o->name)
+        return missing(c, opos, "name");
+    if (!have_value)
+        return missing(c, opos, "value");
+    if (!o->attrs_json)
+        o->attrs_json = "{}"; /* static storage outlives the batch */
+    return finish_line(c);
+}
+
+/* ---- entry points ---- */
+
+enum which { INFERENCES, OUTCOMES };
+
+static fl_err parse_jsonl(enum which w, const char *p, size_t len, const struct fl_limits *lim,
+                          struct fl_batch *b, struct fl_diag *d)
+{
+    struct fl_limits lim_storage;
+    struct ctx c;
+    memset(&c, 0, sizeof c);
+    c.b = b;
+    c.d = d;
+    c.lim = fl_ingest__limits(lim, &lim_storage);
+    c.now_ms = fl_time_now_ms();
+    fl_ingest__jctx_init(&c.jc, d, c.lim->line_bytes);
+    fl_ingest__intern_init(&c.in, b);
+    struct fl_ingest__lines it;
+    fl_ingest__lines_init(&it, p, p ? len : 0);
+    struct fl_str line;
+    fl_err e = FL_OK;
+    while (fl_ingest__lines_next(&it, &line, &c.line_no)) {
+        if (line.len > c.lim->line_bytes) {
+            e = fl_diag_set(d, FL_ELIMIT, c.line_no, 0,
+                            "line is %zu bytes, longer than the limit of %zu bytes", line.len,
+                            c.lim->line_bytes);
+            break;
+        }
+        if (w == INFERENCES) {
+            struct fl_inference r;
+            if ((e = parse_inference_line(&c, line, &r)) != FL_OK)
+                break;
+            e = fl_batch_add_inference(b, &r);
+        } else {
+            struct fl_outcome o;
+            if ((e = parse_outcome_line(&c, line, &o)) != FL_OK)
+                break;
+            e = fl_batch_add_outcome(b, &o);
+        }
+        if (e) {
+            e = fl_ingest__batch_fail(d, e, b, c.line_no);
+            break;
+        }
+    }
+    fl_ingest__intern_cleanup(&c.in);
+    fl_ingest__jctx_cleanup(&c.jc);
+    fl_free(c.feat);
+    fl_free(c.fslot);
+    fl_free(c.seg);
+    fl_free(c.scores);
+    fl_free(c.sort_tmp);
+    return e;
+}
+
+fl_err fl_inference_jsonl_to_batch(const char *p, size_t len, const struct fl_limits *lim,
+                                   struct fl_batch *b, struct fl_diag *d)
+{
+    return parse_jsonl(INFERENCES, p, len, lim, b, d);
+}
+
+fl_err fl_outcome_jsonl_to_batch(const char *p, size_t len, const struct fl_limits *lim,
+                                 struct fl_batch *b, struct fl_diag *d)
+{
+    return parse_jsonl(OUTCOMES, p, len, lim, b, d);
+}

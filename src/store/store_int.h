@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store_int.h: internals shared by the files of src/store/ (the only place that includes
+ * sqlite3.h). Not for other modules.
+ *
+ * One writer connection, guarded by wmu, owns the series cache and the scratch buffers. Readers
+ * borrow a connection from a small pool (rmu/rcv); in WAL mode they read a consistent snapshot
+ * while a write is in progress. Record counts for fl_store_stats live in memory (cmu), counted at
+ * open and adjusted after each committed write, compaction and retention.
+ */
+#ifndef FL_STORE_STORE_INT_H
+#define FL_STORE_STORE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "../core/arena.h"
+#include "../core/buf.h"
+#include "../core/map.h"
+#include "store.h"
+
+/* Highest schema version this code knows (the last migration step). */
+#define FL_STORE_SCHEMA_VERSION 1
+/* PRAGMA application_id of a faultline database ("FLTD"). */
+#define FL_STORE_APP_ID 1179407428
+#define FL_STORE_DB_NAME "faultline.db"
+#define FL_STORE_MAX_READERS 8
+#define FL_STORE_BUSY_TIMEOUT_MS 10000
+/* Most samples compaction puts in one chunk row (larger groups are split). */
+#define FL_STORE_CHUNK_MAX_ROWS 65536
+
+/* Every SQL statement the store runs, by id; the texts are in fl_store__sql (store.c). */
+// clang-format off
+#define FL_STORE_STMT_LIST(X)                                                                      \
+    X(W_BEGIN) X(W_COMMIT) X(W_ROLLBACK)                                                           \
+    X(W_SERIES_FIND) X(W_SERIES_ADD) X(W_HEAD_INS) X(W_HEAD_UPD) X(W_EXEMPLAR) X(W_META)           \
+    X(W_SPAN_INS) X(W_SPAN_UPD) X(W_INF) X(W_SEEN) X(W_OUTCOME) X(W_EVENT_INS) X(W_EVENT_UPD)      \
+    X(W_MODEL) X(W_FSET_FIND) X(W_FSET_ADD) X(N_MODELS)                                            \
+    X(N_SERIES) X(N_HEAD) X(N_CHUNKED) X(N_SPANS) X(N_INFERENCES) X(N_OUTCOMES) X(N_EVENTS)        \
+    X(C_HEAD_SCAN) X(C_OVERLAP) X(C_CHUNK_DEL) X(C_CHUNK_ADD) X(C_HEAD_DEL)                        \
+    X(R_CHUNK_N) X(R_CHUNK) X(R_EXEMPLAR) X(R_SPANS) X(R_INF_GROUP) X(R_INF) X(R_SEEN_FIX)         \
+    X(R_SEEN_DROP) X(R_OUTCOMES) X(R_EVENTS) X(R_SERIES)                                           \
+    X(Q_SERIES_NAME) X(Q_SERIES_ALL) X(Q_CHUNKS) X(Q_HEAD) X(Q_HAS_HEAD) X(Q_HAS_CHUNK)            \
+    X(Q_EXEMPLARS) X(Q_META_ONE) X(Q_META_ALL) X(Q_TRACE) X(Q_SPANS_SVC) X(Q_SPANS_ANY)            \
+    X(Q_REQ_INF) X(Q_REQ_OUT) X(Q_INF_MV) X(Q_INF_M) X(Q_INF_ANY) X(Q_OUTCOMES) X(Q_EVENTS) \
+    X(Q_MODELS)
+// clang-format on
+
+enum fl_store__stmt {
+#define FL__STMT_ENUM(id) FL_ST_##id,
+    FL_STORE_STMT_LIST(FL__STMT_ENUM)
+#undef FL__STMT_ENUM
+        FL_ST__COUNT
+};
+
+extern const char *const fl_store__sql[FL_ST__COUNT];
+
+struct fl_store__conn {
+    sqlite3 *db;
+    sqlite3_stmt *st[FL_ST__COUNT]; /* prepared lazily, kept for the connection's life */
+    int busy;                       /* reader pool: lent out */
+};
+
+struct fl_store__counts {
+    int64_t series, samples, spans, inferences, outcomes, events, models;
+};
+
+struct fl_store {
+    char *path;     /* .../faultline.db */
+    char *wal_path; /* .../faultline.db-wal */
+    struct fl_store_opts opts;
+
+    pthread_mutex_t wmu;
+    struct fl_store__conn w;     /* writer; db NULL when read_only */
+    struct fl_map *series_cache; /* labels_key bytes -> (void *)(intptr_t)series id; under wmu */
+    struct fl_map *fset_cache;   /* feature names blob -> (void *)(intptr_t)feature set id */
+    struct fl_buf scratch;       /* encodings; under wmu */
+    struct fl_buf scratch2;
+
+    pthread_mutex_t rmu;
+    pthread_cond_t rcv;
+    struct fl_store__conn *readers[FL_STORE_MAX_READERS];
+    size_t n_readers;
+
+    pthread_mutex_t cmu;
+    struct fl_store__counts counts;
+};
+
+/* Record a SQLite failure in d ("what: errmsg") and return the matching fl_err. */
+fl_err fl_store__sqlerr(sqlite3 *db, int rc, struct fl_diag *d, const char *what);
+
+/* The statement id on connection c, prepared on first use, reset with bindings cleared. */
+fl_err fl_store__stmt(struct fl_store__conn *c, enum fl_store__stmt id, sqlite3_stmt **out,
+                      struct fl_diag *d) FL_MUST_CHECK;
+
+/* Step a statement that returns no rows (or whose rows are ignored) to completion; resets it. */
+fl_err fl_store__run(struct fl_store__conn *c, sqlite3_stmt *st, struct fl_diag *d,
+                     const char *what) FL_MUST_CHECK;
+
+/* Run a statement returning one integer (e.g. COUNT) with ?1 bound to arg1 when use_arg. */
+fl_err fl_store__int(struct fl_store__conn *c, enum fl_store__stmt id, int use_arg, int64_t arg1,
+                     int64_t *out, struct fl_diag *d) FL_MUST_CHECK;
+
+/* Borrow / return a reader connection (blocks while all FL_STORE_MAX_READERS are lent). */
+fl_err fl_store__reader_get(struct fl_store *s, struct fl_store__conn **out,
+                            struct fl_diag *d) FL_MUST_CHECK;
+void fl_store__reader_put(struct fl_store *s, struct fl_store__conn *c);
+
+/* Transactions on the writer (caller holds wmu). rollback never fails visibly. */
+fl_err fl_store__begin(struct fl_store *s, struct fl_diag *d) FL_MUST_CHECK;
+fl_err fl_store__commit(struct fl_store *s, struct fl_diag *d) FL_MUST_CHECK;
+void fl_store__rollback(struct fl_store *s);
+
+/* Apply a delta to the cached counts. */
+void fl_store__counts_add(struct fl_store *s, const struct fl_store__counts *delta);
+/* Forget every cached series id (after retention deleted series). Caller holds wmu. */
+fl_err fl_store__cache_reset(struct fl_store *s) FL_MUST_CHECK;
+
+/* schema.c: bring db to FL_STORE_SCHEMA_VERSION (or only check it when read_only). */
+fl_err fl_store__migrate(sqlite3 *db, int read_only, struct fl_diag *d) FL_MUST_CHECK;
+
+/* Bind helpers: NULL strings bind SQL NULL; NaN binds NULL (SQLite stores NaN as NULL anyway). */
+int fl_store__bind_text(sqlite3_stmt *st, int i, const char *s);
+int fl_store__bind_double(sqlite3_stmt *st, int i, double v);
+/* Column readers: NULL text gives dflt; NULL real gives NaN. */
+const char *fl_store__col_text(sqlite3_stmt *st, int i, const char *dflt);
+double fl_store__col_double(sqlite3_stmt *st, int i);
+/*
+ * Make the array p hold at least need elements of size elem (doubling): returns the possibly moved
+ * array, or p unchanged with *failed set when out of memory or on overflow.
+ */
+void *fl_store__grow(void *p, size_t *cap, size_t need, size_t elem, int *failed);
+/* Defines `static fl_err fname(type **p, size_t *cap, size_t need)`: FL_OK or FL_ENOMEM. */
+#define FL_STORE__GROW_FN(fname, type)                                                             \
+    static fl_err fname(type **p, size_t *cap, size_t need)                                        \
+    {                                                                                              \
+        int failed_ = 0;                                                                           \
+        *p = fl_store__grow(*p, cap, need, sizeof **p, &failed_);                                  \
+        return failed_ ? FL_ENOMEM : FL_OK;                                                        \
+    }
+
+/* Stable 64-bit key of an id string (trace, span, request ids) for the small hashed indexes. */
+int64_t fl_store__key(const char *s);
+/* Key of a (model, version) pair: the inferences' time index is on it. */
+int64_t fl_store__key2(const char *a, const char *b);
+/* Double <-> its IEEE-754 bits as an SQLite integer (exact for every bit pattern). */
+int64_t fl_store__dbl_bits(double v);
+double fl_store__bits_dbl(int64_t b);
+
+#endif

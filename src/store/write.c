@@ -1,0 +1,714 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * write.c: fl_store_write, the one path by which records enter the store.
+ *
+ * A batch is one IMMEDIATE transaction on the writer connection: every record is validated and
+ * inserted with cached prepared statements, and any error rolls the whole batch back. Only after
+ * COMMIT returned (synchronous=FULL: the WAL is on disk) do the in-memory side effects happen:
+ * newly learnt series ids enter the cache and the counts move. So a failed batch leaves neither
+ * rows nor cache entries behind.
+ *
+ * Upserts that must know whether a row was new (for the counts) use
+ * `INSERT ... ON CONFLICT DO NOTHING` and, when nothing changed, an UPDATE of the existing row:
+ * unlike INSERT OR IGNORE, this still fails on NOT NULL and other constraints.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "../core/alloc.h"
+#include "../core/limits.h"
+#include "codec.h"
+#include "store_int.h"
+
+struct pending {
+    size_t off, len; /* key bytes in keys */
+    int64_t id;
+    int fset; /* 0: series_cache, 1: fset_cache */
+};
+
+FL_STORE__GROW_FN(grow_pending, struct pending)
+
+struct agg {
+    const char *model, *version;
+    int64_t first, last, n;
+};
+
+struct wctx {
+    struct fl_store *s;
+    const struct fl_batch *b;
+    struct fl_diag *d;
+    struct fl_store__counts delta;
+    int64_t *ids; /* database id of each batch series */
+    struct pending *pend;
+    size_t n_pend, cap_pend;
+    const struct fl_inference *prev_inf; /* previous row, for the same-feature-set fast path */
+    int64_t prev_fset;
+    const char *last_model, *last_version; /* model_key cache for runs of one model version */
+    int64_t last_key;
+    struct fl_buf keys;
+    struct agg *aggs;
+    size_t n_aggs, cap_aggs, last_agg;
+    struct fl_map *agg_index; /* "model\0version" -> index + 1 */
+};
+
+static fl_err bad(struct wctx *w, const char *kind, size_t i, const char *field, const char *msg)
+{
+    fl_diag_field(w->d, "%s[%zu].%s", kind, i, field);
+    return fl_diag_set(w->d, FL_EINVAL, 0, 0, "%s", msg);
+}
+
+static fl_err bind_failed(struct wctx *w, const char *what)
+{
+    return fl_store__sqlerr(w->s->w.db, SQLITE_ERROR, w->d, what);
+}
+
+static fl_err step_done(struct wctx *w, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+        sqlite3_reset(st);
+        return FL_OK;
+    }
+    fl_err e = fl_store__sqlerr(w->s->w.db, rc, w->d, what);
+    sqlite3_reset(st);
+    return e;
+}
+
+static int empty(const char *s)
+{
+    return !s || !*s;
+}
+
+static fl_err alloc_err(struct wctx *w)
+{
+    return fl_diag_set(w->d, FL_ENOMEM, 0, 0, "out of memory writing a batch");
+}
+
+static fl_err buf_err(struct wctx *w, const struct fl_buf *b)
+{
+    fl_err e = fl_buf_err(b);
+    return e == FL_ENOMEM ? alloc_err(w)
+                          : fl_diag_set(w->d, e, 0, 0, "encoded record exceeds the buffer cap");
+}
+
+/* ---- series ---- */
+
+static fl_err check_labels(struct wctx *w, size_t i, const struct fl_series *se)
+{
+    if (se->n_labels > 0 && !se->labels)
+        return bad(w, "series", i, "labels", "labels missing");
+    for (size_t k = 0; k < se->n_labels; k++) {
+        if (empty(se->labels[k].name) || !se->labels[k].value)
+            return bad(w, "series", i, "labels", "label with empty name or no value");
+        if (k > 0 && strcmp(se->labels[k - 1].name, se->labels[k].name) >= 0)
+            return bad(w, "series", i, "labels", "labels not sorted by name or name repeated");
+    }
+    return FL_OK;
+}
+
+static const char *series_name(const struct fl_series *se)
+{
+    for (size_t k = 0; k < se->n_labels; k++)
+        if (!strcmp(se->labels[k].name, "__name__"))
+            return se->labels[k].value;
+    return "";
+}
+
+/* Remember a looked-up key; it enters the cache only once the transaction committed. */
+static fl_err remember(struct wctx *w, const char *key, size_t klen, int64_t id, int fset)
+{
+    if (grow_pending(&w->pend, &w->cap_pend, w->n_pend + 1) != FL_OK)
+        return alloc_err(w);
+    w->pend[w->n_pend] = (struct pending){w->keys.len, klen, id, fset};
+    fl_buf_append(&w->keys, key, klen);
+    if (fl_buf_err(&w->keys) != FL_OK)
+        return buf_err(w, &w->keys);
+    w->n_pend++;
+    return FL_OK;
+}
+
+/* Find or insert the row keyed by blob (SELECT id by key, else INSERT). */
+static fl_err find_or_add(struct wctx *w, enum fl_store__stmt find, enum fl_store__stmt add,
+                          const char *key, size_t klen, int64_t *id)
+{
+    struct fl_store *s = w->s;
+    sqlite3_stmt *st;
+    fl_err e;
+    if ((e = fl_store__stmt(&s->w, find, &st, w->d)) != FL_OK)
+        return e;
+    if (sqlite3_bind_blob(st, 1, key, (int)klen, SQLITE_STATIC) != SQLITE_OK)
+        return bind_failed(w, "bind key");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return FL_OK;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return fl_store__sqlerr(s->w.db, rc, w->d, "find key");
+    if ((e = fl_store__stmt(&s->w, add, &st, w->d)) != FL_OK)
+        return e;
+    if (sqlite3_bind_blob(st, 1, key, (int)klen, SQLITE_STATIC) != SQLITE_OK)
+        return bind_failed(w, "bind key");
+    if ((e = step_done(w, st, "insert key")) != FL_OK)
+        return e;
+    *id = sqlite3_last_insert_rowid(s->w.db);
+    return FL_OK;
+}
+
+static fl_err resolve_one(struct wctx *w, size_t i)
+{
+    struct fl_store *s = w->s;
+    const struct fl_series *se = &w->b->series[i];
+    sqlite3_stmt *st;
+    fl_err e;
+
+    if ((e = check_labels(w, i, se)) != FL_OK)
+        return e;
+    fl_buf_reset(&s->scratch);
+    fl_store_labels_encode(se->labels, se->n_labels, &s->scratch);
+    if (fl_buf_err(&s->scratch) != FL_OK)
+        return buf_err(w, &s->scratch);
+    const char *key = s->scratch.data;
+    size_t klen = s->scratch.len;
+    void *v = fl_map_get(s->series_cache, key, klen);
+    if (v) {
+        w->ids[i] = (int64_t)(intptr_t)v;
+        return FL_OK;
+    }
+    int64_t id = 0;
+    if ((e = fl_store__stmt(&s->w, FL_ST_W_SERIES_FIND, &st, w->d)) != FL_OK)
+        return e;
+    if (sqlite3_bind_blob(st, 1, key, (int)klen, SQLITE_STATIC) != SQLITE_OK)
+        return bind_failed(w, "bind series key");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    } else if (rc == SQLITE_DONE) {
+        sqlite3_reset(st);
+        if ((e = fl_store__stmt(&s->w, FL_ST_W_SERIES_ADD, &st, w->d)) != FL_OK)
+            return e;
+        if ((sqlite3_bind_int64(st, 1, (int64_t)se->hash) |
+             sqlite3_bind_blob(st, 2, key, (int)klen, SQLITE_STATIC) |
+             fl_store__bind_text(st, 3, series_name(se))) != SQLITE_OK)
+            return bind_failed(w, "bind series");
+        if ((e = step_done(w, st, "insert series")) != FL_OK)
+            return e;
+        id = sqlite3_last_insert_rowid(s->w.db);
+        w->delta.series++;
+    } else {
+        e = fl_store__sqlerr(s->w.db, rc, w->d, "find series");
+        sqlite3_reset(st);
+        return e;
+    }
+    w->ids[i] = id;
+    return remember(w, key, klen, id, 0);
+}
+
+static fl_err write_series(struct wctx *w)
+{
+    const struct fl_batch *b = w->b;
+    if (b->n_series == 0)
+        return FL_OK;
+    if (b->n_series > (size_t)INT32_MAX || !b->series)
+        return fl_diag_set(w->d, FL_EINVAL, 0, 0, "bad series array in batch");
+    w->ids = fl_reallocarray(NULL, b->n_series, sizeof *w->ids);
+    if (!w->ids || grow_pending(&w->pend, &w->cap_pend, b->n_series) != FL_OK)
+        return alloc_err(w);
+    for (size_t i = 0; i < b->n_series; i++) {
+        fl_err e = resolve_one(w, i);
+        if (e != FL_OK)
+            return e;
+    }
+    return FL_OK;
+}
+
+/* ---- metrics ---- */
+
+static fl_err write_samples(struct wctx *w)
+{
+    struct fl_store *s = w->s;
+    sqlite3_stmt *ins, *upd;
+    fl_err e;
+    if (w->b->n_samples == 0)
+        return FL_OK;
+    if ((e = fl_store__stmt(&s->w, FL_ST_W_HEAD_INS, &ins, w->d)) != FL_OK ||
+        (e = fl_store__stmt(&s->w, FL_ST_W_HEAD_UPD, &upd, w->d)) != FL_OK)
+        return e;
+    for (size_t i = 0; i < w->b->n_samples; i++) {
+        const struct fl_sample *sm = &w->b->samples[i];
+        if (sm->series >= w->b->n_series)
+            return bad(w, "samples", i, "series", "series index out of range");
+        int64_t id = w->ids[sm->series], bits = fl_store__dbl_bits(sm->value);
+        if ((sqlite3_bind_int64(ins, 1, id) | sqlite3_bind_int64(ins, 2, sm->ts_ms) |
+             sqlite3_bind_int64(ins, 3, bits)) != SQLITE_OK)
+            return bind_failed(w, "bind sample");
+        if ((e = step_done(w, ins, "insert sample")) != FL_OK)
+            return e;
+        if (sqlite3_changes(s->w.db) > 0) {
+            w->delta.samples++;
+            continue;
+        }
+        /* Same series and timestamp again: the later write wins. */
+        if ((sqlite3_bind_int64(upd, 1, id) | sqlite3_bind_int64(upd, 2, sm->ts_ms) |
+             sqlite3_bind_int64(upd, 3, bits)) != SQLITE_OK)
+            return bind_failed(w, "bind sample");
+        if ((e = step_done(w, upd, "update sample")) != FL_OK)
+            return e;
+    }
+    return FL_OK;
+}
+
+static fl_err write_exemplars(struct wctx *w)
+{
+    struct fl_store *s = w->s;
+    sqlite3_stmt *st;
+    fl_err e;
+    if (w->b->n_exemplars == 0)
+        return FL_OK;
+    if ((e = fl_store__stmt(&s->w, FL_ST_W_EXEMPLAR, &st, w->d)) != FL_OK)
+        return e;
+    for (size_t i = 0; i < w->b->n_exemplars; i++) {
+        const struct fl_exemplar *x = &w->b->exemplars[i];
+        if (x->series >= w->b->n_series)
+            return bad(w, "exemplars", i, "series", "series index out of range");
+        if (x->n_labels > 0 && !x->labels)
+            return bad(w, "exemplars", i, "labels", "labels missing");
+        fl_buf_reset(&s->scratch);
+        fl_store_labels_encode(x->labels, x->n_labels, &s->scratch);
+        if (fl_buf_err(&s->scratch) != FL_OK)
+            return buf_err(w, &s->scratch);
+        if ((sqlite3_bind_int64(st, 1, w->ids[x->series]) |
+             sqlite3_bind_int64(st, 2, x->sample_ts_ms) |
+             sqlite3_bind_blob(st, 3, s->scratch.data, (int)s->scratch.len, SQLITE_STATIC) |
+             sqlite3_bind_int64(st, 4, fl_store__dbl_bits(x->value)) |
+             (x->ts_ms == FL_TS_NONE ? sqlite3_bind_null(st, 5)
+                                     : sqlite3_bind_int64(st, 5, x->ts_ms)) |
+             fl_store__bind_text(st, 6, x->trace_id)) != SQLITE_OK)
+            return bind_failed(w, "bind exemplar");
+        if ((e = step_done(w, st, "insert exemplar")) != FL_OK)
+            return e;
+    }
+    return FL_OK;
+}
+
+static fl_err write_meta(struct wctx *w)
+{
+    sqlite3_stmt *st;
+    fl_err e;
+    if (w->b->n_meta == 0)
+        return FL_OK;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_META, &st, w->d)) != FL_OK)
+        return e;
+    for (size_t i = 0; i < w->b->n_meta; i++) {
+        const struct fl_metric_meta *m = &w->b->meta[i];
+        if (empty(m->family))
+            return bad(w, "metadata", i, "family", "metric family name missing");
+        if ((fl_store__bind_text(st, 1, m->family) | fl_store__bind_text(st, 2, m->type) |
+             fl_store__bind_text(st, 3, m->help) | fl_store__bind_text(st, 4, m->unit)) !=
+            SQLITE_OK)
+            return bind_failed(w, "bind metadata");
+        if ((e = step_done(w, st, "insert metadata")) != FL_OK)
+            return e;
+    }
+    return FL_OK;
+}
+
+/* ---- spans ---- */
+
+static int bind_span(sqlite3_stmt *st, const struct fl_span *sp)
+{
+    return sqlite3_bind_text(st, 1, sp->trace_id, -1, SQLITE_STATIC) |
+           sqlite3_bind_text(st, 2, sp->span_id, -1, SQLITE_STATIC) |
+           sqlite3_bind_text(st, 3, sp->parent_span_id, -1, SQLITE_STATIC) |
+           sqlite3_bind_text(st, 4, sp->service ? sp->service : "unknown_service", -1,
+                             SQLITE_STATIC) |
+           sqlite3_bind_text(st, 5, sp->name ? sp->name : "", -1, SQLITE_STATIC) |
+           sqlite3_bind_int(st, 6, sp->kind) | sqlite3_bind_int64(st, 7, sp->start_ns) |
+           sqlite3_bind_int64(st, 8, sp->end_ns) | sqlite3_bind_int(st, 9, sp->status_code) |
+           sqlite3_bind_text(st, 10, sp->status_message ? sp->status_message : "", -1,
+                             SQLITE_STATIC) |
+           sqlite3_bind_text(st, 11, sp->scope_name ? sp->scope_name : "", -1, SQLITE_STATIC) |
+           fl_store__bind_text(st, 12, sp->attrs_json) |
+           fl_store__bind_text(st, 13, sp->resource_json) |
+           fl_store__bind_text(st, 14, sp->events_json) |
+           fl_store__bind_text(st, 15, sp->links_json) |
+           sqlite3_bind_int64(st, 16, fl_store__key(sp->trace_id)) |
+           sqlite3_bind_int64(st, 17, fl_store__key(sp->span_id));
+}
+
+static fl_err write_spans(struct wctx *w)
+{
+    sqlite3_stmt *ins, *upd;
+    fl_err e;
+    if (w->b->n_spans == 0)
+        return FL_OK;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_INS, &ins, w->d)) != FL_OK ||
+        (e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_UPD, &upd, w->d)) != FL_OK)
+        return e;
+    for (size_t i = 0; i < w->b->n_spans; i++) {
+        const struct fl_span *sp = &w->b->spans[i];
+        if (!memchr(sp->trace_id, 0, sizeof sp->trace_id) || !sp->trace_id[0])
+            return bad(w, "spans", i, "trace_id", "trace id missing");
+        if (!memchr(sp->span_id, 0, sizeof sp->span_id) || !sp->span_id[0])
+            return bad(w, "spans", i, "span_id", "span id missing");
+        if (!memchr(sp->parent_span_id, 0, sizeof sp->parent_span_id))
+            return bad(w, "spans", i, "parent_span_id", "parent span id not terminated");
+        if (bind_span(ins, sp) != SQLITE_OK)
+            return bind_failed(w, "bind span");
+        if ((e = step_done(w, ins, "insert span")) != FL_OK)
+            return e;
+        if (sqlite3_changes(w->s->w.db) > 0) {
+            w->delta.spans++;
+            continue;
+        }
+        /* The same span again (retries, overlapping exports): replace its fields. */
+        if (bind_span(upd, sp) != SQLITE_OK)
+            return bind_failed(w, "bind span");
+        if ((e = step_done(w, upd, "update span")) != FL_OK)
+            return e;
+    }
+    return FL_OK;
+}
+
+/* ---- inferences and the per-model aggregate ---- */
+
+static fl_err agg_add(struct wctx *w, const struct fl_inference *r)
+{
+    struct agg *a = NULL;
+    if (w->n_aggs > 0) {
+        /* fast path: batches are mostly runs of one model version */
+        struct agg *last = &w->aggs[w->last_agg];
+        if (!strcmp(last->model, r->model) && !strcmp(last->version, r->model_version))
+            a = last;
+    }
+    if (!a) {
+        fl_buf_reset(&w->s->scratch2);
+        fl_buf_puts(&w->s->scratch2, r->model);
+        fl_buf_append(&w->s->scratch2, "", 1);
+        fl_buf_puts(&w->s->scratch2, r->model_version);
+        if (fl_buf_err(&w->s->scratch2) != FL_OK)
+            return buf_err(w, &w->s->scratch2);
+        if (!w->agg_index && !(w->agg_index = fl_map_new(NULL, 0)))
+            return alloc_err(w);
+        uintptr_t k = (uintptr_t)fl_map_get(w->agg_index, w->s->scratch2.data, w->s->scratch2.len);
+        if (k) {
+            a = &w->aggs[k - 1];
+        } else {
+            if (w->n_aggs == w->cap_aggs) {
+                size_t cap = w->cap_aggs ? 2 * w->cap_aggs : 8;
+                struct agg *na = fl_reallocarray(w->aggs, cap, sizeof *na);
+                if (!na)
+                    return alloc_err(w);
+                w->aggs = na;
+                w->cap_aggs = cap;
+            }
+            if (fl_map_put(w->agg_index, w->s->scratch2.data, w->s->scratch2.len,
+                           (void *)(uintptr_t)(w->n_aggs + 1)) != FL_OK)
+                return alloc_err(w);
+            a = &w->aggs[w->n_aggs++];
+            a->model = r->model;
+            a->version = r->model_version;
+            a->first = r->ts_ms;
+            a->last = r->ts_ms;
+            a->n = 0;
+        }
+    }
+    w->last_agg = (size_t)(a - w->aggs);
+    if (r->ts_ms < a->first)
+        a->first = r->ts_ms;
+    if (r->ts_ms > a->last)
+        a->last = r->ts_ms;
+    a->n++;
+    return FL_OK;
+}
+
+static fl_err check_inference(struct wctx *w, size_t i, const struct fl_inference *r)
+{
+    if (empty(r->request_id))
+        return bad(w, "inferences", i, "request_id", "request id missing");
+    if (empty(r->model))
+        return bad(w, "inferences", i, "model", "model missing");
+    if (empty(r->model_version))
+        return bad(w, "inferences", i, "model_version", "model version missing");
+    if (r->n_features > FL_LIMIT_FEATURES_PER_RECORD || (r->n_features && !r->features))
+        return bad(w, "inferences", i, "features", "bad feature array");
+    for (size_t k = 0; k < r->n_features; k++) {
+        const struct fl_feature *f = &r->features[k];
+        if (!f->name || f->status < FL_FEAT_PRESENT || f->status > FL_FEAT_OUTSIDE_MAX_AGE ||
+            f->kind < FL_VAL_NULL || f->kind > FL_VAL_BOOL) {
+            fl_diag_field(w->d, "inferences[%zu].features[%zu]", i, k);
+            return fl_diag_set(w->d, FL_EINVAL, 0, 0, "feature without name or bad status/kind");
+        }
+    }
+    if ((r->n_scores && !r->scores) || (r->n_segments && !r->segments))
+        return bad(w, "inferences", i, "scores", "bad score or segment array");
+    return FL_OK;
+}
+
+static int same_names(const struct fl_inference *a, const struct fl_inference *b)
+{
+    if (a->n_features != b->n_features)
+        return 0;
+    for (size_t i = 0; i < a->n_features; i++)
+        if (a->features[i].name != b->features[i].name &&
+            strcmp(a->features[i].name, b->features[i].name) != 0)
+            return 0;
+    return 1;
+}
+
+/* The id of the row's feature set (its list of names), creating it when new. */
+static fl_err feature_set(struct wctx *w, const struct fl_inference *r, int64_t *id)
+{
+    struct fl_store *s = w->s;
+    fl_err e;
+    if (w->prev_inf && same_names(w->prev_inf, r)) {
+        *id = w->prev_fset;
+        return FL_OK;
+    }
+    fl_buf_reset(&s->scratch2);
+    fl_store_feature_names_encode(r->features, r->n_features, &s->scratch2);
+    if (fl_buf_err(&s->scratch2) != FL_OK)
+        return buf_err(w, &s->scratch2);
+    void *v = fl_map_get(s->fset_cache, s->scratch2.data, s->scratch2.len);
+    if (v) {
+        *id = (int64_t)(intptr_t)v;
+    } else {
+        if ((e = find_or_add(w, FL_ST_W_FSET_FIND, FL_ST_W_FSET_ADD, s->scratch2.data,
+                             s->scratch2.len, id)) != FL_OK ||
+            (e = remember(w, s->scratch2.data, s->scratch2.len, *id, 1)) != FL_OK)
+            return e;
+    }
+    w->prev_inf = r;
+    w->prev_fset = *id;
+    return FL_OK;
+}
+
+static fl_err write_inference(struct wctx *w, sqlite3_stmt *st, const struct fl_inference *r)
+{
+    if (!w->last_model || strcmp(w->last_model, r->model) != 0 ||
+        strcmp(w->last_version, r->model_version) != 0) {
+        w->last_model = r->model;
+        w->last_version = r->model_version;
+        w->last_key = fl_store__key2(r->model, r->model_version);
+    }
+    struct fl_buf *sc = &w->s->scratch;
+    int64_t fset = 0;
+    fl_err e;
+    if ((e = feature_set(w, r, &fset)) != FL_OK)
+        return e;
+    fl_buf_reset(sc);
+    fl_store_feature_values_encode(r->features, r->n_features, sc);
+    size_t seg_off = sc->len;
+    fl_store_labels_encode(r->segments, r->n_segments, sc);
+    size_t scores_off = sc->len;
+    if (r->n_scores)
+        fl_store_doubles_encode(r->scores, r->n_scores, sc);
+    if (fl_buf_err(sc) != FL_OK)
+        return buf_err(w, sc);
+    const char *p = sc->data;
+    if ((sqlite3_bind_int64(st, 1, r->ts_ms) | fl_store__bind_text(st, 2, r->request_id) |
+         fl_store__bind_text(st, 3, empty(r->trace_id) ? NULL : r->trace_id) |
+         fl_store__bind_text(st, 4, r->model) | fl_store__bind_text(st, 5, r->model_version) |
+         sqlite3_bind_blob(st, 6, p, (int)seg_off, SQLITE_STATIC) |
+         sqlite3_bind_int(st, 7, r->pred_kind) | fl_store__bind_double(st, 8, r->score) |
+         fl_store__bind_text(st, 9, r->pred_class) |
+         (r->n_scores ? sqlite3_bind_blob(st, 10, p + scores_off, (int)(sc->len - scores_off),
+                                          SQLITE_STATIC)
+                      : sqlite3_bind_null(st, 10)) |
+         sqlite3_bind_blob(st, 11, p + seg_off, (int)(scores_off - seg_off), SQLITE_STATIC) |
+         fl_store__bind_double(st, 12, r->latency_ms) |
+         sqlite3_bind_int64(st, 13, fl_store__key(r->request_id)) |
+         sqlite3_bind_int64(st, 14, fset) | sqlite3_bind_int64(st, 15, w->last_key)) != SQLITE_OK)
+        return bind_failed(w, "bind inference");
+    return step_done(w, st, "insert inference");
+}
+
+static fl_err write_inferences(struct wctx *w)
+{
+    sqlite3_stmt *st;
+    fl_err e;
+    if (w->b->n_inferences == 0)
+        return FL_OK;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_INF, &st, w->d)) != FL_OK)
+        return e;
+    for (size_t i = 0; i < w->b->n_inferences; i++) {
+        const struct fl_inference *r = &w->b->inferences[i];
+        if ((e = check_inference(w, i, r)) != FL_OK || (e = write_inference(w, st, r)) != FL_OK ||
+            (e = agg_add(w, r)) != FL_OK)
+            return e;
+        w->delta.inferences++;
+    }
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SEEN, &st, w->d)) != FL_OK)
+        return e;
+    for (size_t i = 0; i < w->n_aggs; i++) {
+        const struct agg *a = &w->aggs[i];
+        if ((fl_store__bind_text(st, 1, a->model) | fl_store__bind_text(st, 2, a->version) |
+             sqlite3_bind_int64(st, 3, a->first) | sqlite3_bind_int64(st, 4, a->last) |
+             sqlite3_bind_int64(st, 5, a->n) |
+             sqlite3_bind_int64(st, 6, fl_store__key2(a->model, a->version))) != SQLITE_OK)
+            return bind_failed(w, "bind model aggregate");
+        if ((e = step_done(w, st, "update model aggregate")) != FL_OK)
+            return e;
+    }
+    return FL_OK;
+}
+
+/* ---- outcomes, events, models ---- */
+
+static fl_err write_outcomes(struct wctx *w)
+{
+    sqlite3_stmt *st;
+    fl_err e;
+    if (w->b->n_outcomes == 0)
+        return FL_OK;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_OUTCOME, &st, w->d)) != FL_OK)
+        return e;
+    for (size_t i = 0; i < w->b->n_outcomes; i++) {
+        const struct fl_outcome *o = &w->b->outcomes[i];
+        if (empty(o->request_id))
+            return bad(w, "outcomes", i, "request_id", "request id missing");
+        if (empty(o->name))
+            return bad(w, "outcomes", i, "name", "outcome name missing");
+        if ((sqlite3_bind_int64(st, 1, o->ts_ms) | fl_store__bind_text(st, 2, o->request_id) |
+             fl_store__bind_text(st, 3, o->name) | fl_store__bind_double(st, 4, o->value) |
+             fl_store__bind_text(st, 5, o->attrs_json) |
+             sqlite3_bind_int64(st, 6, fl_store__key(o->request_id))) != SQLITE_OK)
+            return bind_failed(w, "bind outcome");
+        if ((e = step_done(w, st, "insert outcome")) != FL_OK)
+            return e;
+        w->delta.outcomes++;
+    }
+    return FL_OK;
+}
+
+static int bind_event(sqlite3_stmt *st, const struct fl_event *ev)
+{
+    return fl_store__bind_text(st, 1, ev->id) | sqlite3_bind_int64(st, 2, ev->ts_ms) |
+           (ev->end_ms == FL_TS_NONE ? sqlite3_bind_null(st, 3)
+                                     : sqlite3_bind_int64(st, 3, ev->end_ms)) |
+           fl_store__bind_text(st, 4, ev->kind) | fl_store__bind_text(st, 5, ev->component) |
+           fl_store__bind_text(st, 6, ev->status) | sqlite3_bind_int64(st, 7, ev->rows) |
+           fl_store__bind_text(st, 8, ev->message ? ev->message : "") |
+           fl_store__bind_text(st, 9, ev->attrs_json);
+}
+
+static fl_err write_events(struct wctx *w)
+{
+    sqlite3_stmt *ins, *upd;
+    fl_err e;
+    if (w->b->n_events == 0)
+        return FL_OK;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_EVENT_INS, &ins, w->d)) != FL_OK ||
+        (e = fl_store__stmt(&w->s->w, FL_ST_W_EVENT_UPD, &upd, w->d)) != FL_OK)
+        return e;
+    for (size_t i = 0; i < w->b->n_events; i++) {
+        const struct fl_event *ev = &w->b->events[i];
+        if (empty(ev->id))
+            return bad(w, "events", i, "id", "event id missing");
+        if (empty(ev->kind))
+            return bad(w, "events", i, "kind", "event kind missing");
+        if (empty(ev->component))
+            return bad(w, "events", i, "component", "event component missing");
+        if (bind_event(ins, ev) != SQLITE_OK)
+            return bind_failed(w, "bind event");
+        if ((e = step_done(w, ins, "insert event")) != FL_OK)
+            return e;
+        if (sqlite3_changes(w->s->w.db) > 0) {
+            w->delta.events++;
+            continue;
+        }
+        /* Re-posting an id replaces the event. */
+        if (bind_event(upd, ev) != SQLITE_OK)
+            return bind_failed(w, "bind event");
+        if ((e = step_done(w, upd, "update event")) != FL_OK)
+            return e;
+    }
+    return FL_OK;
+}
+
+static fl_err write_models(struct wctx *w)
+{
+    sqlite3_stmt *st;
+    fl_err e;
+    if (w->b->n_models == 0)
+        return FL_OK;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_MODEL, &st, w->d)) != FL_OK)
+        return e;
+    for (size_t i = 0; i < w->b->n_models; i++) {
+        const struct fl_model_version *m = &w->b->models[i];
+        if (empty(m->model))
+            return bad(w, "models", i, "model", "model name missing");
+        if (empty(m->version))
+            return bad(w, "models", i, "version", "model version missing");
+        if ((fl_store__bind_text(st, 1, m->model) | fl_store__bind_text(st, 2, m->version) |
+             fl_store__bind_text(st, 3, m->stage) | sqlite3_bind_int64(st, 4, m->ts_ms) |
+             fl_store__bind_text(st, 5, m->attrs_json)) != SQLITE_OK)
+            return bind_failed(w, "bind model version");
+        if ((e = step_done(w, st, "insert model version")) != FL_OK)
+            return e;
+    }
+    return FL_OK;
+}
+
+static fl_err write_all(struct wctx *w)
+{
+    fl_err e;
+    if ((e = write_series(w)) != FL_OK || (e = write_samples(w)) != FL_OK ||
+        (e = write_exemplars(w)) != FL_OK || (e = write_meta(w)) != FL_OK ||
+        (e = write_spans(w)) != FL_OK || (e = write_inferences(w)) != FL_OK ||
+        (e = write_outcomes(w)) != FL_OK || (e = write_events(w)) != FL_OK ||
+        (e = write_models(w)) != FL_OK)
+        return e;
+    if (w->b->n_inferences || w->b->n_models)
+        return fl_store__int(&w->s->w, FL_ST_N_MODELS, 0, 0, &w->delta.models, w->d);
+    return FL_OK;
+}
+
+fl_err fl_store_write(struct fl_store *s, const struct fl_batch *b, struct fl_diag *d)
+{
+    struct wctx w;
+    fl_err e;
+
+    if (!s || !b)
+        return fl_diag_set(d, FL_EINVAL, 0, 0, "no store or batch");
+    if (!s->w.db)
+        return fl_diag_set(d, FL_EINVAL, 0, 0, "store opened read-only");
+    if (b->n_series + b->n_samples + b->n_exemplars + b->n_meta + b->n_spans + b->n_inferences +
+            b->n_outcomes + b->n_events + b->n_models ==
+        0)
+        return FL_OK; /* nothing to commit: spare the fsync */
+    memset(&w, 0, sizeof w);
+    w.s = s;
+    w.b = b;
+    w.d = d;
+    w.delta.models = -1;
+    fl_buf_init(&w.keys, FL_LIMIT_BATCH_ARENA_BYTES);
+
+    pthread_mutex_lock(&s->wmu);
+    if ((e = fl_store__begin(s, d)) != FL_OK)
+        goto unlock;
+    if ((e = write_all(&w)) != FL_OK || (e = fl_store__commit(s, d)) != FL_OK) {
+        fl_store__rollback(s);
+        goto unlock;
+    }
+    /* Committed: now the side effects. A cache entry that cannot be added costs only a SELECT
+     * on the next write of that series. */
+    for (size_t i = 0; i < w.n_pend; i++) {
+        fl_err pe =
+            fl_map_put(w.pend[i].fset ? s->fset_cache : s->series_cache,
+                       w.keys.data + w.pend[i].off, w.pend[i].len, (void *)(intptr_t)w.pend[i].id);
+        (void)pe;
+    }
+    fl_store__counts_add(s, &w.delta);
+unlock:
+    pthread_mutex_unlock(&s->wmu);
+    fl_map_free(w.agg_index);
+    fl_free(w.aggs);
+    fl_free(w.ids);
+    fl_free(w.pend);
+    fl_buf_cleanup(&w.keys);
+    return e;
+}

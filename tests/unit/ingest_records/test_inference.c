@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_inference.c: inference and outcome JSON Lines (src/ingest/inference.c): every field of a
+ * full record, feature statuses, prediction shapes, segment order, timestamp forms, and a table of
+ * invalid lines with their exact diagnostics (line, column, field, message).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/time.h"
+#include "ingest/inference.h"
+
+static struct fl_batch batch;
+static struct fl_diag diag;
+
+static void setup(void)
+{
+    cr_assert_eq(fl_batch_init(&batch, 0), FL_OK);
+    fl_diag_init(&diag);
+}
+
+static void teardown(void)
+{
+    fl_batch_cleanup(&batch);
+}
+
+TestSuite(inference, .init = setup, .fini = teardown);
+
+static fl_err parse(const char *s)
+{
+    return fl_inference_jsonl_to_batch(s, strlen(s), NULL, &batch, &diag);
+}
+
+static const struct fl_feature *feature(const struct fl_inference *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_features; i++)
+        if (strcmp(r->features[i].name, name) == 0)
+            return &r->features[i];
+    return NULL;
+}
+
+Test(inference, full_record_every_field)
+{
+    const char *line =
+        "{\"ts\":\"2026-11-25T14:05:00.250Z\",\"request_id\":\"req-1\","
+        "\"trace_id\":\"4BF92F3577B34DA6A3CE929D0E0E4736\",\"model\":\"ranker\",\"version\":\"v7\","
+        "\"features\":{\"age\":34,\"country\":\"DE\",\"ctr_7d\":null,"
+        "\"embedding_norm\":{\"value\":1.2,\"status\":\"outside_max_age\"},"
+        "\"x\":{\"status\":\"not_found\"},\"is_new\":true,\"esc\\u0061ped\":\"a\\\"b\"},"
+        "\"prediction\":{\"score\":0.8,\"class\":\"click\",\"scores\":[0.8,0.2]},"
+        "\"segments\":{\"platform\":\"ios\",\"country\":\"DE\",\"app_version\":5.2,"
+        "\"experiment_arm\":\"B\",\"beta\":true,\"region\":null},\"latency_ms\":12.5}\n";
+    cr_assert_eq(parse(line), FL_OK, "%s", diag.msg);
+    cr_assert_eq(batch.n_inferences, 1);
+    const struct fl_inference *r = &batch.inferences[0];
+    cr_assert_eq(r->ts_ms, 1795615500250);
+    cr_assert_str_eq(r->request_id, "req-1");
+    cr_assert_str_eq(r->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    cr_assert_str_eq(r->model, "ranker");
+    cr_assert_str_eq(r->model_version, "v7");
+    cr_assert_eq(r->n_features, 7);
+    /* input order is kept */
+    static const char *const order[] = {"age", "country", "ctr_7d", "embedding_norm", "x",
+                                        "is_new", "escaped"};
+    for (size_t i = 0; i < 7; i++)
+        cr_assert_str_eq(r->features[i].name, order[i]);
+    const struct fl_feature *f = feature(r, "age");
+    cr_assert_eq(f->status, FL_FEAT_PRESENT);
+    cr_assert_eq(f->kind, FL_VAL_NUMBER);
+    cr_assert_eq(f->num, 34.0);
+    f = feature(r, "country");
+    cr_assert_eq(f->status, FL_FEAT_PRESENT);
+    cr_assert_eq(f->kind, FL_VAL_STRING);
+    cr_assert_str_eq(f->str, "DE");
+    f = feature(r, "ctr_7d");
+    cr_assert_eq(f->status, FL_FEAT_NULL);
+    cr_assert_eq(f->kind, FL_VAL_NULL);
+    f = feature(r, "embedding_norm");
+    cr_assert_eq(f->status, FL_FEAT_OUTSIDE_MAX_AGE);
+    cr_assert_eq(f->kind, FL_VAL_NUMBER);
+    cr_assert_eq(f->num, 1.2);
+    f = feature(r, "x");
+    cr_assert_eq(f->status, FL_FEAT_NOT_FOUND);
+    cr_assert_eq(f->kind, FL_VAL_NULL);
+    f = feature(r, "is_new");
+    cr_assert_eq(f->status, FL_FEAT_PRESENT);
+    cr_assert_eq(f->kind, FL_VAL_BOOL);
+    cr_assert_eq(f->num, 1.0);
+    f = feature(r, "escaped");
+    cr_assert_eq(f->kind, FL_VAL_STRING);
+    cr_assert_str_eq(f->str, "a\"b");
+    cr_assert_eq(r->pred_kind, FL_PRED_CLASS);
+    cr_assert_str_eq(r->pred_class, "click");
+    cr_assert_eq(r->score, 0.8);
+    cr_assert_eq(r->n_scores, 2);
+    cr_assert_eq(r->scores[0], 0.8);
+    cr_assert_eq(r->scores[1], 0.2);
+    /* segments sorted by name, numbers and bools as text, null omitted */
+    static const char *const seg[][2] = {{"app_version", "5.2"}, {"beta", "true"},
+                                         {"country", "DE"},      {"experiment_arm", "B"},
+                                         {"platform", "ios"}};
+    cr_assert_eq(r->n_segments, 5);
+    for (size_t i = 0; i < 5; i++) {
+        cr_assert_str_eq(r->segments[i].name, seg[i][0]);
+        cr_assert_str_eq(r->segments[i].value, seg[i][1]);
+    }
+    cr_assert_eq(r->latency_ms, 12.5);
+}
+
+Test(inference, minimal_record_defaults)
+{
+    int64_t before = fl_time_now_ms();
+    cr_assert_eq(parse("{\"ts\":null,\"request_id\":\"r\",\"model\":\"m\",\"model_version\":3,"
+                       "\"trace_id\":null,\"features\":null,\"segments\":null,\"latency_ms\":null}"),
+                 FL_OK, "%s", diag.msg);
+    int64_t after = fl_time_now_ms();
+    const struct fl_inference *r = &batch.inferences[0];
+    cr_assert(r->ts_ms >= before && r->ts_ms <= after, "ts defaults to now");
+    cr_assert_str_eq(r->model_version, "3");
+    cr_assert_null(r->trace_id);
+    cr_assert_eq(r->n_features, 0);
+    cr_assert_eq(r->n_segments, 0);
+    cr_assert_eq(r->pred_kind, FL_PRED_NONE);
+    cr_assert(isnan(r->score));
+    cr_assert(isnan(r->latency_ms));
+}
+
+Test(inference, many_lines_blank_crlf_and_interning)
+{
+    const char *in = "\n{\"request_id\":\"a\",\"model\":\"m\",\"model_version\":\"1\","
+                     "\"features\":{\"f\":1,\"g\":\"x\"}}\r\n   \r\n"
+                     "{\"request_id\":\"b\",\"model\":\"m\",\"model_version\":\"1\","
+                     "\"features\":{\"f\":2,\"g\":\"x\"}}";
+    cr_assert_eq(parse(in), FL_OK, "%s", diag.msg);
+    cr_assert_eq(batch.n_inferences, 2);
+    cr_assert_str_eq(batch.inferences[0].request_id, "a");
+    cr_assert_str_eq(batch.inferences[1].request_id, "b");
+    cr_assert_eq(batch.inferences[1].features[0].num, 2.0);
+    /* repeated names and categorical values are stored once */
+    cr_assert_eq(batch.inferences[0].features[0].name, batch.inferences[1].features[0].name);
+    cr_assert_eq(batch.inferences[0].features[1].str, batch.inferences[1].features[1].str);
+    cr_assert_eq(batch.inferences[0].model, batch.inferences[1].model);
+}
+
+struct pred_case {
+    const char *prediction;
+    int kind;
+    double score; /* NaN = expect NaN */
+    const char *cls;
+    size_t n_scores;
+};
+
+Test(inference, prediction_shapes)
+{
+    static const struct pred_case cases[] = {
+        {"0.7", FL_PRED_SCORE, 0.7, NULL, 0},
+        {"\"cat\"", FL_PRED_CLASS, NAN, "cat", 0},
+        {"true", FL_PRED_CLASS, NAN, "true", 0},
+        {"[0.1,0.9]", FL_PRED_VECTOR, NAN, NULL, 2},
+        {"{\"score\":0.2}", FL_PRED_SCORE, 0.2, NULL, 0},
+        {"{\"class\":\"a\",\"scores\":[0.3,0.6,0.1]}", FL_PRED_CLASS, 0.6, "a", 3},
+        {"{\"class\":\"a\",\"score\":0.9}", FL_PRED_CLASS, 0.9, "a", 0},
+        {"{\"scores\":[1,2]}", FL_PRED_VECTOR, NAN, NULL, 2},
+        {"{\"score\":0.4,\"scores\":[0.4,0.6]}", FL_PRED_SCORE, 0.4, NULL, 2},
+        {"null", FL_PRED_NONE, NAN, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char line[256];
+        snprintf(line, sizeof line,
+                 "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"1\",\"prediction\":%s}",
+                 cases[i].prediction);
+        fl_batch_reset(&batch);
+        cr_assert_eq(parse(line), FL_OK, "%s: %s", cases[i].prediction, diag.msg);
+        const struct fl_inference *r = &batch.inferences[0];
+        cr_assert_eq(r->pred_kind, cases[i].kind, "%s", cases[i].prediction);
+        if (isnan(cases[i].score))
+            cr_assert(isnan(r->score), "%s: score %g", cases[i].prediction, r->score);
+        else
+            cr_assert_eq(r->score, cases[i].score, "%s", cases[i].prediction);
+        if (cases[i].cls)
+            cr_assert_str_eq(r->pred_class, cases[i].cls);
+        else
+            cr_assert_null(r->pred_class, "%s", cases[i].prediction);
+        cr_assert_eq(r->n_scores, cases[i].n_scores, "%s", cases[i].prediction);
+    }
+}
+
+Test(inference, vector_values)
+{
+    cr_assert_eq(parse("{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"1\","
+                       "\"prediction\":[0.25,-1e3,7]}"),
+                 FL_OK);
+    const struct fl_inference *r = &batch.inferences[0];
+    cr_assert_eq(r->n_scores, 3);
+    cr_assert_eq(r->scores[0], 0.25);
+    cr_assert_eq(r->scores[1], -1000.0);
+    cr_assert_eq(r->scores[2], 7.0);
+}
+
+struct ts_case {
+    const char *ts;
+    int64_t want_ms;
+};
+
+Test(inference, timestamp_forms)
+{
+    static const struct ts_case cases[] = {
+        {"\"ts\":1700000000", 1700000000000},
+        {"\"ts\":1700000000.5", 1700000000500},
+        {"\"ts\":1700000000123", 1700000000123},
+        {"\"timestamp\":1700000000123.4", 1700000000123},
+        {"\"ts\":0", 0},
+        {"\"ts\":\"2023-11-14T22:13:20Z\"", 1700000000000},
+        {"\"timestamp\":\"2023-11-14T23:13:20.123+01:00\"", 1700000000123},
+        {"\"ts\":\"2023-11-14T22:13:20.123456789Z\"", 1700000000123},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char line[256];
+        snprintf(line, sizeof line,
+                 "{%s,\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"1\"}",
+                 cases[i].ts);
+        fl_batch_reset(&batch);
+        cr_assert_eq(parse(line), FL_OK, "%s: %s", cases[i].ts, diag.msg);
+        cr_assert_eq(batch.inferences[0].ts_ms, cases[i].want_ms, "%s: got %lld", cases[i].ts,
+                     (long long)batch.inferences[0].ts_ms);
+    }
+}
+
+struct bad_case {
+    const char *input;
+    fl_err code;
+    unsigned long line;
+    const char *needle; /* column = 1 + offset of needle in its line; NULL = don't check */
+    const char *field;  /* NULL = don't check */
+    const char *msg;    /* NULL = don't check (reader's own syntax message) */
+};
+
+#define HEAD "{\"request_id\":\"r1\",\"model\":\"m\",\"model_version\":\"v1\","
+#define OK_LINE "{\"request_id\":\"r0\",\"model\":\"m\",\"model_version\":\"v1\"}\n"
+
+static const struct bad_case bad_inferences[] = {
+    {HEAD "\"features\":{\"age\":[1]}}", FL_EPARSE, 1, "[1]", "features.age",
+     "feature \"age\": expected number, string, bool or null, got array"},
+    {"{\"request_id\":\"r1\",\"modle\":\"m\"}", FL_EPARSE, 1, "\"modle\"", "modle",
+     "unknown field \"modle\" (expected one of ts, timestamp, request_id, trace_id, model, "
+     "model_version, version, features, prediction, segments, latency_ms)"},
+    {"{\"model\":\"m\",\"model_version\":\"v1\"}", FL_EPARSE, 1, "{", "request_id",
+     "missing required field \"request_id\""},
+    {"{\"request_id\":\"r\",\"model_version\":\"v1\"}", FL_EPARSE, 1, "{", "model",
+     "missing required field \"model\""},
+    {"{\"request_id\":\"r\",\"model\":\"m\"}", FL_EPARSE, 1, "{", "model_version",
+     "missing required field \"model_version\""},
+    {"{\"request_id\":5}", FL_EPARSE, 1, "5", "request_id",
+     "field \"request_id\": expected string, got number"},
+    {"{\"request_id\":\"\"}", FL_EPARSE, 1, "\"\"", "request_id",
+     "field \"request_id\": must not be empty"},
+    {HEAD "\"trace_id\":\"xyz\"}", FL_EPARSE, 1, "\"xyz\"", "trace_id",
+     "field \"trace_id\": expected 32 hex digits, not all zero"},
+    {HEAD "\"trace_id\":\"00000000000000000000000000000000\"}", FL_EPARSE, 1, "\"0000", "trace_id",
+     "field \"trace_id\": expected 32 hex digits, not all zero"},
+    {HEAD "\"ts\":\"yesterday\"}", FL_EPARSE, 1, "\"yesterday\"", "ts",
+     "field \"ts\": invalid RFC 3339 timestamp \"yesterday\""},
+    {HEAD "\"ts\":-5}", FL_EPARSE, 1, "-5", "ts",
+     "field \"ts\": timestamp -5 out of range (expected unix seconds or milliseconds, 1970 to "
+     "9999)"},
+    {HEAD "\"timestamp\":true}", FL_EPARSE, 1, "true", "timestamp",
+     "field \"timestamp\": expected RFC 3339 string or unix time number, got bool"},
+    {HEAD "\"ts\":1,\"timestamp\":2}", FL_EPARSE, 1, "\"timestamp\"", "timestamp",
+     "field \"timestamp\" repeats \"ts\" (they are aliases)"},
+    {HEAD "\"model\":\"n\"}", FL_EPARSE, 1, "\"model\":\"n\"", "model",
+     "field \"model\" given twice"},
+    {HEAD "\"features\":{\"x\":{\"status\":\"missing\"}}}", FL_EPARSE, 1, "\"missing\"",
+     "features.x.status",
+     "feature \"x\": unknown status \"missing\" (expected present, null, not_found or "
+     "outside_max_age)"},
+    {HEAD "\"features\":{\"x\":{\"val\":1}}}", FL_EPARSE, 1, "\"val\"", "features.x.val",
+     "feature \"x\": unknown field \"val\" (expected value or status)"},
+    {HEAD "\"features\":{\"x\":{}}}", FL_EPARSE, 1, "{}", "features.x",
+     "feature \"x\": object needs \"value\" or \"status\""},
+    {HEAD "\"features\":{\"x\":{\"value\":null,\"status\":\"present\"}}}", FL_EPARSE, 1,
+     "{\"value\"", "features.x", "feature \"x\": status \"present\" needs a non-null value"},
+    {HEAD "\"features\":{\"x\":{\"value\":3,\"status\":\"null\"}}}", FL_EPARSE, 1, "{\"value\"",
+     "features.x", "feature \"x\": status \"null\" with a non-null value"},
+    {HEAD "\"features\":{\"x\":{\"value\":{\"a\":1}}}}", FL_EPARSE, 1, "{\"a\"",
+     "features.x.value",
+     "feature \"x\": value: expected number, string, bool or null, got object"},
+    {HEAD "\"features\":{\"a\":1,\"b\":2,\"a\":3}}", FL_EPARSE, 1, "\"a\":3", "features.a",
+     "feature \"a\" given twice"},
+    {HEAD "\"features\":{\"\":1}}", FL_EPARSE, 1, "\"\":1", "features",
+     "feature name must not be empty"},
+    {HEAD "\"features\":[1]}", FL_EPARSE, 1, "[1]", "features",
+     "field \"features\": expected object, got array"},
+    {HEAD "\"prediction\":[0.1,\"x\"]}", FL_EPARSE, 1, "\"x\"", "prediction[1]",
+     "prediction[1]: expected number, got string"},
+    {HEAD "\"prediction\":[]}", FL_EPARSE, 1, "[]", "prediction", "prediction: empty array"},
+    {HEAD "\"prediction\":{\"label\":\"a\"}}", FL_EPARSE, 1, "\"label\"", "prediction.label",
+     "prediction: unknown field \"label\" (expected score, class or scores)"},
+    {HEAD "\"prediction\":{}}", FL_EPARSE, 1, "{}", "prediction",
+     "prediction: object needs \"score\", \"class\" or \"scores\""},
+    {HEAD "\"prediction\":{\"score\":\"high\"}}", FL_EPARSE, 1, "\"high\"", "prediction.score",
+     "prediction.score: expected number, got string"},
+    {HEAD "\"segments\":{\"platform\":[\"ios\"]}}", FL_EPARSE, 1, "[\"ios\"]",
+     "segments.platform",
+     "segment \"platform\": expected string, number, bool or null, got array"},
+    {HEAD "\"segments\":{\"a\":\"x\",\"a\":\"y\"}}", FL_EPARSE, 1, "\"a\":\"y\"", "segments.a",
+     "segment \"a\" given twice"},
+    {HEAD "\"latency_ms\":-1}", FL_EPARSE, 1, "-1", "latency_ms",
+     "field \"latency_ms\": must be a finite number >= 0"},
+    {"[1,2]", FL_EPARSE, 1, "[", NULL, "expected a JSON object per line, got array"},
+    {OK_LINE "\n" HEAD "\"features\":{\"n\":{\"status\":1}}}", FL_EPARSE, 3, "1}}",
+     "features.n.status", "feature \"n\": status: expected string, got number"},
+    {OK_LINE OK_LINE "{\"request_id\":\"r\",", FL_EPARSE, 3, NULL, NULL, NULL},
+    {OK_LINE "{\"request_id\":\"r\"} trailing", FL_EPARSE, 2, NULL, NULL, NULL},
+};
+
+static unsigned long needle_column(const char *input, unsigned long line, const char *needle)
+{
+    const char *p = input;
+    for (unsigned long l = 1; l < line; l++)
+        p = strchr(p, '\n') + 1;
+    const char *at = strstr(p, needle);
+    cr_assert_not_null(at, "needle %s", needle);
+    return (unsigned long)(at - p) + 1;
+}
+
+Test(inference, invalid_lines_exact_diagnostics)
+{
+    for (size_t i = 0; i < sizeof bad_inferences / sizeof bad_inferences[0]; i++) {
+        const struct bad_case *c = &bad_inferences[i];
+        fl_batch_reset(&batch);
+        fl_diag_init(&diag);
+        fl_err e = parse(c->input);
+        cr_assert_eq(e, c->code, "case %zu: got %s (%s)", i, fl_err_name(e), diag.msg);
+        cr_assert_eq(diag.code, c->code, "case %zu", i);
+        cr_assert_eq(diag.line, c->line, "case %zu: line %lu", i, diag.line);
+        if (c->needle)
+            cr_assert_eq(diag.column, needle_column(c->input, c->line, c->needle),
+                         "case %zu: column %lu (%s)", i, diag.column, diag.msg);
+        else
+            cr_assert_gt(diag.column, 0, "case %zu", i);
+        if (c->field)
+            cr_assert_str_eq(diag.field, c->field, "case %zu", i);
+        if (c->msg)
+            cr_assert_str_eq(diag.msg, c->msg, "case %zu", i);
+        else
+            cr_assert_neq(diag.msg[0], '\0', "case %zu", i);
+    }
+}
+
+Test(inference, line_limit)
+{
+    struct fl_limits lim;
+    fl_limits_default(&lim);
+    lim.line_bytes = 60;
+    const char *in = OK_LINE HEAD "\"features\":{\"aaaaaaaaaaaaaaaaaaaaa\":1}}";
+    fl_err e = fl_inference_jsonl_to_batch(in, strlen(in), &lim, &batch, &diag);
+    cr_assert_eq(e, FL_ELIMIT);
+    cr_assert_eq(diag.line, 2);
+    char want[128];
+    snprintf(want, sizeof want, "line is %zu bytes, longer than the limit of 60 bytes",
+             strlen(in) - strlen(OK_LINE));
+    cr_assert_str_eq(diag.msg, want);
+}
+
+Test(inference, record_limit)
+{
+    struct fl_batch small;
+    cr_assert_eq(fl_batch_init(&small, 2), FL_OK);
+    const char *in = OK_LINE OK_LINE OK_LINE;
+    fl_err e = fl_inference_jsonl_to_batch(in, strlen(in), NULL, &small, &diag);
+    cr_assert_eq(e, FL_ELIMIT);
+    cr_assert_eq(diag.line, 3);
+    cr_assert_str_eq(diag.msg, "batch exceeds its limit of 2 records");
+    fl_batch_cleanup(&small);
+}
+
+Test(inference, empty_input_is_ok)
+{
+    cr_assert_eq(fl_inference_jsonl_to_batch("", 0, NULL, &batch, &diag), FL_OK);
+    cr_assert_eq(fl_inference_jsonl_to_batch(NULL, 0, NULL, &batch, &diag), FL_OK);
+    cr_assert_eq(parse("\n \n\r\n"), FL_OK);
+    cr_assert_eq(batch.n_inferences, 0);
+}
+
+Test(inference, not_nul_terminated)
+{
+    /* the parser must stop at len: the byte after is garbage */
+    char buf[128];
+    const char *line = "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\"}";
+    size_t n = strlen(line);
+    memcpy(buf, line, n);
+    buf[n] = '}';
+    cr_assert_eq(fl_inference_jsonl_to_batch(buf, n, NULL, &batch, &diag), FL_OK, "%s",
+                 diag.msg);
+    cr_assert_eq(batch.n_inferences, 1);
+}
+
+/* ---- outcomes ---- */
+
+static fl_err parse_outcomes(const char *s)
+{
+    return fl_outcome_jsonl_to_batch(s, strlen(s), NULL, &batch, &diag);
+}
+
+Test(inference, outcomes_valid)
+{
+    const char *in = "{\"ts\":1700000000,\"request_id\":\"r1\",\"name\":\"click\",\"value\":true,"
+                     "\"attributes\":{\"pos\":3, \"page\":\"home\"}}\n"
+                     "{\"timestamp\":\"2023-11-14T22:13:21Z\",\"request_id\":\"r2\","
+                     "\"outcome\":\"label\",\"value\":0.25}\n";
+    cr_assert_eq(parse_outcomes(in), FL_OK, "%s", diag.msg);
+    cr_assert_eq(batch.n_outcomes, 2);
+    const struct fl_outcome *o = &batch.outcomes[0];
+    cr_assert_eq(o->ts_ms, 1700000000000);
+    cr_assert_str_eq(o->request_id, "r1");
+    cr_assert_str_eq(o->name, "click");
+    cr_assert_eq(o->value, 1.0);
+    cr_assert_str_eq(o->attrs_json, "{\"pos\":3, \"page\":\"home\"}");
+    o = &batch.outcomes[1];
+    cr_assert_eq(o->ts_ms, 1700000001000);
+    cr_assert_str_eq(o->name, "label");
+    cr_assert_eq(o->value, 0.25);
+    cr_assert_str_eq(o->attrs_json, "{}");
+}
+
+static const struct bad_case bad_outcomes[] = {
+    {"{\"request_id\":\"r\",\"name\":\"click\"}", FL_EPARSE, 1, "{", "value",
+     "missing required field \"value\""},
+    {"{\"request_id\":\"r\",\"value\":1}", FL_EPARSE, 1, "{", "name",
+     "missing required field \"name\""},
+    {"{\"name\":\"click\",\"value\":1}", FL_EPARSE, 1, "{", "request_id",
+     "missing required field \"request_id\""},
+    {"{\"request_id\":\"r\",\"name\":\"click\",\"value\":\"yes\"}", FL_EPARSE, 1, "\"yes\"",
+     "value", "field \"value\": expected number or bool, got string"},
+    {"{\"request_id\":\"r\",\"name\":\"c\",\"value\":1,\"model\":\"m\"}", FL_EPARSE, 1,
+     "\"model\"", "model",
+     "unknown field \"model\" (expected one of ts, timestamp, request_id, name, outcome, value, "
+     "attributes)"},
+    {"{\"request_id\":\"r\",\"name\":\"c\",\"outcome\":\"d\",\"value\":1}", FL_EPARSE, 1,
+     "\"outcome\"", "outcome", "field \"outcome\" repeats \"name\" (they are aliases)"},
+    {"{\"request_id\":\"r\",\"name\":\"c\",\"value\":1,\"attributes\":[1]}", FL_EPARSE, 1,
+     "[1]", "attributes", "field \"attributes\": expected object, got array"},
+};
+
+Test(inference, outcomes_invalid)
+{
+    for (size_t i = 0; i < sizeof bad_outcomes / sizeof bad_outcomes[0]; i++) {
+        const struct bad_case *c = &bad_outcomes[i];
+        fl_batch_reset(&batch);
+        fl_diag_init(&diag);
+        cr_assert_eq(parse_outcomes(c->input), c->code, "case %zu (%s)", i, diag.msg);
+        cr_assert_eq(diag.line, c->line, "case %zu", i);
+        cr_assert_eq(diag.column, needle_column(c->input, c->line, c->needle), "case %zu", i);
+        cr_assert_str_eq(diag.field, c->field, "case %zu", i);
+        cr_assert_str_eq(diag.msg, c->msg, "case %zu", i);
+    }
+}
