@@ -49,10 +49,10 @@ void fl_arena_cleanup(struct fl_arena *a)
 void fl_arena_reset(struct fl_arena *a)
 {
     struct fl_arena_block *keep = NULL, *b = a->head;
-    /* Keep the last block in the chain: the first one allocated, of the default size. */
+    /* Keep one block of the default size (oversize blocks are freed) for the next round. */
     while (b) {
         struct fl_arena_block *next = b->next;
-        if (next == NULL && b->size == a->block_size)
+        if (!keep && b->size == a->block_size)
             keep = b;
         else
             fl_free(b);

@@ -21,10 +21,7 @@
 #include "../ingest/otlp.h"
 #include "../store/store.h"
 #include "http_int.h"
-#if __has_include("../ingest/prom.h")
 #include "../ingest/prom.h"
-#define FL_HAVE_PROM 1
-#endif
 
 typedef fl_err (*parse_fn)(struct fl_http_req *r, struct fl_batch *b, struct fl_diag *d);
 
@@ -134,7 +131,6 @@ void fl_server__h_events_post(struct fl_http_req *r)
 
 /* ---- POST /api/v1/import/prometheus ---- */
 
-#ifdef FL_HAVE_PROM
 /*
  * The exposition's format from Content-Type (OpenMetrics or text 0.0.4); samples without a
  * timestamp get the arrival time; optional ?job= and ?instance= become labels of every sample.
@@ -159,15 +155,6 @@ static fl_err parse_prom(struct fl_http_req *r, struct fl_batch *b, struct fl_di
     fl_prom_parser_free(pp);
     return e;
 }
-#else
-static fl_err parse_prom(struct fl_http_req *r, struct fl_batch *b, struct fl_diag *d)
-{
-    (void)r;
-    (void)b;
-    return fl_diag_set(d, FL_EUNSUPPORTED, 0, 0,
-                       "this build has no Prometheus text parser (src/ingest/prom.h)");
-}
-#endif
 
 void fl_server__h_prom_import(struct fl_http_req *r)
 {

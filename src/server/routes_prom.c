@@ -15,10 +15,7 @@
 #include "../store/store.h"
 #include "http_int.h"
 #include "promapi.h"
-#if __has_include("../ingest/selector.h")
 #include "../ingest/selector.h"
-#define FL_HAVE_SELECTOR 1
-#endif
 
 #define TIME_MIN (-((int64_t)1 << 62))
 #define TIME_MAX ((int64_t)1 << 62)
@@ -138,24 +135,12 @@ static void put_labels_obj(struct fl_buf *b, const struct fl_label *ls, size_t n
 
 static fl_err parse_selector(const char *q, struct fl_matcher **ms, size_t *n, struct fl_diag *d)
 {
-#ifdef FL_HAVE_SELECTOR
     return fl_selector_parse(q, strlen(q), ms, n, d);
-#else
-    (void)q;
-    *ms = NULL;
-    *n = 0;
-    return fl_diag_set(d, FL_EUNSUPPORTED, 0, 0, "this build has no selector parser");
-#endif
 }
 
 static void free_selector(struct fl_matcher *ms, size_t n)
 {
-#ifdef FL_HAVE_SELECTOR
     fl_selector_free(ms, n);
-#else
-    (void)ms;
-    (void)n;
-#endif
 }
 
 static bool selector_or_400(struct fl_http_req *r, const char *param, const char *q,

@@ -270,6 +270,29 @@ Test(record, labels_format_table)
     }
 }
 
+Test(record, labels_format_many_labels_sorted)
+{
+    struct fl_label l[80];
+    char names[80][8];
+    for (int i = 0; i < 80; i++) {
+        snprintf(names[i], sizeof names[i], "k%02d", 79 - i);
+        l[i].name = names[i];
+        l[i].value = "v";
+    }
+    struct fl_buf out;
+    fl_buf_init(&out, 4096);
+    fl_labels_format(l, 80, &out);
+    cr_assert_eq(fl_buf_err(&out), FL_OK);
+    cr_assert_eq(strncmp(out.data, "{k00=\"v\",k01=\"v\",", 17), 0, "%s", out.data);
+    cr_assert_eq(out.len, 2 + 80 * 7 + 79, "braces, 80 labels, 79 commas");
+    fl_alloc_fail_after(0);
+    fl_buf_reset(&out);
+    fl_labels_format(l, 80, &out);
+    fl_alloc_fail_after(-1);
+    cr_assert_eq(fl_buf_err(&out), FL_ENOMEM);
+    fl_buf_cleanup(&out);
+}
+
 Test(record, event_kinds)
 {
     static const char *const valid[] = {"deploy", "config_change", "model_version_change",
