@@ -1,0 +1,1 @@
+import --data-dir $TMP tests/cases/import/bad_feature.jsonl
