@@ -34,12 +34,13 @@ wait_http() {
     fail "timed out waiting for $url"
 }
 
-# bg NAME CMD...: start a background process, log to $FL_TMP/NAME.log, remember its pid.
+# bg NAME CMD...: start a background process, log to $FL_TMP/NAME.log, remember its pid for the
+# cleanup and in BG_PID. (Not for use inside $(...): a subshell would lose the pid list.)
 bg() {
     local name=$1; shift
     "$@" >"$FL_TMP/$name.log" 2>&1 &
-    FL_PIDS="$FL_PIDS $!"
-    echo $!
+    BG_PID=$!
+    FL_PIDS="$FL_PIDS $BG_PID"
 }
 
 # start_faultline PORT [CONFIG]: run faultline serve on PORT with a data dir in FL_TMP.
@@ -49,6 +50,7 @@ start_faultline() {
         cfg=$FL_TMP/faultline-$port.yml
         printf 'listen: 127.0.0.1:%s\ndata_dir: %s/data-%s\nself_scrape: false\n' "$port" "$FL_TMP" "$port" >"$cfg"
     fi
-    FL_PID=$(bg "faultline-$port" "$FL_BIN" -c "$cfg" serve)
+    bg "faultline-$port" "$FL_BIN" -c "$cfg" serve
+    FL_PID=$BG_PID
     wait_http "http://127.0.0.1:$port/healthz"
 }
