@@ -120,12 +120,16 @@ asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  unit cases fuzz-replay integration
 
-FUZZ_CFLAGS := $(CFLAGS_STD) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Isrc
-fuzz:
-	@mkdir -p build-fuzz
-	@set -e; for n in $(FUZZ_NAMES); do \
-	  clang $(FUZZ_CFLAGS) -o build-fuzz/$$n tests/fuzz/fuzz_$$n.c $(LIB_SRC) $(PKG_LIBS); \
-	  echo "built build-fuzz/$$n (run: build-fuzz/$$n tests/fuzz/corpus/$$n)"; done
+FUZZ_CFLAGS := $(CFLAGS_STD) -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -Isrc
+FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+build-fuzz/%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
+	@echo "built $@ (run: $@ tests/fuzz/corpus/$*)"
+.SECONDARY: $(FUZZ_OBJ)
+fuzz: $(FUZZ_NAMES:%=build-fuzz/%)
 
 bench: $(BIN) $(BENCH_BINS)
 	@scripts/run-bench $(BUILD)
