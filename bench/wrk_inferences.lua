@@ -12,13 +12,13 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local function row(id)
+local function row(id, seed)
   local f = {}
   for k = 1, 20 do
     if k % 5 == 0 then
-      f[#f + 1] = string.format('"cat_%d":"v%d"', k, (id + k) % 7)
+      f[#f + 1] = string.format('"cat_%d":"v%d"', k, (seed + k) % 7)
     else
-      f[#f + 1] = string.format('"num_%d":%.3f', k, ((id * 31 + k * 17) % 1000) / 10)
+      f[#f + 1] = string.format('"num_%d":%.3f', k, ((seed * 31 + k * 17) % 1000) / 10)
     end
   end
   return string.format('{"ts":1764079200,"request_id":"wrk-%s","model":"recs","model_version":"v3",'
@@ -30,7 +30,7 @@ function request()
   counter = counter + 1
   local rows = {}
   for i = 1, 10 do
-    rows[i] = row(string.format("%d-%d-%d", tid, counter, i))
+    rows[i] = row(string.format("%d-%d-%d", tid, counter, i), counter * 10 + i)
   end
   return wrk.format("POST", "/v1/inferences", { ["Content-Type"] = "application/x-ndjson" },
     table.concat(rows, "\n") .. "\n")

@@ -29,12 +29,17 @@
 /* Most samples compaction puts in one chunk row (larger groups are split). */
 #define FL_STORE_CHUNK_MAX_ROWS 65536
 
+/* Inference rows per multi-row INSERT (W_INF_MULTI; 15 parameters each). */
+#define FL_STORE_INF_MULTI 8
+/* Spans per multi-row INSERT (W_SPAN_MULTI; 17 parameters each). */
+#define FL_STORE_SPAN_MULTI 8
+
 /* Every SQL statement the store runs, by id; the texts are in fl_store__sql (store.c). */
 // clang-format off
 #define FL_STORE_STMT_LIST(X)                                                                      \
-    X(W_BEGIN) X(W_COMMIT) X(W_ROLLBACK)                                                           \
+    X(W_BEGIN) X(W_COMMIT) X(W_ROLLBACK) X(W_SAVEPOINT) X(W_RELEASE) X(W_ROLLBACK_TO)              \
     X(W_SERIES_FIND) X(W_SERIES_ADD) X(W_HEAD_INS) X(W_HEAD_UPD) X(W_EXEMPLAR) X(W_META)           \
-    X(W_SPAN_INS) X(W_SPAN_UPD) X(W_INF) X(W_SEEN) X(W_OUTCOME) X(W_EVENT_INS) X(W_EVENT_UPD)      \
+    X(W_SPAN_INS) X(W_SPAN_MULTI) X(W_SPAN_UPD) X(W_INF) X(W_INF_MULTI) X(W_SEEN) X(W_OUTCOME) X(W_EVENT_INS) X(W_EVENT_UPD)      \
     X(W_MODEL) X(W_FSET_FIND) X(W_FSET_ADD) X(N_MODELS)                                            \
     X(N_SERIES) X(N_HEAD) X(N_CHUNKED) X(N_SPANS) X(N_INFERENCES) X(N_OUTCOMES) X(N_EVENTS)        \
     X(C_HEAD_SCAN) X(C_OVERLAP) X(C_CHUNK_DEL) X(C_CHUNK_ADD) X(C_HEAD_DEL)                        \
@@ -65,10 +70,20 @@ struct fl_store__counts {
     int64_t series, samples, spans, inferences, outcomes, events, models;
 };
 
+struct fl_store__wreq; /* a caller's batch waiting for a group commit (write.c) */
+
 struct fl_store {
     char *path;     /* .../faultline.db */
     char *wal_path; /* .../faultline.db-wal */
     struct fl_store_opts opts;
+
+    /* Group commit (write.c): callers of fl_store_write queue here; one of them, the leader, writes
+     * every queued batch in one transaction and wakes the others after its COMMIT. */
+    pthread_mutex_t gmu;
+    pthread_cond_t gcv;
+    struct fl_store__wreq *gq_head, *gq_tail; /* under gmu */
+    int g_leader;                             /* under gmu: a leader is writing a group */
+    uint64_t n_commits, n_group_batches;      /* under wmu: write transactions, batches in them */
 
     pthread_mutex_t wmu;
     struct fl_store__conn w;     /* writer; db NULL when read_only */
@@ -110,6 +125,14 @@ void fl_store__reader_put(struct fl_store *s, struct fl_store__conn *c);
 fl_err fl_store__begin(struct fl_store *s, struct fl_diag *d) FL_MUST_CHECK;
 fl_err fl_store__commit(struct fl_store *s, struct fl_diag *d) FL_MUST_CHECK;
 void fl_store__rollback(struct fl_store *s);
+/* Savepoints around one batch of a group (caller holds wmu, inside a transaction). rollback_to
+ * undoes the batch's writes and closes the savepoint; it fails if the transaction itself is gone. */
+fl_err fl_store__savepoint(struct fl_store *s, struct fl_diag *d) FL_MUST_CHECK;
+fl_err fl_store__release(struct fl_store *s, struct fl_diag *d) FL_MUST_CHECK;
+fl_err fl_store__rollback_to(struct fl_store *s) FL_MUST_CHECK;
+
+/* write.c: number of batches queued for the next group commit (tests). Takes gmu. */
+size_t fl_store__queued(struct fl_store *s);
 
 /* Apply a delta to the cached counts. */
 void fl_store__counts_add(struct fl_store *s, const struct fl_store__counts *delta);

@@ -318,57 +318,86 @@ static fl_err write_meta(struct wctx *w)
 
 /* ---- spans ---- */
 
-static int bind_span(sqlite3_stmt *st, const struct fl_span *sp)
+/* Bind sp as parameters base+1 .. base+17 (the order of W_SPAN_INS, W_SPAN_MULTI, W_SPAN_UPD). */
+static int bind_span(sqlite3_stmt *st, int base, const struct fl_span *sp)
 {
-    return sqlite3_bind_text(st, 1, sp->trace_id, -1, SQLITE_STATIC) |
-           sqlite3_bind_text(st, 2, sp->span_id, -1, SQLITE_STATIC) |
-           sqlite3_bind_text(st, 3, sp->parent_span_id, -1, SQLITE_STATIC) |
-           sqlite3_bind_text(st, 4, sp->service ? sp->service : "unknown_service", -1,
+    return sqlite3_bind_text(st, base + 1, sp->trace_id, -1, SQLITE_STATIC) |
+           sqlite3_bind_text(st, base + 2, sp->span_id, -1, SQLITE_STATIC) |
+           sqlite3_bind_text(st, base + 3, sp->parent_span_id, -1, SQLITE_STATIC) |
+           sqlite3_bind_text(st, base + 4, sp->service ? sp->service : "unknown_service", -1,
                              SQLITE_STATIC) |
-           sqlite3_bind_text(st, 5, sp->name ? sp->name : "", -1, SQLITE_STATIC) |
-           sqlite3_bind_int(st, 6, sp->kind) | sqlite3_bind_int64(st, 7, sp->start_ns) |
-           sqlite3_bind_int64(st, 8, sp->end_ns) | sqlite3_bind_int(st, 9, sp->status_code) |
-           sqlite3_bind_text(st, 10, sp->status_message ? sp->status_message : "", -1,
+           sqlite3_bind_text(st, base + 5, sp->name ? sp->name : "", -1, SQLITE_STATIC) |
+           sqlite3_bind_int(st, base + 6, sp->kind) |
+           sqlite3_bind_int64(st, base + 7, sp->start_ns) |
+           sqlite3_bind_int64(st, base + 8, sp->end_ns) |
+           sqlite3_bind_int(st, base + 9, sp->status_code) |
+           sqlite3_bind_text(st, base + 10, sp->status_message ? sp->status_message : "", -1,
                              SQLITE_STATIC) |
-           sqlite3_bind_text(st, 11, sp->scope_name ? sp->scope_name : "", -1, SQLITE_STATIC) |
-           fl_store__bind_text(st, 12, sp->attrs_json) |
-           fl_store__bind_text(st, 13, sp->resource_json) |
-           fl_store__bind_text(st, 14, sp->events_json) |
-           fl_store__bind_text(st, 15, sp->links_json) |
-           sqlite3_bind_int64(st, 16, fl_store__key(sp->trace_id)) |
-           sqlite3_bind_int64(st, 17, fl_store__key(sp->span_id));
+           sqlite3_bind_text(st, base + 11, sp->scope_name ? sp->scope_name : "", -1,
+                             SQLITE_STATIC) |
+           fl_store__bind_text(st, base + 12, sp->attrs_json) |
+           fl_store__bind_text(st, base + 13, sp->resource_json) |
+           fl_store__bind_text(st, base + 14, sp->events_json) |
+           fl_store__bind_text(st, base + 15, sp->links_json) |
+           sqlite3_bind_int64(st, base + 16, fl_store__key(sp->trace_id)) |
+           sqlite3_bind_int64(st, base + 17, fl_store__key(sp->span_id));
 }
 
+static fl_err check_span(struct wctx *w, size_t i, const struct fl_span *sp)
+{
+    if (!memchr(sp->trace_id, 0, sizeof sp->trace_id) || !sp->trace_id[0])
+        return bad(w, "spans", i, "trace_id", "trace id missing");
+    if (!memchr(sp->span_id, 0, sizeof sp->span_id) || !sp->span_id[0])
+        return bad(w, "spans", i, "span_id", "span id missing");
+    if (!memchr(sp->parent_span_id, 0, sizeof sp->parent_span_id))
+        return bad(w, "spans", i, "parent_span_id", "parent span id not terminated");
+    return FL_OK;
+}
+
+/*
+ * Spans go FL_STORE_SPAN_MULTI at a time through one multi-row INSERT ... ON CONFLICT DO NOTHING
+ * (OR FAIL: no statement journal). When fewer rows than given were inserted, some were already
+ * stored (retries, overlapping exports): every span of the group is then written again with the
+ * UPDATE, so that the later write wins; for the rows just inserted that rewrites the same values.
+ */
 static fl_err write_spans(struct wctx *w)
 {
-    sqlite3_stmt *ins, *upd;
+    sqlite3_stmt *ins, *upd, *multi = NULL;
+    const struct fl_span *spans = w->b->spans;
+    size_t n = w->b->n_spans;
     fl_err e;
-    if (w->b->n_spans == 0)
+    if (n == 0)
         return FL_OK;
+    if (!spans)
+        return fl_diag_set(w->d, FL_EINVAL, 0, 0, "bad span array in batch");
     if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_INS, &ins, w->d)) != FL_OK ||
         (e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_UPD, &upd, w->d)) != FL_OK)
         return e;
-    for (size_t i = 0; i < w->b->n_spans; i++) {
-        const struct fl_span *sp = &w->b->spans[i];
-        if (!memchr(sp->trace_id, 0, sizeof sp->trace_id) || !sp->trace_id[0])
-            return bad(w, "spans", i, "trace_id", "trace id missing");
-        if (!memchr(sp->span_id, 0, sizeof sp->span_id) || !sp->span_id[0])
-            return bad(w, "spans", i, "span_id", "span id missing");
-        if (!memchr(sp->parent_span_id, 0, sizeof sp->parent_span_id))
-            return bad(w, "spans", i, "parent_span_id", "parent span id not terminated");
-        if (bind_span(ins, sp) != SQLITE_OK)
-            return bind_failed(w, "bind span");
-        if ((e = step_done(w, ins, "insert span")) != FL_OK)
-            return e;
-        if (sqlite3_changes(w->s->w.db) > 0) {
-            w->delta.spans++;
-            continue;
+    if (n >= FL_STORE_SPAN_MULTI &&
+        (e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_MULTI, &multi, w->d)) != FL_OK)
+        return e;
+    for (size_t i = 0; i < n;) {
+        size_t k = n - i >= FL_STORE_SPAN_MULTI ? FL_STORE_SPAN_MULTI : 1;
+        sqlite3_stmt *st = k > 1 ? multi : ins;
+        int rc = SQLITE_OK;
+        for (size_t j = 0; j < k; j++) {
+            if ((e = check_span(w, i + j, &spans[i + j])) != FL_OK)
+                return e;
+            rc |= bind_span(st, (int)j * 17, &spans[i + j]);
         }
-        /* The same span again (retries, overlapping exports): replace its fields. */
-        if (bind_span(upd, sp) != SQLITE_OK)
+        if (rc != SQLITE_OK)
             return bind_failed(w, "bind span");
-        if ((e = step_done(w, upd, "update span")) != FL_OK)
+        if ((e = step_done(w, st, "insert span")) != FL_OK)
             return e;
+        int changed = sqlite3_changes(w->s->w.db);
+        w->delta.spans += changed;
+        for (size_t j = 0; (size_t)changed < k && j < k; j++) {
+            if (bind_span(upd, 0, &spans[i + j]) != SQLITE_OK)
+                return bind_failed(w, "bind span");
+            if ((e = step_done(w, upd, "update span")) != FL_OK)
+                return e;
+        }
+        i += k;
     }
     return FL_OK;
 }
@@ -486,60 +515,99 @@ static fl_err feature_set(struct wctx *w, const struct fl_inference *r, int64_t 
     return FL_OK;
 }
 
-static fl_err write_inference(struct wctx *w, sqlite3_stmt *st, const struct fl_inference *r)
+/* Where one row's encodings lie in the scratch buffer (offsets: the buffer may move). */
+struct inf_enc {
+    size_t off, seg_off, scores_off, end;
+    int64_t fset, model_key;
+};
+
+/* Validate row r and append its encodings to the scratch buffer. */
+static fl_err encode_inference(struct wctx *w, size_t i, const struct fl_inference *r,
+                               struct inf_enc *x)
 {
+    struct fl_buf *sc = &w->s->scratch;
+    fl_err e;
+    if ((e = check_inference(w, i, r)) != FL_OK || (e = feature_set(w, r, &x->fset)) != FL_OK ||
+        (e = agg_add(w, r)) != FL_OK)
+        return e;
     if (!w->last_model || strcmp(w->last_model, r->model) != 0 ||
         strcmp(w->last_version, r->model_version) != 0) {
         w->last_model = r->model;
         w->last_version = r->model_version;
         w->last_key = fl_store__key2(r->model, r->model_version);
     }
-    struct fl_buf *sc = &w->s->scratch;
-    int64_t fset = 0;
-    fl_err e;
-    if ((e = feature_set(w, r, &fset)) != FL_OK)
-        return e;
-    fl_buf_reset(sc);
+    x->model_key = w->last_key;
+    x->off = sc->len;
     fl_store_feature_values_encode(r->features, r->n_features, sc);
-    size_t seg_off = sc->len;
+    x->seg_off = sc->len;
     fl_store_labels_encode(r->segments, r->n_segments, sc);
-    size_t scores_off = sc->len;
+    x->scores_off = sc->len;
     if (r->n_scores)
         fl_store_doubles_encode(r->scores, r->n_scores, sc);
-    if (fl_buf_err(sc) != FL_OK)
-        return buf_err(w, sc);
-    const char *p = sc->data;
-    if ((sqlite3_bind_int64(st, 1, r->ts_ms) | fl_store__bind_text(st, 2, r->request_id) |
-         fl_store__bind_text(st, 3, empty(r->trace_id) ? NULL : r->trace_id) |
-         fl_store__bind_text(st, 4, r->model) | fl_store__bind_text(st, 5, r->model_version) |
-         sqlite3_bind_blob(st, 6, p, (int)seg_off, SQLITE_STATIC) |
-         sqlite3_bind_int(st, 7, r->pred_kind) | fl_store__bind_double(st, 8, r->score) |
-         fl_store__bind_text(st, 9, r->pred_class) |
-         (r->n_scores ? sqlite3_bind_blob(st, 10, p + scores_off, (int)(sc->len - scores_off),
-                                          SQLITE_STATIC)
-                      : sqlite3_bind_null(st, 10)) |
-         sqlite3_bind_blob(st, 11, p + seg_off, (int)(scores_off - seg_off), SQLITE_STATIC) |
-         fl_store__bind_double(st, 12, r->latency_ms) |
-         sqlite3_bind_int64(st, 13, fl_store__key(r->request_id)) |
-         sqlite3_bind_int64(st, 14, fset) | sqlite3_bind_int64(st, 15, w->last_key)) != SQLITE_OK)
-        return bind_failed(w, "bind inference");
-    return step_done(w, st, "insert inference");
+    x->end = sc->len;
+    return fl_buf_err(sc) != FL_OK ? buf_err(w, sc) : FL_OK;
 }
 
+/* Bind row r as parameters base+1 .. base+15 (the column order of W_INF / W_INF_MULTI). */
+static int bind_inference(sqlite3_stmt *st, int base, const struct fl_inference *r,
+                          const struct inf_enc *x, const char *p)
+{
+    return sqlite3_bind_int64(st, base + 1, r->ts_ms) |
+           fl_store__bind_text(st, base + 2, r->request_id) |
+           fl_store__bind_text(st, base + 3, empty(r->trace_id) ? NULL : r->trace_id) |
+           fl_store__bind_text(st, base + 4, r->model) |
+           fl_store__bind_text(st, base + 5, r->model_version) |
+           sqlite3_bind_blob(st, base + 6, p + x->off, (int)(x->seg_off - x->off), SQLITE_STATIC) |
+           sqlite3_bind_int(st, base + 7, r->pred_kind) |
+           fl_store__bind_double(st, base + 8, r->score) |
+           fl_store__bind_text(st, base + 9, r->pred_class) |
+           (r->n_scores ? sqlite3_bind_blob(st, base + 10, p + x->scores_off,
+                                            (int)(x->end - x->scores_off), SQLITE_STATIC)
+                        : sqlite3_bind_null(st, base + 10)) |
+           sqlite3_bind_blob(st, base + 11, p + x->seg_off, (int)(x->scores_off - x->seg_off),
+                             SQLITE_STATIC) |
+           fl_store__bind_double(st, base + 12, r->latency_ms) |
+           sqlite3_bind_int64(st, base + 13, fl_store__key(r->request_id)) |
+           sqlite3_bind_int64(st, base + 14, x->fset) |
+           sqlite3_bind_int64(st, base + 15, x->model_key);
+}
+
+/*
+ * Rows go FL_STORE_INF_MULTI at a time through one multi-row INSERT (the per-statement cost of
+ * SQLite, about an eighth of a row's insert, is paid once per group); the rest one by one.
+ */
 static fl_err write_inferences(struct wctx *w)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st, *multi = NULL;
+    struct inf_enc x[FL_STORE_INF_MULTI];
+    const struct fl_inference *rows = w->b->inferences;
+    size_t n = w->b->n_inferences;
     fl_err e;
-    if (w->b->n_inferences == 0)
+    if (n == 0)
         return FL_OK;
+    if (!rows)
+        return fl_diag_set(w->d, FL_EINVAL, 0, 0, "bad inference array in batch");
     if ((e = fl_store__stmt(&w->s->w, FL_ST_W_INF, &st, w->d)) != FL_OK)
         return e;
-    for (size_t i = 0; i < w->b->n_inferences; i++) {
-        const struct fl_inference *r = &w->b->inferences[i];
-        if ((e = check_inference(w, i, r)) != FL_OK || (e = write_inference(w, st, r)) != FL_OK ||
-            (e = agg_add(w, r)) != FL_OK)
+    if (n >= FL_STORE_INF_MULTI &&
+        (e = fl_store__stmt(&w->s->w, FL_ST_W_INF_MULTI, &multi, w->d)) != FL_OK)
+        return e;
+    for (size_t i = 0; i < n;) {
+        size_t k = n - i >= FL_STORE_INF_MULTI ? FL_STORE_INF_MULTI : 1;
+        sqlite3_stmt *ins = k > 1 ? multi : st;
+        fl_buf_reset(&w->s->scratch);
+        for (size_t j = 0; j < k; j++)
+            if ((e = encode_inference(w, i + j, &rows[i + j], &x[j])) != FL_OK)
+                return e;
+        int rc = SQLITE_OK;
+        for (size_t j = 0; j < k; j++)
+            rc |= bind_inference(ins, (int)j * 15, &rows[i + j], &x[j], w->s->scratch.data);
+        if (rc != SQLITE_OK)
+            return bind_failed(w, "bind inference");
+        if ((e = step_done(w, ins, "insert inference")) != FL_OK)
             return e;
-        w->delta.inferences++;
+        w->delta.inferences += (int64_t)k;
+        i += k;
     }
     if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SEEN, &st, w->d)) != FL_OK)
         return e;
@@ -667,11 +735,159 @@ static fl_err write_all(struct wctx *w)
     return FL_OK;
 }
 
+/* ---- group commit ---- */
+
+/* One caller's batch. Lives on the caller's stack: the leader uses it only while the caller waits
+ * (until done is set under gmu). */
+struct fl_store__wreq {
+    const struct fl_batch *b;
+    struct fl_diag *d;
+    fl_err e;
+    int done;   /* under gmu: e is final, the caller may return */
+    int failed; /* leader only: this batch failed on its own; not written again */
+    struct fl_store__wreq *next;
+    struct wctx w;
+};
+
+static void wctx_cleanup(struct wctx *w)
+{
+    fl_map_free(w->agg_index);
+    fl_free(w->aggs);
+    fl_free(w->ids);
+    fl_free(w->pend);
+    fl_buf_cleanup(&w->keys);
+    memset(w, 0, sizeof *w);
+}
+
+static void wctx_init(struct wctx *w, struct fl_store *s, const struct fl_batch *b,
+                      struct fl_diag *d)
+{
+    memset(w, 0, sizeof *w);
+    w->s = s;
+    w->b = b;
+    w->d = d;
+    w->delta.models = -1;
+    fl_buf_init(&w->keys, FL_LIMIT_BATCH_ARENA_BYTES);
+}
+
+/* Committed: now the side effects. A cache entry that cannot be added costs only a SELECT on the
+ * next write of that series. */
+static void apply_committed(struct wctx *w)
+{
+    struct fl_store *s = w->s;
+    for (size_t i = 0; i < w->n_pend; i++) {
+        fl_err pe =
+            fl_map_put(w->pend[i].fset ? s->fset_cache : s->series_cache,
+                       w->keys.data + w->pend[i].off, w->pend[i].len, (void *)(intptr_t)w->pend[i].id);
+        (void)pe;
+    }
+    fl_store__counts_add(s, &w->delta);
+}
+
+/* Give every batch of the group that has no result of its own the group's error. */
+static void fail_rest(struct fl_store__wreq *head, const struct fl_diag *gd)
+{
+    for (struct fl_store__wreq *r = head; r; r = r->next) {
+        if (r->failed)
+            continue;
+        r->e = gd->code != FL_OK ? gd->code : FL_ESTORE;
+        r->failed = 1;
+        fl_diag_set(r->d, r->e, 0, 0, "%s", gd->msg[0] ? gd->msg : "write transaction failed");
+    }
+}
+
+/*
+ * Write one attempt of the group in one transaction. With several batches, each runs inside its own
+ * savepoint, so a failing batch is undone alone. Returns 1 when the transaction was lost because
+ * of a batch's failure (SQLite rolled it back, e.g. on an I/O error): that batch is marked failed
+ * and the caller tries again with the others. Returns 0 when every batch has its result.
+ */
+static int write_group_once(struct fl_store *s, struct fl_store__wreq *head)
+{
+    size_t n = 0;
+    for (struct fl_store__wreq *r = head; r; r = r->next)
+        n += !r->failed;
+    if (n == 0)
+        return 0;
+    int multi = n > 1;
+    struct fl_diag gd;
+    fl_diag_init(&gd);
+    if (fl_store__begin(s, &gd) != FL_OK) {
+        fail_rest(head, &gd);
+        return 0;
+    }
+    for (struct fl_store__wreq *r = head; r; r = r->next) {
+        if (r->failed)
+            continue;
+        wctx_cleanup(&r->w);
+        wctx_init(&r->w, s, r->b, r->d);
+        fl_err e = multi ? fl_store__savepoint(s, r->d) : FL_OK;
+        if (e == FL_OK)
+            e = write_all(&r->w);
+        if (e == FL_OK && multi)
+            e = fl_store__release(s, r->d);
+        if (e == FL_OK)
+            continue;
+        r->e = e;
+        r->failed = 1;
+        if (!multi || fl_store__rollback_to(s) != FL_OK) {
+            fl_store__rollback(s);
+            return multi; /* alone: done; in a group: the others go again */
+        }
+    }
+    if (fl_store__commit(s, &gd) != FL_OK) {
+        fl_store__rollback(s);
+        fail_rest(head, &gd);
+        return 0;
+    }
+    s->n_commits++;
+    for (struct fl_store__wreq *r = head; r; r = r->next) {
+        if (r->failed)
+            continue;
+        s->n_group_batches++;
+        apply_committed(&r->w);
+        r->e = FL_OK;
+    }
+    return 0;
+}
+
+/* The leader's work: write the group, then publish every result and hand over leadership. */
+static void lead_group(struct fl_store *s, struct fl_store__wreq *head)
+{
+    pthread_mutex_lock(&s->wmu);
+    while (write_group_once(s, head))
+        ;
+    pthread_mutex_unlock(&s->wmu);
+    for (struct fl_store__wreq *r = head; r; r = r->next)
+        wctx_cleanup(&r->w);
+    pthread_mutex_lock(&s->gmu);
+    for (struct fl_store__wreq *r = head, *next; r; r = next) {
+        next = r->next; /* r's owner may return as soon as gmu is released */
+        r->done = 1;
+    }
+    s->g_leader = 0;
+    pthread_cond_broadcast(&s->gcv);
+    pthread_mutex_unlock(&s->gmu);
+}
+
+size_t fl_store__queued(struct fl_store *s)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&s->gmu);
+    for (struct fl_store__wreq *r = s->gq_head; r; r = r->next)
+        n++;
+    pthread_mutex_unlock(&s->gmu);
+    return n;
+}
+
+/*
+ * Group commit: the caller queues its batch. If no leader is writing, it becomes the leader, takes
+ * every queued batch (its own included) and writes them in one transaction with one fsync;
+ * batches that arrive meanwhile queue for the next leader. Each caller returns only once the
+ * transaction holding its batch committed (or its batch failed), with its own result and diag.
+ */
 fl_err fl_store_write(struct fl_store *s, const struct fl_batch *b, struct fl_diag *d)
 {
-    struct wctx w;
-    fl_err e;
-
     if (!s || !b)
         return fl_diag_set(d, FL_EINVAL, 0, 0, "no store or batch");
     if (!s->w.db)
@@ -680,35 +896,30 @@ fl_err fl_store_write(struct fl_store *s, const struct fl_batch *b, struct fl_di
             b->n_outcomes + b->n_events + b->n_models ==
         0)
         return FL_OK; /* nothing to commit: spare the fsync */
-    memset(&w, 0, sizeof w);
-    w.s = s;
-    w.b = b;
-    w.d = d;
-    w.delta.models = -1;
-    fl_buf_init(&w.keys, FL_LIMIT_BATCH_ARENA_BYTES);
 
-    pthread_mutex_lock(&s->wmu);
-    if ((e = fl_store__begin(s, d)) != FL_OK)
-        goto unlock;
-    if ((e = write_all(&w)) != FL_OK || (e = fl_store__commit(s, d)) != FL_OK) {
-        fl_store__rollback(s);
-        goto unlock;
+    struct fl_store__wreq r;
+    memset(&r, 0, sizeof r);
+    r.b = b;
+    r.d = d;
+    r.e = FL_ESTORE;
+
+    pthread_mutex_lock(&s->gmu);
+    if (s->gq_tail)
+        s->gq_tail->next = &r;
+    else
+        s->gq_head = &r;
+    s->gq_tail = &r;
+    while (!r.done && s->g_leader)
+        pthread_cond_wait(&s->gcv, &s->gmu);
+    if (r.done) {
+        pthread_mutex_unlock(&s->gmu);
+        return r.e;
     }
-    /* Committed: now the side effects. A cache entry that cannot be added costs only a SELECT
-     * on the next write of that series. */
-    for (size_t i = 0; i < w.n_pend; i++) {
-        fl_err pe =
-            fl_map_put(w.pend[i].fset ? s->fset_cache : s->series_cache,
-                       w.keys.data + w.pend[i].off, w.pend[i].len, (void *)(intptr_t)w.pend[i].id);
-        (void)pe;
-    }
-    fl_store__counts_add(s, &w.delta);
-unlock:
-    pthread_mutex_unlock(&s->wmu);
-    fl_map_free(w.agg_index);
-    fl_free(w.aggs);
-    fl_free(w.ids);
-    fl_free(w.pend);
-    fl_buf_cleanup(&w.keys);
-    return e;
+    s->g_leader = 1;
+    struct fl_store__wreq *head = s->gq_head;
+    s->gq_head = s->gq_tail = NULL;
+    pthread_mutex_unlock(&s->gmu);
+
+    lead_group(s, head);
+    return r.e;
 }
