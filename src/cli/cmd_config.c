@@ -1,48 +1,49 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cmd_config.c: `faultline config check FILE`, `config show [FILE]`, `config defaults`, and the
- * shared fl_cli_load_config used by every subcommand that needs the configuration.
+ * cmd_config.c: `faultline config check FILE` (validate, print a one-line summary or the
+ * diagnostic, exit 0 or 1), `config show [FILE]` (the effective configuration after defaults, as
+ * YAML that reads back to the same values) and `config defaults` (the built-in configuration).
  */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "config/config.h"
 #include "core/buf.h"
-#include "core/log.h"
 
-static void print_diag(const char *prefix, const struct fl_diag *d)
+static void print_diag(const struct fl_diag *d)
 {
     char line[FL_DIAG_MSG_CAP + FL_DIAG_FILE_CAP + FL_DIAG_FIELD_CAP + 64];
     fl_diag_format(d, line, sizeof line);
-    fprintf(stderr, "%s%s\n", prefix, line);
+    fprintf(stderr, "%s\n", line);
 }
 
-struct fl_config *fl_cli_load_config(const struct fl_cli_globals *g)
+/* "3 scrape jobs" / "1 scrape job". */
+static void count(const char *sep, size_t n, const char *one, const char *many)
 {
-    struct fl_config *cfg = NULL;
-    struct fl_diag d;
-    fl_err e;
-    fl_diag_init(&d);
-    if (g->config_path)
-        e = fl_config_load(g->config_path, &cfg, &d);
-    else if (access("faultline.yml", F_OK) == 0)
-        e = fl_config_load("faultline.yml", &cfg, &d);
-    else
-        e = fl_config_default(&cfg);
-    if (e) {
-        if (d.code == FL_OK)
-            fl_diag_set(&d, e, 0, 0, "%s", fl_err_str(e));
-        print_diag("faultline: ", &d);
-        return NULL;
+    printf("%s%zu %s", sep, n, n == 1 ? one : many);
+}
+
+/* One line: "FILE: ok (2 scrape jobs, 5 targets, 1 remote source, 13 components, 1 KPI, 3 models)".
+ * A job with several static_configs is several fl_scrape_job entries; count each name once. */
+static void summary(const char *file, const struct fl_config *c)
+{
+    size_t jobs = 0, targets = 0;
+    for (size_t i = 0; i < c->n_scrape_jobs; i++) {
+        targets += c->scrape_jobs[i].n_targets;
+        size_t k = 0;
+        while (k < i && strcmp(c->scrape_jobs[k].job_name, c->scrape_jobs[i].job_name))
+            k++;
+        jobs += k == i;
     }
-    if (!g->log_level) {
-        enum fl_log_level lvl;
-        if (fl_log_parse_level(cfg->log_level, &lvl) == FL_OK)
-            fl_log_set_level(lvl);
-    }
-    return cfg;
+    printf("%s: ok (", file);
+    count("", jobs, "scrape job", "scrape jobs");
+    count(", ", targets, "target", "targets");
+    count(", ", c->n_remotes, "remote source", "remote sources");
+    count(", ", c->n_components, "component", "components");
+    count(", ", c->n_kpis, "KPI", "KPIs");
+    count(", ", c->n_models, "model", "models");
+    printf(")\n");
 }
 
 static int show(const struct fl_config *cfg)
@@ -75,14 +76,14 @@ int fl_cli_config(const struct fl_cli_globals *g, int argc, char **argv)
         return rc;
     }
     if (!strcmp(argv[1], "check") && argc == 3) {
-        if (fl_config_load(argv[2], &cfg, &d) != FL_OK) {
-            print_diag("", &d);
+        fl_err e = fl_config_load(argv[2], &cfg, &d);
+        if (e != FL_OK) {
+            if (d.code == FL_OK)
+                fl_diag_set(&d, e, 0, 0, "%s", fl_err_str(e));
+            print_diag(&d);
             return 1;
         }
-        printf("%s: ok (%zu scrape jobs, %zu remote sources, %zu components, %zu KPIs, "
-               "%zu models)\n",
-               argv[2], cfg->n_scrape_jobs, cfg->n_remotes, cfg->n_components, cfg->n_kpis,
-               cfg->n_models);
+        summary(argv[2], cfg);
         fl_config_free(cfg);
         return 0;
     }

@@ -8,8 +8,12 @@
  * expected a duration like 15s`. The key tables double as the list checked against
  * docs/CONFIG.md by the unit tests (fl_config__keys).
  *
- * Hostile input: the document size is capped, and the walk counts the nodes it visits so that
- * nested aliases ("billion laughs") cannot blow up; libyaml itself never expands aliases.
+ * Hostile input: the file size is capped; a first pass with libyaml's event API counts the nodes
+ * (and refuses a second document) before the document API builds the tree, so a flat file of
+ * millions of one-letter scalars cannot make libyaml allocate hundreds of megabytes; every list
+ * is capped; and the walk counts the nodes it visits, so that nested aliases ("billion laughs")
+ * cannot blow up: libyaml shares an aliased node rather than copying it, but the walk visits it
+ * again at each use. The caps are FL_CONFIG_MAX_* in config_int.h.
  */
 #include "config.h"
 
@@ -17,6 +21,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -25,9 +30,6 @@
 #include "core/file.h"
 #include "core/log.h"
 #include "core/time.h"
-
-#define CONFIG_MAX_BYTES (4u * 1024 * 1024)
-#define CONFIG_MAX_VISITS 200000
 
 struct ctx {
     yaml_document_t *doc;
@@ -40,6 +42,14 @@ struct ctx {
 /* ---- diagnostics and paths ---- */
 
 static fl_err node_err(struct ctx *c, const yaml_node_t *n, const char *fmt, ...) FL_PRINTF(3, 4);
+/* A diagnostic is one line: control characters quoted from the file (a key "a\nb") become '?'. */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 static fl_err node_err(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
 {
     va_list ap;
@@ -50,6 +60,10 @@ static fl_err node_err(struct ctx *c, const yaml_node_t *n, const char *fmt, ...
     fl_err e = fl_diag_vset(c->d, FL_ECONFIG, n ? n->start_mark.line + 1 : 0,
                             n ? n->start_mark.column + 1 : 0, fmt, ap);
     va_end(ap);
+    if (c->d) {
+        one_line(c->d->field);
+        one_line(c->d->msg);
+    }
     return e;
 }
 
@@ -94,9 +108,9 @@ static const char *type_name(const yaml_node_t *n)
 
 static fl_err visit(struct ctx *c, const yaml_node_t *n)
 {
-    if (++c->visits > CONFIG_MAX_VISITS)
+    if (++c->visits > FL_CONFIG_MAX_VISITS)
         return node_err(c, n, "document too large or too deeply aliased (over %d nodes)",
-                        CONFIG_MAX_VISITS);
+                        FL_CONFIG_MAX_VISITS);
     return FL_OK;
 }
 
@@ -186,9 +200,8 @@ fl_err fl_config__parse_bytes(struct fl_str s, uint64_t *out)
     static const struct {
         const char *unit;
         uint64_t mult;
-    } units[] = {{"KiB", 1024ull},       {"MiB", 1024ull * 1024},
-                 {"GiB", 1024ull << 20}, {"KB", 1000ull},
-                 {"MB", 1000000ull},     {"GB", 1000000000ull},
+    } units[] = {{"KiB", 1024ull}, {"MiB", 1024ull * 1024}, {"GiB", 1024ull << 20},
+                 {"KB", 1000ull},  {"MB", 1000000ull},      {"GB", 1000000000ull},
                  {"B", 1}};
     uint64_t mult = 1;
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
@@ -219,17 +232,39 @@ static fl_err get_bytes(struct ctx *c, const yaml_node_t *n, size_t *out)
     return FL_OK;
 }
 
-/* host:port with port 1..65535; [v6]:port accepted. */
+static int host_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '.' || ch == '_';
+}
+
+/*
+ * host:port with a port of 1..65535 in plain digits. The host is a name or IPv4 address
+ * (letters, digits, - . _) or a bracketed IPv6 address ("[::1]:9470", zone allowed after %).
+ */
 fl_err fl_config__check_hostport(const char *s)
 {
     const char *colon = strrchr(s, ':');
     if (!colon || colon == s)
         return FL_EINVAL;
-    if (s[0] == '[' && colon[-1] != ']')
+    const char *port = colon + 1;
+    size_t plen = strlen(port);
+    if (plen == 0 || plen > 5 || strspn(port, "0123456789") != plen)
         return FL_EINVAL;
-    uint64_t port;
-    if (!fl_str_to_u64(fl_str_c(colon + 1), &port) || port == 0 || port > 65535)
+    unsigned long pn = strtoul(port, NULL, 10);
+    if (pn == 0 || pn > 65535)
         return FL_EINVAL;
+    if (s[0] == '[') {
+        if (colon - s < 3 || colon[-1] != ']')
+            return FL_EINVAL;
+        for (const char *h = s + 1; h < colon - 1; h++)
+            if (!host_char(*h) && *h != ':' && *h != '%')
+                return FL_EINVAL;
+        return FL_OK;
+    }
+    for (const char *h = s; h < colon; h++)
+        if (!host_char(*h))
+            return FL_EINVAL;
     return FL_OK;
 }
 
@@ -250,6 +285,36 @@ struct key_def {
     key_fn fn;
 };
 
+/* Levenshtein distance, giving up (returning 99) on long strings: only for typo suggestions. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned row[33];
+    if (la > 32 || lb > 32)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        unsigned diag = row[0];
+        row[0] = (unsigned)i;
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned up = row[j];
+            unsigned best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+struct key_def;
+static fl_err unknown_key(struct ctx *c, const yaml_node_t *k, const struct key_def *keys,
+                          size_t n_keys);
+
 /* Walk a mapping: every key must be in the table, at most once. */
 static fl_err walk_map(struct ctx *c, yaml_node_t *n, const struct key_def *keys, size_t n_keys,
                        void *obj)
@@ -269,12 +334,17 @@ static fl_err walk_map(struct ctx *c, yaml_node_t *n, const struct key_def *keys
         if (k->type != YAML_SCALAR_NODE)
             return node_err(c, k, "expected a key, got %s", type_name(k));
         const char *key = (const char *)k->data.scalar.value;
+        if (strlen(key) != k->data.scalar.length)
+            return node_err(c, k, "key contains a NUL byte");
         size_t i = 0;
         while (i < n_keys && strcmp(keys[i].key, key))
             i++;
-        if (i == n_keys)
-            return node_err(c, k, "unknown key \"%s\"", key);
         size_t old = path_key(c, key);
+        if (i == n_keys) {
+            e = unknown_key(c, k, keys, n_keys);
+            path_pop(c, old);
+            return e;
+        }
         if (seen[i]) {
             e = node_err(c, k, "duplicate key");
             path_pop(c, old);
@@ -290,6 +360,41 @@ static fl_err walk_map(struct ctx *c, yaml_node_t *n, const struct key_def *keys
     return FL_OK;
 }
 
+/* "unknown key (did you mean \"scrape_interval\"?)", or the list of keys allowed here. */
+static fl_err unknown_key(struct ctx *c, const yaml_node_t *k, const struct key_def *keys,
+                          size_t n_keys)
+{
+    const char *key = (const char *)k->data.scalar.value;
+    const char *best = NULL;
+    unsigned best_d = 99;
+    char list[FL_DIAG_MSG_CAP - 64];
+    size_t n = 0;
+    list[0] = '\0';
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < n_keys; i++) {
+        /* "interval" for "scrape_interval": a missing prefix counts as the closest match. */
+        unsigned dist = klen >= 4 && strstr(keys[i].key, key) ? 0 : edit_distance(key, keys[i].key);
+        if (dist < best_d) {
+            best_d = dist;
+            best = keys[i].key;
+        }
+        int w = snprintf(list + n, n < sizeof list ? sizeof list - n : 0, "%s%s", i ? ", " : "",
+                         keys[i].key);
+        n += w > 0 ? (size_t)w : 0;
+    }
+    /* A typo is a couple of edits away (or a third of the word, for long keys). */
+    if (best && (best_d <= 2 || best_d * 3 <= strlen(best)))
+        return node_err(c, k, "unknown key (did you mean \"%s\"?)", best);
+    /* A known key in the wrong place: scrape_interval at the top belongs under global. */
+    for (const char *const *kp = fl_config__key_paths(); *kp; kp++) {
+        const char *last = strrchr(*kp, '.');
+        last = last ? last + 1 : *kp;
+        if (edit_distance(key, last) <= (strlen(last) > 6 ? 2u : 1u))
+            return node_err(c, k, "unknown key here (did you mean %s?)", *kp);
+    }
+    return node_err(c, k, "unknown key (expected one of: %s)", list);
+}
+
 /* Walk a sequence, calling fn for each item with the path extended by [i]. */
 typedef fl_err (*item_fn)(struct ctx *c, yaml_node_t *item, size_t i, void *obj);
 
@@ -299,6 +404,8 @@ static fl_err walk_seq(struct ctx *c, yaml_node_t *n, item_fn fn, void *obj)
         return FL_OK;
     if (n->type != YAML_SEQUENCE_NODE)
         return node_err(c, n, "expected a list, got %s", type_name(n));
+    if (n->data.sequence.items.top - n->data.sequence.items.start > FL_CONFIG_MAX_ITEMS)
+        return node_err(c, n, "more than %d entries", FL_CONFIG_MAX_ITEMS);
     size_t i = 0;
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++, i++) {
@@ -333,7 +440,7 @@ static fl_err str_item(struct ctx *c, yaml_node_t *item, size_t i, void *obj)
     struct strv *sv = obj;
     (*sv->v)[i] = NULL;
     fl_err e = get_nonempty(c, item, &(*sv->v)[i]);
-    if (!e)
+    if ((*sv->v)[i]) /* owned by the list even when rejected (empty), so freed with it */
         *sv->n = i + 1;
     return e;
 }
@@ -379,8 +486,7 @@ static fl_err get_labels(struct ctx *c, yaml_node_t *n, struct fl_label **out, s
     if (is_null_scalar(n))
         return FL_OK;
     if (n->type != YAML_MAPPING_NODE)
-        return node_err(c, n, "expected a mapping of label names to values, got %s",
-                        type_name(n));
+        return node_err(c, n, "expected a mapping of label names to values, got %s", type_name(n));
     size_t len = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
     if (len == 0)
         return FL_OK;
@@ -480,40 +586,146 @@ fl_err fl_config_default(struct fl_config **out)
     return FL_OK;
 }
 
+static fl_err syntax_err(const yaml_parser_t *parser, const char *name, struct fl_diag *d)
+{
+    if (parser->error == YAML_MEMORY_ERROR)
+        return FL_ENOMEM;
+    fl_diag_file(d, name);
+    if (parser->error == YAML_COMPOSER_ERROR && parser->context) /* e.g. a duplicate anchor */
+        return fl_diag_set(d, FL_ECONFIG, parser->problem_mark.line + 1,
+                           parser->problem_mark.column + 1, "YAML syntax: %s at %lu:%lu, %s here",
+                           parser->context, (unsigned long)parser->context_mark.line + 1,
+                           (unsigned long)parser->context_mark.column + 1,
+                           parser->problem ? parser->problem : "error");
+    if (parser->context)
+        return fl_diag_set(d, FL_ECONFIG, parser->problem_mark.line + 1,
+                           parser->problem_mark.column + 1, "YAML syntax: %s %s started at %lu:%lu",
+                           parser->problem ? parser->problem : "error", parser->context,
+                           (unsigned long)parser->context_mark.line + 1,
+                           (unsigned long)parser->context_mark.column + 1);
+    return fl_diag_set(d, FL_ECONFIG, parser->problem_mark.line + 1,
+                       parser->problem_mark.column + 1, "YAML syntax: %s",
+                       parser->problem ? parser->problem : "error");
+}
+
+/*
+ * First pass over the events, in constant memory: syntax errors, a second document (which the
+ * document API would silently ignore) and more than FL_CONFIG_MAX_NODES nodes are refused before
+ * libyaml builds a tree whose size grows with the node count.
+ */
+static fl_err prescan(const char *p, size_t len, const char *name, struct fl_diag *d)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    size_t nodes = 0, docs = 0;
+    fl_err e = FL_OK;
+
+    if (!yaml_parser_initialize(&parser))
+        return FL_ENOMEM;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)p, len);
+    for (;;) {
+        if (!yaml_parser_parse(&parser, &ev)) {
+            e = syntax_err(&parser, name, d);
+            break;
+        }
+        yaml_event_type_t t = ev.type;
+        yaml_mark_t m = ev.start_mark;
+        yaml_event_delete(&ev);
+        if (t == YAML_SCALAR_EVENT || t == YAML_SEQUENCE_START_EVENT ||
+            t == YAML_MAPPING_START_EVENT || t == YAML_ALIAS_EVENT)
+            nodes++;
+        if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+            fl_diag_file(d, name);
+            e = fl_diag_set(d, FL_ECONFIG, m.line + 1, m.column + 1,
+                            "a second YAML document: the configuration is one document");
+            break;
+        }
+        if (nodes > FL_CONFIG_MAX_NODES) {
+            fl_diag_file(d, name);
+            e = fl_diag_set(d, FL_ELIMIT, m.line + 1, m.column + 1, "more than %d YAML nodes",
+                            FL_CONFIG_MAX_NODES);
+            break;
+        }
+        if (t == YAML_STREAM_END_EVENT)
+            break;
+    }
+    yaml_parser_delete(&parser);
+    return e;
+}
+
+/* fl_config__locate_fn over the loaded document: follow ".key" and "[i]" from the root. */
+static void locate(void *arg, const char *path, unsigned long *line, unsigned long *col)
+{
+    yaml_document_t *doc = arg;
+    yaml_node_t *n = yaml_document_get_root_node(doc);
+    const char *p = path;
+    while (n && *p) {
+        yaml_node_t *next = NULL;
+        if (*p == '[') {
+            char *end;
+            unsigned long i = strtoul(p + 1, &end, 10);
+            if (*end != ']' || n->type != YAML_SEQUENCE_NODE || i >= seq_len(n))
+                break;
+            next = yaml_document_get_node(doc, n->data.sequence.items.start[i]);
+            p = end + 1;
+        } else {
+            if (*p == '.')
+                p++;
+            size_t klen = strcspn(p, ".[");
+            if (n->type != YAML_MAPPING_NODE)
+                break;
+            for (yaml_node_pair_t *q = n->data.mapping.pairs.start;
+                 q < n->data.mapping.pairs.top && !next; q++) {
+                yaml_node_t *k = yaml_document_get_node(doc, q->key);
+                if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == klen &&
+                    !memcmp(k->data.scalar.value, p, klen))
+                    next = yaml_document_get_node(doc, q->value);
+            }
+            p += klen;
+        }
+        if (!next)
+            break;
+        n = next;
+    }
+    if (n) {
+        *line = n->start_mark.line + 1;
+        *col = n->start_mark.column + 1;
+    }
+}
+
 fl_err fl_config_parse(const char *p, size_t len, const char *name, struct fl_config **out,
                        struct fl_diag *d)
 {
     yaml_parser_t parser;
     yaml_document_t doc;
     struct fl_config *cfg = NULL;
-    int have_doc = 0;
+    int have_parser = 0, have_doc = 0;
     fl_err e;
 
     *out = NULL;
     if (!name)
         name = "faultline.yml";
-    if (len > CONFIG_MAX_BYTES) {
+    if (len > FL_CONFIG_MAX_BYTES) {
         fl_diag_file(d, name);
-        return fl_diag_set(d, FL_ELIMIT, 0, 0, "file larger than %u bytes", CONFIG_MAX_BYTES);
+        return fl_diag_set(d, FL_ELIMIT, 0, 0, "file larger than %u bytes", FL_CONFIG_MAX_BYTES);
     }
+    if ((e = prescan(p, len, name, d)) != FL_OK)
+        return e;
     if ((e = fl_config_default(&cfg)) != FL_OK)
         return e;
     fl_free(cfg->source);
     if (!(cfg->source = fl_strdup(name))) {
-        fl_config_free(cfg);
-        return FL_ENOMEM;
+        e = FL_ENOMEM;
+        goto out;
     }
     if (!yaml_parser_initialize(&parser)) {
-        fl_config_free(cfg);
-        return FL_ENOMEM;
+        e = FL_ENOMEM;
+        goto out;
     }
+    have_parser = 1;
     yaml_parser_set_input_string(&parser, (const unsigned char *)p, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        fl_diag_file(d, name);
-        e = fl_diag_set(d, FL_ECONFIG, parser.problem_mark.line + 1,
-                        parser.problem_mark.column + 1, "YAML syntax: %s%s%s",
-                        parser.problem ? parser.problem : "error",
-                        parser.context ? " " : "", parser.context ? parser.context : "");
+        e = syntax_err(&parser, name, d);
         goto out;
     }
     have_doc = 1;
@@ -523,11 +735,12 @@ fl_err fl_config_parse(const char *p, size_t len, const char *name, struct fl_co
         goto out;
     if (root && (e = walk_map(&c, root, top_keys, sizeof top_keys / sizeof top_keys[0], cfg)))
         goto out;
-    e = fl_config__validate(cfg, d);
+    e = fl_config__validate(cfg, d, locate, &doc);
 out:
     if (have_doc)
         yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
+    if (have_parser)
+        yaml_parser_delete(&parser);
     if (e) {
         fl_config_free(cfg);
         return e;
@@ -539,8 +752,8 @@ out:
 fl_err fl_config_load(const char *path, struct fl_config **out, struct fl_diag *d)
 {
     struct fl_buf b;
-    fl_buf_init(&b, CONFIG_MAX_BYTES + 1);
-    fl_err e = fl_file_read(path, CONFIG_MAX_BYTES, &b, d);
+    fl_buf_init(&b, FL_CONFIG_MAX_BYTES + 1);
+    fl_err e = fl_file_read(path, FL_CONFIG_MAX_BYTES, &b, d);
     if (!e)
         e = fl_config_parse(b.data ? b.data : "", b.len, path, out, d);
     fl_buf_cleanup(&b);

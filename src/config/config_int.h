@@ -8,12 +8,29 @@
 #include "config.h"
 #include "core/str.h"
 
+/* Caps on faultline.yml itself (a configuration is small; these only stop hostile files). */
+#define FL_CONFIG_MAX_BYTES (4u * 1024 * 1024) /* file size */
+#ifdef FL_LIMIT_CONFIG_NODES
+#define FL_CONFIG_MAX_NODES FL_LIMIT_CONFIG_NODES
+#else
+#define FL_CONFIG_MAX_NODES 100000 /* scalars + lists + mappings + aliases in the file */
+#endif
+#define FL_CONFIG_MAX_VISITS 200000 /* nodes walked, counting each use of an alias again */
+#define FL_CONFIG_MAX_ITEMS 10000   /* entries in any one list */
+
 /* "64MiB", "1MB", "512KiB", "1000" -> bytes; FL_EINVAL when malformed or zero. */
 fl_err fl_config__parse_bytes(struct fl_str s, uint64_t *out);
 /* FL_OK when s is host:port with a port in 1..65535. */
 fl_err fl_config__check_hostport(const char *s);
-/* Cross-field checks after parsing: unique names, references, cycles, timeout <= interval. */
-fl_err fl_config__validate(struct fl_config *c, struct fl_diag *d);
+
+/* Turns a key path ("topology.components[2].depends_on[0]") into the 1-based line and column of
+ * that node in the document being parsed; leaves *line and *col alone when the path is unknown. */
+typedef void (*fl_config__locate_fn)(void *arg, const char *path, unsigned long *line,
+                                     unsigned long *col);
+/* Cross-field checks after the walk: depends_on references, dependency cycles (the message shows
+ * the cycle path), KPI and model component references. locate may be NULL (no line/column). */
+fl_err fl_config__validate(struct fl_config *c, struct fl_diag *d, fl_config__locate_fn locate,
+                           void *arg);
 /* Every key path the parser knows ("scrape_configs[].static_configs[].targets"), for the docs
  * test; NULL-terminated, static storage. */
 const char *const *fl_config__key_paths(void);

@@ -45,6 +45,8 @@ static void labels(struct fl_buf *b, const struct fl_label *l, size_t n)
     fl_buf_putc(b, '}');
 }
 
+/* A job with several static_configs is stored as consecutive fl_scrape_job entries with the same
+ * job_name (and settings); it is written back as one job with several static_configs. */
 static void emit_scrape(const struct fl_config *c, struct fl_buf *b)
 {
     fl_buf_puts(b, "scrape_configs:");
@@ -53,17 +55,20 @@ static void emit_scrape(const struct fl_config *c, struct fl_buf *b)
     fl_buf_putc(b, '\n');
     for (size_t i = 0; i < c->n_scrape_jobs; i++) {
         const struct fl_scrape_job *j = &c->scrape_jobs[i];
-        fl_buf_puts(b, "  - job_name: ");
-        q(b, j->job_name);
-        fl_buf_printf(b, "\n    scheme: %s\n    metrics_path: ", j->scheme);
-        q(b, j->metrics_path);
-        fl_buf_puts(b, "\n    scrape_interval: ");
-        dur(b, j->interval_ms);
-        fl_buf_puts(b, "\n    scrape_timeout: ");
-        dur(b, j->timeout_ms);
-        if (j->bearer_token)
-            fl_buf_puts(b, "\n    bearer_token: \"<secret>\"");
-        fl_buf_puts(b, "\n    static_configs:\n      - targets: ");
+        if (i == 0 || strcmp(j->job_name, c->scrape_jobs[i - 1].job_name)) {
+            fl_buf_puts(b, "  - job_name: ");
+            q(b, j->job_name);
+            fl_buf_printf(b, "\n    scheme: %s\n    metrics_path: ", j->scheme);
+            q(b, j->metrics_path);
+            fl_buf_puts(b, "\n    scrape_interval: ");
+            dur(b, j->interval_ms);
+            fl_buf_puts(b, "\n    scrape_timeout: ");
+            dur(b, j->timeout_ms);
+            if (j->bearer_token)
+                fl_buf_puts(b, "\n    bearer_token: \"<secret>\"");
+            fl_buf_puts(b, "\n    static_configs:\n");
+        }
+        fl_buf_puts(b, "      - targets: ");
         strv(b, j->targets, j->n_targets);
         fl_buf_puts(b, "\n        labels: ");
         labels(b, j->labels, j->n_labels);

@@ -1,1 +1,1 @@
-config check tests/cases/config/example.yml
+config check faultline.example.yml

@@ -1,0 +1,1 @@
+config show tests/cases/config/show.yml

@@ -1,0 +1,1 @@
+config check tests/cases/config/show.yml
