@@ -9,7 +9,9 @@
 #   make bench      benchmarks; see docs/PERFORMANCE.md
 
 BUILD    ?= build
-CC       ?= gcc
+ifeq ($(origin CC),default)
+CC       := gcc
+endif
 PKGS     := libmicrohttpd libcurl sqlite3 jansson yaml-0.1 zlib
 TEST_PKGS := criterion
 WERROR   ?=

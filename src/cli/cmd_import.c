@@ -123,9 +123,9 @@ static int import_file(struct fl_store *store, const char *path, const struct im
     }
     if ((e = fl_file_read(path, text.max, &text, &d)) != FL_OK)
         goto out;
-    enum fl_ingest_kind kind;
+    enum fl_ingest_kind kind = FL_INGEST_UNKNOWN;
     if (o->format)
-        parse_format(o->format, &kind);
+        (void)parse_format(o->format, &kind); /* validated in fl_cli_import */
     else
         kind = fl_ingest_detect(text.data ? text.data : "", text.len);
     if ((e = parse_into(kind, fl_buf_str(&text), mapping, lim, &b, &d)) != FL_OK)
