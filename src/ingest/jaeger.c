@@ -27,22 +27,17 @@
 #include "../core/map.h"
 #include "../core/str.h"
 #include "otlp.h"
+#include "trace_int.h"
 
 #define JG_BUF_MAX ((size_t)FL_LIMIT_BODY_BYTES)
-#define KEY_IS(k, lit) ((k).len == sizeof(lit) - 1 && memcmp((k).p, (lit), sizeof(lit) - 1) == 0)
+#define KEY_IS(k, lit) FL_INGEST__KEY_IS(k, lit)
 
 struct jg {
     struct fl_json j;
     struct fl_batch *b;
     struct fl_diag *d;
-    struct fl_buf key;   /* scratch: object keys */
-    struct fl_buf kv;    /* scratch: a tag's key */
-    struct fl_buf str;   /* scratch: string values */
-    struct fl_buf attrs; /* a span's tags as JSON object members */
-    struct fl_buf ev;    /* a span's events_json */
-    struct fl_buf links; /* a span's links_json */
-    struct fl_buf sub;   /* one log's fields / one process's tags */
-    struct fl_buf name;  /* one log's event name (JSON string literal) */
+    struct fl_ingest__span_bufs sb; /* scratch and the current span's texts (tags, logs, refs) */
+    struct fl_buf kv;               /* scratch: a tag's key */
     char where[96];      /* "data[0].spans[3]" etc., for messages */
 };
 
@@ -84,12 +79,6 @@ static fl_err jfail(struct jg *c, size_t at, const char *field, const char *fmt,
     return fl_diag_set(c->d, FL_EPARSE, line, col, "%s", msg);
 }
 
-static fl_err alloc_fail(struct jg *c)
-{
-    fl_err e = fl_batch_alloc_err(c->b);
-    return fl_diag_set(c->d, e, 0, 0, e == FL_ELIMIT ? "batch arena limit reached" : "out of memory");
-}
-
 static fl_err buf_fail(struct jg *c, const struct fl_buf *buf)
 {
     fl_err e = fl_buf_err(buf);
@@ -105,43 +94,6 @@ static size_t at_value(struct jg *c)
     return c->j.pos;
 }
 
-static void put_i64(struct fl_buf *out, int64_t v)
-{
-    char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%" PRId64, v);
-    fl_buf_append(out, tmp, (size_t)n);
-}
-
-static int hexv(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch |= 0x20;
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
-}
-
-/* Jaeger ids: 1..n hex digits, left-padded with zeros to n, lowercase. 0 ok, -1 bad, -2 zero. */
-static int jid(struct fl_str s, size_t n, char *dst)
-{
-    static const char digits[] = "0123456789abcdef";
-    if (s.len == 0 || s.len > n)
-        return -1;
-    size_t pad = n - s.len;
-    int nonzero = 0;
-    memset(dst, '0', pad);
-    for (size_t i = 0; i < s.len; i++) {
-        int v = hexv((unsigned char)s.p[i]);
-        if (v < 0)
-            return -1;
-        nonzero |= v;
-        dst[pad + i] = digits[v];
-    }
-    dst[n] = '\0';
-    return nonzero ? 0 : -2;
-}
-
 static fl_err read_id(struct jg *c, const char *field, size_t n, char *dst)
 {
     size_t at = at_value(c);
@@ -149,12 +101,13 @@ static fl_err read_id(struct jg *c, const char *field, size_t n, char *dst)
     fl_err e;
     if (fl_json_peek(&c->j) != FL_JSON_STRING)
         return jfail(c, at, field, "expected a hex string");
-    if ((e = fl_json_get_string(&c->j, &c->str, &s)))
+    if ((e = fl_json_get_string(&c->j, &c->sb.str, &s)))
         return e;
-    int r = jid(s, n, dst);
+    /* Jaeger ids: 1..n hex digits (leading zeros dropped) */
+    int r = fl_ingest__hex_id(s, 1, n, dst);
     if (r == -1)
         return jfail(c, at, field, "expected 1-%zu hex digits, got \"%.*s\"", n,
-                     (int)(s.len < 48 ? s.len : 48), s.p);
+                     (int)fl_ingest__show_len(s), s.p);
     if (r == -2)
         return jfail(c, at, field, "all-zero id is invalid");
     return FL_OK;
@@ -164,29 +117,25 @@ static fl_err read_id(struct jg *c, const char *field, size_t n, char *dst)
 static fl_err read_i64(struct jg *c, const char *field, int64_t *out)
 {
     size_t at = at_value(c);
-    enum fl_json_type t = fl_json_peek(&c->j);
     struct fl_str text;
-    fl_err e;
-    if (t == FL_JSON_NUMBER)
-        e = fl_json_raw(&c->j, &text);
-    else if (t == FL_JSON_STRING)
-        e = fl_json_get_string(&c->j, &c->str, &text);
-    else
-        return jfail(c, at, field, "expected an integer");
+    bool ok;
+    fl_err e = fl_ingest__int_text(&c->j, &c->sb.str, &text, &ok);
     if (e)
         return e;
+    if (!ok)
+        return jfail(c, at, field, "expected an integer");
     if (!fl_str_to_i64(text, out))
         return jfail(c, at, field, "expected a 64-bit integer, got %.*s",
-                     (int)(text.len < 48 ? text.len : 48), text.p);
+                     (int)fl_ingest__show_len(text), text.p);
     return FL_OK;
 }
 
-/* Decode a raw JSON string literal (a slice of the input) into *s (scratch c->str). */
+/* Decode a raw JSON string literal (a slice of the input) into *s (scratch c->sb.str). */
 static bool raw_string(struct jg *c, struct fl_str raw, struct fl_str *s)
 {
     struct fl_json sub;
     fl_json_init(&sub, raw.p, raw.len, NULL);
-    return fl_json_peek(&sub) == FL_JSON_STRING && fl_json_get_string(&sub, &c->str, s) == FL_OK;
+    return fl_json_peek(&sub) == FL_JSON_STRING && fl_json_get_string(&sub, &c->sb.str, s) == FL_OK;
 }
 
 static bool raw_is_true(struct jg *c, struct fl_str raw)
@@ -229,9 +178,10 @@ static fl_err special_tag(struct jg *c, struct fl_str key, struct fl_str raw, st
                KEY_IS(key, "otel.library.name")) {
         if (!raw_string(c, raw, &s))
             return FL_OK;
-        const char *copy = fl_batch_strndup(c->b, s.p, s.len);
-        if (!copy)
-            return alloc_fail(c);
+        const char *copy;
+        fl_err e = fl_ingest__dup(c->b, c->d, s, &copy);
+        if (e)
+            return e;
         if (KEY_IS(key, "otel.status_description"))
             sp->status_message = copy;
         else
@@ -251,8 +201,8 @@ static fl_err put_typed(struct jg *c, size_t at, struct fl_str type, struct fl_s
     if (KEY_IS(type, "int64") && vt == FL_JSON_STRING) {
         if (!raw_string(c, raw, &s) || !fl_str_to_i64(s, &iv))
             return jfail(c, at, "tags", "int64 tag value is not an integer: %.*s",
-                         (int)(raw.len < 48 ? raw.len : 48), raw.p);
-        put_i64(out, iv);
+                         (int)fl_ingest__show_len(raw), raw.p);
+        fl_ingest__put_i64(out, iv);
     } else if (KEY_IS(type, "bool") && vt == FL_JSON_STRING) {
         if (!raw_string(c, raw, &s))
             return jfail(c, at, "tags", "bad bool tag value");
@@ -300,7 +250,7 @@ static fl_err tags(struct jg *c, const char *field, struct fl_buf *out, size_t *
         enum fl_json_type vt = FL_JSON_NONE;
         size_t vat = kat;
         for (;;) {
-            if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+            if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
                 return e;
             if (!more)
                 break;
@@ -308,7 +258,7 @@ static fl_err tags(struct jg *c, const char *field, struct fl_buf *out, size_t *
                 if ((e = fl_json_get_string(j, &c->kv, &key)))
                     return e;
             } else if (KEY_IS(k, "type") && fl_json_peek(j) == FL_JSON_STRING) {
-                /* type names have no escapes in practice; a raw slice keeps c->str free */
+                /* type names have no escapes in practice; a raw slice keeps c->sb.str free */
                 if ((e = fl_json_raw(j, &type)))
                     return e;
                 if (type.len >= 2) {
@@ -360,14 +310,14 @@ static fl_err process(struct jg *c, const char *field, struct jproc *p)
     struct fl_str k;
     fl_err e;
     size_t n = 0, at = at_value(c);
-    char *svc = NULL;
+    const char *svc = NULL;
     if (fl_json_peek(j) != FL_JSON_OBJECT)
         return jfail(c, at, field, "expected a process object {serviceName, tags}");
     if ((e = fl_json_enter_object(j)))
         return e;
-    fl_buf_reset(&c->sub);
+    fl_buf_reset(&c->sb.sub);
     for (;;) {
-        if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -376,39 +326,39 @@ static fl_err process(struct jg *c, const char *field, struct jproc *p)
             size_t sat = at_value(c);
             if (fl_json_peek(j) != FL_JSON_STRING)
                 return jfail(c, sat, field, "serviceName: expected a string");
-            if ((e = fl_json_get_string(j, &c->str, &s)))
+            if ((e = fl_json_get_string(j, &c->sb.str, &s)))
                 return e;
             if (s.len > FL_LIMIT_VALUE_BYTES)
                 return jfail(c, sat, field, "serviceName: too long");
-            if (!(svc = fl_batch_strndup(c->b, s.p, s.len)))
-                return alloc_fail(c);
+            if ((e = fl_ingest__dup(c->b, c->d, s, &svc)))
+                return e;
         } else if (KEY_IS(k, "tags")) {
-            if ((e = tags(c, field, &c->sub, &n, TAGS_PLAIN, NULL, NULL)))
+            if ((e = tags(c, field, &c->sb.sub, &n, TAGS_PLAIN, NULL, NULL)))
                 return e;
         } else if ((e = fl_json_skip(j))) {
             return e;
         }
     }
-    if ((e = buf_fail(c, &c->sub)))
+    if ((e = buf_fail(c, &c->sb.sub)))
         return e;
     p->service = svc && svc[0] ? svc : "unknown_service";
     struct fl_buf r;
     fl_buf_init(&r, JG_BUF_MAX);
     fl_buf_puts(&r, "{\"service.name\":");
     fl_buf_put_json_str(&r, p->service, strlen(p->service));
-    if (c->sub.len) {
+    if (c->sb.sub.len) {
         fl_buf_putc(&r, ',');
-        fl_buf_append(&r, c->sub.data, c->sub.len);
+        fl_buf_append(&r, c->sb.sub.data, c->sb.sub.len);
     }
     fl_buf_putc(&r, '}');
     e = buf_fail(c, &r);
-    if (!e && !(p->rjson = fl_batch_strndup(c->b, r.data, r.len)))
-        e = alloc_fail(c);
+    if (!e)
+        e = fl_ingest__dup(c->b, c->d, (struct fl_str){r.data, r.len}, &p->rjson);
     fl_buf_cleanup(&r);
     return e;
 }
 
-/* logs [{timestamp µs, fields}] -> events_json in c->ev. */
+/* logs [{timestamp µs, fields}] -> events_json in c->sb.events. */
 static fl_err logs(struct jg *c)
 {
     struct fl_json *j = &c->j;
@@ -416,7 +366,7 @@ static fl_err logs(struct jg *c)
     struct fl_str k;
     fl_err e;
     size_t at = at_value(c);
-    fl_buf_reset(&c->ev);
+    fl_buf_reset(&c->sb.events);
     if (fl_json_peek(j) == FL_JSON_NULL)
         return fl_json_get_null(j);
     if (fl_json_peek(j) != FL_JSON_ARRAY)
@@ -435,17 +385,17 @@ static fl_err logs(struct jg *c)
             return jfail(c, lat, "logs", "expected {timestamp, fields} objects");
         if ((e = fl_json_enter_object(j)))
             return e;
-        fl_buf_reset(&c->sub);
-        fl_buf_reset(&c->name);
+        fl_buf_reset(&c->sb.sub);
+        fl_buf_reset(&c->sb.name);
         for (;;) {
-            if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+            if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
                 return e;
             if (!more)
                 break;
             if (KEY_IS(k, "timestamp"))
                 e = read_i64(c, "logs.timestamp", &ts_us);
             else if (KEY_IS(k, "fields"))
-                e = tags(c, "logs.fields", &c->sub, &n, TAGS_LOG, NULL, &c->name);
+                e = tags(c, "logs.fields", &c->sb.sub, &n, TAGS_LOG, NULL, &c->sb.name);
             else
                 e = fl_json_skip(j);
             if (e)
@@ -453,26 +403,19 @@ static fl_err logs(struct jg *c)
         }
         if (ts_us < 0 || ts_us > INT64_MAX / 1000)
             return jfail(c, lat, "logs.timestamp", "out of range");
-        fl_buf_putc(&c->ev, i ? ',' : '[');
-        fl_buf_puts(&c->ev, "{\"time_ns\":\"");
-        put_i64(&c->ev, ts_us * 1000);
-        fl_buf_puts(&c->ev, "\",\"name\":");
-        if (c->name.len)
-            fl_buf_append(&c->ev, c->name.data, c->name.len);
-        else
-            fl_buf_puts(&c->ev, "\"\"");
-        fl_buf_puts(&c->ev, ",\"attrs\":{");
-        fl_buf_append(&c->ev, c->sub.data ? c->sub.data : "", c->sub.len);
-        fl_buf_puts(&c->ev, "}}");
-        if ((e = buf_fail(c, &c->sub)) || (e = buf_fail(c, &c->name)))
+        fl_ingest__put_event_head(&c->sb.events, i == 0, ts_us * 1000, &c->sb.name);
+        fl_buf_putc(&c->sb.events, '{');
+        fl_buf_append(&c->sb.events, c->sb.sub.data ? c->sb.sub.data : "", c->sb.sub.len);
+        fl_buf_puts(&c->sb.events, "}}");
+        if ((e = buf_fail(c, &c->sb.sub)) || (e = buf_fail(c, &c->sb.name)))
             return e;
     }
-    if (c->ev.len)
-        fl_buf_putc(&c->ev, ']');
-    return buf_fail(c, &c->ev);
+    if (c->sb.events.len)
+        fl_buf_putc(&c->sb.events, ']');
+    return buf_fail(c, &c->sb.events);
 }
 
-/* references -> parent (first CHILD_OF) and links (the rest) in c->links. */
+/* references -> parent (first CHILD_OF) and links (the rest) in c->sb.links. */
 static fl_err references(struct jg *c, struct fl_span *sp)
 {
     struct fl_json *j = &c->j;
@@ -480,7 +423,7 @@ static fl_err references(struct jg *c, struct fl_span *sp)
     struct fl_str k;
     fl_err e;
     size_t at = at_value(c), n_links = 0;
-    fl_buf_reset(&c->links);
+    fl_buf_reset(&c->sb.links);
     if (fl_json_peek(j) == FL_JSON_NULL)
         return fl_json_get_null(j);
     if (fl_json_peek(j) != FL_JSON_ARRAY)
@@ -500,7 +443,7 @@ static fl_err references(struct jg *c, struct fl_span *sp)
         if ((e = fl_json_enter_object(j)))
             return e;
         for (;;) {
-            if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+            if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
                 return e;
             if (!more)
                 break;
@@ -510,7 +453,7 @@ static fl_err references(struct jg *c, struct fl_span *sp)
                 e = read_id(c, "references.spanID", 16, sid);
             } else if (KEY_IS(k, "refType") && fl_json_peek(j) == FL_JSON_STRING) {
                 struct fl_str s;
-                if ((e = fl_json_get_string(j, &c->str, &s)))
+                if ((e = fl_json_get_string(j, &c->sb.str, &s)))
                     return e;
                 follows = fl_str_eq_ci_c(s, "FOLLOWS_FROM");
             } else {
@@ -525,17 +468,13 @@ static fl_err references(struct jg *c, struct fl_span *sp)
             memcpy(sp->parent_span_id, sid, sizeof sid);
             continue;
         }
-        fl_buf_putc(&c->links, n_links++ ? ',' : '[');
-        fl_buf_puts(&c->links, "{\"trace_id\":\"");
-        fl_buf_puts(&c->links, tid[0] ? tid : sp->trace_id);
-        fl_buf_puts(&c->links, "\",\"span_id\":\"");
-        fl_buf_puts(&c->links, sid);
-        fl_buf_puts(&c->links, follows ? "\",\"attrs\":{\"ref_type\":\"FOLLOWS_FROM\"}}"
-                                       : "\",\"attrs\":{\"ref_type\":\"CHILD_OF\"}}");
+        fl_ingest__put_link_head(&c->sb.links, n_links++ == 0, tid[0] ? tid : sp->trace_id, sid);
+        fl_buf_puts(&c->sb.links, follows ? "{\"ref_type\":\"FOLLOWS_FROM\"}}"
+                                       : "{\"ref_type\":\"CHILD_OF\"}}");
     }
     if (n_links)
-        fl_buf_putc(&c->links, ']');
-    return buf_fail(c, &c->links);
+        fl_buf_putc(&c->sb.links, ']');
+    return buf_fail(c, &c->sb.links);
 }
 
 static fl_err keep(struct jg *c, struct fl_buf *buf, const char *dflt, const char **out)
@@ -543,13 +482,7 @@ static fl_err keep(struct jg *c, struct fl_buf *buf, const char *dflt, const cha
     fl_err e = buf_fail(c, buf);
     if (e)
         return e;
-    if (buf->len == 0) {
-        *out = dflt;
-        return FL_OK;
-    }
-    if (!(*out = fl_batch_strndup(c->b, buf->data, buf->len)))
-        return alloc_fail(c);
-    return FL_OK;
+    return fl_ingest__keep_text(c->b, c->d, buf, dflt, out);
 }
 
 static fl_err span_field(struct jg *c, struct fl_str k, struct fl_span *sp, struct jspecial *spc,
@@ -568,10 +501,10 @@ static fl_err span_field(struct jg *c, struct fl_str k, struct fl_span *sp, stru
         struct fl_str s;
         if (fl_json_peek(j) == FL_JSON_STRING) {
             size_t at = j->pos;
-            if ((e = fl_json_get_string(j, &c->str, &s)))
+            if ((e = fl_json_get_string(j, &c->sb.str, &s)))
                 return e;
             char tmp[17];
-            int r = jid(s, 16, tmp);
+            int r = fl_ingest__hex_id(s, 1, 16, tmp);
             if (r == -1 && s.len)
                 return jfail(c, at, "parentSpanID", "expected 1-16 hex digits");
             if (r == 0 && !sp->parent_span_id[0])
@@ -585,12 +518,12 @@ static fl_err span_field(struct jg *c, struct fl_str k, struct fl_span *sp, stru
         size_t at = at_value(c);
         if (fl_json_peek(j) != FL_JSON_STRING)
             return jfail(c, at, "operationName", "expected a string");
-        if ((e = fl_json_get_string(j, &c->str, &s)))
+        if ((e = fl_json_get_string(j, &c->sb.str, &s)))
             return e;
         if (s.len > FL_LIMIT_VALUE_BYTES)
             return jfail(c, at, "operationName", "%zu bytes exceed the limit", s.len);
-        if (!(sp->name = fl_batch_strndup(c->b, s.p, s.len)))
-            return alloc_fail(c);
+        if ((e = fl_ingest__dup(c->b, c->d, s, &sp->name)))
+            return e;
         *have_name = true;
         return FL_OK;
     }
@@ -601,14 +534,14 @@ static fl_err span_field(struct jg *c, struct fl_str k, struct fl_span *sp, stru
     if (KEY_IS(k, "references"))
         return references(c, sp);
     if (KEY_IS(k, "tags")) {
-        fl_buf_reset(&c->attrs); /* a repeated key: the last one wins */
-        fl_buf_putc(&c->attrs, '{');
-        if ((e = tags(c, "tags", &c->attrs, &n, TAGS_SPAN, spc, NULL)))
+        fl_buf_reset(&c->sb.attrs); /* a repeated key: the last one wins */
+        fl_buf_putc(&c->sb.attrs, '{');
+        if ((e = tags(c, "tags", &c->sb.attrs, &n, TAGS_SPAN, spc, NULL)))
             return e;
         if (n)
-            fl_buf_putc(&c->attrs, '}');
+            fl_buf_putc(&c->sb.attrs, '}');
         else
-            fl_buf_reset(&c->attrs);
+            fl_buf_reset(&c->sb.attrs);
         return FL_OK;
     }
     if (KEY_IS(k, "logs"))
@@ -618,11 +551,9 @@ static fl_err span_field(struct jg *c, struct fl_str k, struct fl_span *sp, stru
         size_t at = at_value(c);
         if (fl_json_peek(j) != FL_JSON_STRING)
             return jfail(c, at, "processID", "expected a string");
-        if ((e = fl_json_get_string(j, &c->str, &s)))
+        if ((e = fl_json_get_string(j, &c->sb.str, &s)))
             return e;
-        if (!(*pid = fl_batch_strndup(c->b, s.p, s.len)))
-            return alloc_fail(c);
-        return FL_OK;
+        return fl_ingest__dup(c->b, c->d, s, pid);
     }
     if (KEY_IS(k, "process")) {
         struct jproc p;
@@ -651,15 +582,15 @@ static fl_err one_span(struct jg *c, struct jtrace *t, size_t idx)
     snprintf(c->where, sizeof c->where, "%s%sspans[%zu]", t->prefix, t->prefix[0] ? "." : "",
              idx);
     memset(&sp, 0, sizeof sp);
-    fl_buf_reset(&c->attrs);
-    fl_buf_reset(&c->ev);
-    fl_buf_reset(&c->links);
+    fl_buf_reset(&c->sb.attrs);
+    fl_buf_reset(&c->sb.events);
+    fl_buf_reset(&c->sb.links);
     if (fl_json_peek(j) != FL_JSON_OBJECT)
         return jfail(c, at, "", "expected a span object");
     if ((e = fl_json_enter_object(j)))
         return e;
     for (;;) {
-        if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -682,9 +613,9 @@ static fl_err one_span(struct jg *c, struct jtrace *t, size_t idx)
     sp.status_code = spc.status >= 0 ? spc.status : spc.error ? FL_STATUS_ERROR : FL_STATUS_UNSET;
     sp.status_message = spc.status_message ? spc.status_message : "";
     sp.scope_name = spc.scope ? spc.scope : "";
-    if ((e = keep(c, &c->attrs, "{}", &sp.attrs_json)) ||
-        (e = keep(c, &c->ev, "[]", &sp.events_json)) ||
-        (e = keep(c, &c->links, "[]", &sp.links_json)))
+    if ((e = keep(c, &c->sb.attrs, "{}", &sp.attrs_json)) ||
+        (e = keep(c, &c->sb.events, "[]", &sp.events_json)) ||
+        (e = keep(c, &c->sb.links, "[]", &sp.links_json)))
         return e;
     if (!inline_proc) {
         /* resolved in finish_trace (see the file comment) */
@@ -693,9 +624,7 @@ static fl_err one_span(struct jg *c, struct jtrace *t, size_t idx)
         if (!pid)
             sp.service = "unknown_service";
     }
-    if ((e = fl_batch_add_span(c->b, &sp)))
-        return fl_diag_set(c->d, e, 0, 0, "cannot add span: %s", fl_err_str(e));
-    return FL_OK;
+    return fl_ingest__add_span(c->b, c->d, &sp);
 }
 
 static fl_err processes(struct jg *c, struct jtrace *t)
@@ -718,11 +647,11 @@ static fl_err processes(struct jg *c, struct jtrace *t)
             break;
         struct jproc *p = fl_arena_alloc(&c->b->arena, sizeof *p);
         if (!p)
-            return alloc_fail(c);
+            return fl_ingest__alloc_fail(c->d, c->b);
         /* copy the id now: k may live in c->kv, which process() reuses for tag keys */
-        char *id = fl_batch_strndup(c->b, k.p, k.len);
-        if (!id)
-            return alloc_fail(c);
+        const char *id;
+        if ((e = fl_ingest__dup(c->b, c->d, k, &id)))
+            return e;
         if ((e = process(c, "processes", p)))
             return e;
         if ((e = fl_map_put(t->procs, id, strlen(id), p)))
@@ -823,7 +752,7 @@ static fl_err trace_obj(struct jg *c, const char *prefix)
     if ((e = trace_begin(c, &t, prefix)))
         return e;
     for (;;) {
-        if ((e = fl_json_next_key(&c->j, &c->key, &k, &more)) || !more)
+        if ((e = fl_json_next_key(&c->j, &c->sb.key, &k, &more)) || !more)
             break;
         if ((e = trace_key(c, &t, k)))
             break;
@@ -902,7 +831,7 @@ static fl_err jaeger_top(struct jg *c)
         return e;
     memset(&t, 0, sizeof t);
     for (;;) {
-        if ((e = fl_json_next_key(j, &c->key, &k, &more)) || !more)
+        if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)) || !more)
             break;
         if (KEY_IS(k, "data") && fl_json_peek(j) == FL_JSON_ARRAY) {
             e = trace_array(c, "data");
@@ -940,25 +869,13 @@ fl_err fl_jaeger_json_to_batch(const char *p, size_t len, struct fl_batch *b, st
     c.b = b;
     c.d = d;
     fl_json_init(&c.j, p, len, d);
-    fl_buf_init(&c.key, FL_LIMIT_VALUE_BYTES * 8);
+    fl_ingest__span_bufs_init(&c.sb);
     fl_buf_init(&c.kv, FL_LIMIT_VALUE_BYTES * 8);
-    fl_buf_init(&c.str, JG_BUF_MAX);
-    fl_buf_init(&c.attrs, JG_BUF_MAX);
-    fl_buf_init(&c.ev, JG_BUF_MAX);
-    fl_buf_init(&c.links, JG_BUF_MAX);
-    fl_buf_init(&c.sub, JG_BUF_MAX);
-    fl_buf_init(&c.name, JG_BUF_MAX);
     size_t n0 = b->n_spans;
     fl_err e = jaeger_top(&c);
     if (e)
         b->n_spans = n0;
-    fl_buf_cleanup(&c.key);
+    fl_ingest__span_bufs_cleanup(&c.sb);
     fl_buf_cleanup(&c.kv);
-    fl_buf_cleanup(&c.str);
-    fl_buf_cleanup(&c.attrs);
-    fl_buf_cleanup(&c.ev);
-    fl_buf_cleanup(&c.links);
-    fl_buf_cleanup(&c.sub);
-    fl_buf_cleanup(&c.name);
     return e;
 }

@@ -28,11 +28,9 @@
 #include "../core/json.h"
 #include "../core/limits.h"
 #include "../core/str.h"
+#include "trace_int.h"
 
-#define OTLP_BUF_MAX ((size_t)FL_LIMIT_BODY_BYTES)
-#define OTLP_SHOW 48 /* bytes of an offending value quoted in a message */
-
-#define KEY_IS(k, lit) ((k).len == sizeof(lit) - 1 && memcmp((k).p, (lit), sizeof(lit) - 1) == 0)
+#define KEY_IS(k, lit) FL_INGEST__KEY_IS(k, lit)
 
 enum otlp_loc { LOC_TOP, LOC_RS, LOC_RESOURCE, LOC_SS, LOC_SPAN };
 enum attr_owner { OWN_SPAN, OWN_RESOURCE, OWN_EVENT, OWN_LINK };
@@ -42,13 +40,7 @@ struct otlp {
     struct fl_batch *b;
     struct fl_otlp_result *res;
     struct fl_diag *d;
-    struct fl_buf key;    /* scratch for object keys */
-    struct fl_buf str;    /* scratch for string values */
-    struct fl_buf attrs;  /* attrs_json of the current span */
-    struct fl_buf events; /* events_json of the current span */
-    struct fl_buf links;  /* links_json of the current span */
-    struct fl_buf sub;    /* attributes of one event or link; resource attributes */
-    struct fl_buf ename;  /* name of the current event, as a JSON string literal */
+    struct fl_ingest__span_bufs sb; /* scratch and the current span's texts */
     size_t i_rs, i_ss, i_sp;
     const char *ss_name; /* "scopeSpans" or the legacy "instrumentationLibrarySpans" */
     enum otlp_loc loc;
@@ -133,12 +125,6 @@ static const char *type_name(enum fl_json_type t)
     }
 }
 
-static void set_alloc_diag(struct otlp *c)
-{
-    fl_err e = fl_batch_alloc_err(c->b);
-    fl_diag_set(c->d, e, 0, 0, e == FL_ELIMIT ? "batch arena limit reached" : "out of memory");
-}
-
 /*
  * A structural error at the current position: FL_EPARSE with line/column from the reader and the
  * field path (current location + field; field "" names the location itself).
@@ -170,59 +156,6 @@ static fl_err buf_check(struct otlp *c, const struct fl_buf *buf)
 
 /* ---- small readers ---- */
 
-static void put_i64(struct fl_buf *out, int64_t v)
-{
-    char tmp[24];
-    char *e = tmp + sizeof tmp, *s = e;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--s = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--s = '-';
-    fl_buf_append(out, s, (size_t)(e - s));
-}
-
-static void put_u64(struct fl_buf *out, uint64_t u)
-{
-    char tmp[24];
-    char *e = tmp + sizeof tmp, *s = e;
-    do {
-        *--s = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    fl_buf_append(out, s, (size_t)(e - s));
-}
-
-static int hexv(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch |= 0x20;
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
-}
-
-/* Lowercase hex id of exactly n digits into dst[n+1]: 0 ok, -1 not n hex digits, -2 all zero. */
-static int hex_id(struct fl_str s, size_t n, char *dst)
-{
-    static const char digits[] = "0123456789abcdef";
-    if (s.len != n)
-        return -1;
-    int nonzero = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = hexv((unsigned char)s.p[i]);
-        if (v < 0)
-            return -1;
-        nonzero |= v;
-        dst[i] = digits[v];
-    }
-    dst[n] = '\0';
-    return nonzero ? 0 : -2;
-}
-
 /* null is proto3 JSON for "field absent": consume it and return true. */
 static fl_err take_null(struct fl_json *j, bool *was_null)
 {
@@ -237,7 +170,7 @@ static fl_err read_str(struct otlp *c, struct fl_json *j, struct fl_str *out, bo
     *got = fl_json_peek(j);
     *ok = *got == FL_JSON_STRING;
     if (*ok)
-        return fl_json_get_string(j, &c->str, out);
+        return fl_json_get_string(j, &c->sb.str, out);
     return fl_json_skip(j);
 }
 
@@ -250,27 +183,17 @@ enum num_status { NUM_OK, NUM_TYPE, NUM_SYNTAX };
 static fl_err read_int(struct otlp *c, struct fl_json *j, bool is_unsigned, int64_t *sv,
                        uint64_t *uv, enum num_status *st, struct fl_str *text)
 {
-    enum fl_json_type t = fl_json_peek(j);
-    fl_err e;
-    *text = (struct fl_str){"", 0};
-    if (t == FL_JSON_NUMBER)
-        e = fl_json_raw(j, text);
-    else if (t == FL_JSON_STRING)
-        e = fl_json_get_string(j, &c->str, text);
-    else {
+    bool ok;
+    fl_err e = fl_ingest__int_text(j, &c->sb.str, text, &ok);
+    if (e)
+        return e;
+    if (!ok) {
         *st = NUM_TYPE;
         return fl_json_skip(j);
     }
-    if (e)
-        return e;
-    bool ok = is_unsigned ? fl_str_to_u64(*text, uv) : fl_str_to_i64(*text, sv);
+    ok = is_unsigned ? fl_str_to_u64(*text, uv) : fl_str_to_i64(*text, sv);
     *st = ok ? NUM_OK : NUM_SYNTAX;
     return FL_OK;
-}
-
-static size_t show_len(struct fl_str s)
-{
-    return s.len < OTLP_SHOW ? s.len : OTLP_SHOW;
 }
 
 /* ---- AnyValue -> JSON ---- */
@@ -300,10 +223,8 @@ static fl_err av_string(struct otlp *c, struct fl_json *j, struct fl_buf *out, c
         fl_buf_puts(out, "null");
         return FL_OK;
     }
-    if (capture && !(*capture = fl_batch_strndup(c->b, s.p, s.len))) {
-        set_alloc_diag(c);
-        return fl_batch_alloc_err(c->b);
-    }
+    if (capture && (e = fl_ingest__dup(c->b, c->d, s, capture)))
+        return e;
     put_str(j, out, s);
     return FL_OK;
 }
@@ -318,13 +239,13 @@ static fl_err av_int(struct otlp *c, struct fl_json *j, struct fl_buf *out)
     if (e)
         return e;
     if (st == NUM_OK)
-        put_i64(out, v);
+        fl_ingest__put_i64(out, v);
     else {
         if (st == NUM_TYPE)
             reject_attr(c, "intValue: expected an integer as a string or number");
         else
             reject_attr(c, "intValue: expected a 64-bit integer, got \"%.*s\"",
-                        (int)show_len(text), text.p);
+                        (int)fl_ingest__show_len(text), text.p);
         fl_buf_puts(out, "null");
     }
     return FL_OK;
@@ -348,7 +269,7 @@ static fl_err av_double(struct otlp *c, struct fl_json *j, struct fl_buf *out)
         return fl_json_skip(j);
     }
     /* proto3 JSON writes NaN and infinities as strings; JSON has no literal for them. */
-    if ((e = fl_json_get_string(j, &c->str, &text)))
+    if ((e = fl_json_get_string(j, &c->sb.str, &text)))
         return e;
     double v;
     if (fl_str_eq_c(text, "NaN") || fl_str_eq_c(text, "Infinity") ||
@@ -357,8 +278,8 @@ static fl_err av_double(struct otlp *c, struct fl_json *j, struct fl_buf *out)
     else if (text.len > 0 && fl_str_to_double(text, &v) && isfinite(v))
         fl_buf_put_double(out, v);
     else {
-        reject_attr(c, "doubleValue: expected a number, got \"%.*s\"", (int)show_len(text),
-                    text.p);
+        reject_attr(c, "doubleValue: expected a number, got \"%.*s\"",
+                    (int)fl_ingest__show_len(text), text.p);
         fl_buf_puts(out, "null");
     }
     return FL_OK;
@@ -402,7 +323,7 @@ static fl_err av_array(struct otlp *c, struct fl_json *j, struct fl_buf *out)
         return e;
     fl_buf_putc(out, '[');
     for (;;) {
-        if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -457,7 +378,7 @@ static fl_err av_kvlist(struct otlp *c, struct fl_json *j, struct fl_buf *out)
     if ((e = fl_json_enter_object(j)))
         return e;
     for (;;) {
-        if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -498,7 +419,7 @@ static fl_err any_value(struct otlp *c, struct fl_json *j, struct fl_buf *out,
         return e;
     c->av_depth++;
     for (;;) {
-        if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
             goto out;
         if (!more)
             break;
@@ -586,7 +507,7 @@ static fl_err key_value(struct otlp *c, struct fl_json *j, struct fl_buf *out, s
     if (top)
         set_attr_key(c, FL_STR_LIT("?"));
     for (;;) {
-        if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -707,9 +628,10 @@ static fl_err id_field(struct otlp *c, struct fl_json *j, const char *field, siz
         dst[0] = '\0';
         return FL_OK;
     }
-    int r = hex_id(s, n, dst);
+    int r = fl_ingest__hex_id(s, n, n, dst);
     if (r == -1)
-        reject(c, "%s: expected %zu hex digits, got \"%.*s\"", field, n, (int)show_len(s), s.p);
+        reject(c, "%s: expected %zu hex digits, got \"%.*s\"", field, n,
+               (int)fl_ingest__show_len(s), s.p);
     else if (r == -2)
         reject(c, "%s: all-zero id is invalid", field);
     return FL_OK;
@@ -722,10 +644,10 @@ static fl_err enum_field(struct otlp *c, struct fl_json *j, const char *field, i
     struct fl_str text;
     fl_err e;
     if (t == FL_JSON_STRING) {
-        if ((e = fl_json_get_string(j, &c->str, &text)))
+        if ((e = fl_json_get_string(j, &c->sb.str, &text)))
             return e;
-        reject(c, "%s: enum values must be integers, got \"%.*s\"", field, (int)show_len(text),
-               text.p);
+        reject(c, "%s: enum values must be integers, got \"%.*s\"", field,
+               (int)fl_ingest__show_len(text), text.p);
         return FL_OK;
     }
     if (t != FL_JSON_NUMBER) {
@@ -736,8 +658,8 @@ static fl_err enum_field(struct otlp *c, struct fl_json *j, const char *field, i
         return e;
     int64_t v;
     if (!fl_str_to_i64(text, &v) || v < 0 || v > max) {
-        reject(c, "%s: expected an integer 0-%d, got %.*s", field, max, (int)show_len(text),
-               text.p);
+        reject(c, "%s: expected an integer 0-%d, got %.*s", field, max,
+               (int)fl_ingest__show_len(text), text.p);
         return FL_OK;
     }
     *out = (int)v;
@@ -758,7 +680,7 @@ static fl_err time_field(struct otlp *c, struct fl_json *j, const char *field, i
         reject(c, "%s: expected a decimal string or integer", field);
     else if (st == NUM_SYNTAX)
         reject(c, "%s: expected an unsigned 64-bit integer, got \"%.*s\"", field,
-               (int)show_len(text), text.p);
+               (int)fl_ingest__show_len(text), text.p);
     else if (v > (uint64_t)INT64_MAX)
         reject(c, "%s: %" PRIu64 " is beyond the supported range", field, v);
     else
@@ -772,15 +694,7 @@ static fl_err keep_text(struct otlp *c, struct fl_buf *buf, const char *dflt, co
     fl_err e = buf_check(c, buf);
     if (e || c->bad)
         return e;
-    if (buf->len == 0 || (buf->len == strlen(dflt) && memcmp(buf->data, dflt, buf->len) == 0)) {
-        *out = dflt;
-        return FL_OK;
-    }
-    if (!(*out = fl_batch_strndup(c->b, buf->data, buf->len))) {
-        set_alloc_diag(c);
-        return fl_batch_alloc_err(c->b);
-    }
-    return FL_OK;
+    return fl_ingest__keep_text(c->b, c->d, buf, dflt, out);
 }
 
 static fl_err span_status(struct otlp *c, struct fl_json *j, struct fl_span *sp)
@@ -797,7 +711,7 @@ static fl_err span_status(struct otlp *c, struct fl_json *j, struct fl_span *sp)
     if ((e = fl_json_enter_object(j)))
         return e;
     for (;;) {
-        if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -813,10 +727,8 @@ static fl_err span_status(struct otlp *c, struct fl_json *j, struct fl_span *sp)
                 reject(c, "status.message: expected a string, got %s", type_name(got));
             else if (ok && s.len > FL_LIMIT_VALUE_BYTES)
                 reject(c, "status.message: %zu bytes exceed the limit", s.len);
-            else if (ok && s.len && !(sp->status_message = fl_batch_strndup(c->b, s.p, s.len))) {
-                set_alloc_diag(c);
-                return fl_batch_alloc_err(c->b);
-            }
+            else if (ok && s.len && (e = fl_ingest__dup(c->b, c->d, s, &sp->status_message)))
+                return e;
         } else {
             e = fl_json_skip(j);
         }
@@ -826,7 +738,7 @@ static fl_err span_status(struct otlp *c, struct fl_json *j, struct fl_span *sp)
     return FL_OK;
 }
 
-/* One Span.Event -> {"time_ns":"..","name":..,"attrs":{..}} appended to c->events. */
+/* One Span.Event -> {"time_ns":"..","name":..,"attrs":{..}} appended to c->sb.events. */
 static fl_err span_event(struct otlp *c, struct fl_json *j, size_t idx)
 {
     bool more;
@@ -835,8 +747,8 @@ static fl_err span_event(struct otlp *c, struct fl_json *j, size_t idx)
     int64_t t = 0;
     bool have_attrs = false;
     char field[48];
-    fl_buf_reset(&c->sub);
-    fl_buf_reset(&c->ename);
+    fl_buf_reset(&c->sb.sub);
+    fl_buf_reset(&c->sb.name);
     if (fl_json_peek(j) != FL_JSON_OBJECT) {
         reject(c, "events[%zu]: expected an object, got %s", idx, type_name(fl_json_peek(j)));
         return fl_json_skip(j);
@@ -844,7 +756,7 @@ static fl_err span_event(struct otlp *c, struct fl_json *j, size_t idx)
     if ((e = fl_json_enter_object(j)))
         return e;
     for (;;) {
-        if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -862,14 +774,14 @@ static fl_err span_event(struct otlp *c, struct fl_json *j, size_t idx)
             else if (ok && s.len > FL_LIMIT_VALUE_BYTES)
                 reject(c, "events[%zu].name: %zu bytes exceed the limit", idx, s.len);
             else if (ok) {
-                fl_buf_reset(&c->ename);
-                fl_buf_put_json_str(&c->ename, s.p, s.len);
+                fl_buf_reset(&c->sb.name);
+                fl_buf_put_json_str(&c->sb.name, s.p, s.len);
             }
         } else if (KEY_IS(k, "attributes")) {
-            fl_buf_reset(&c->sub);
+            fl_buf_reset(&c->sb.sub);
             c->owner = OWN_EVENT;
             c->owner_idx = idx;
-            e = attr_list(c, j, &c->sub, true, NULL);
+            e = attr_list(c, j, &c->sb.sub, true, NULL);
             c->owner = OWN_SPAN;
             have_attrs = true;
         } else {
@@ -878,27 +790,19 @@ static fl_err span_event(struct otlp *c, struct fl_json *j, size_t idx)
         if (e)
             return e;
     }
-    struct fl_buf *o = &c->events;
-    fl_buf_putc(o, idx ? ',' : '[');
-    fl_buf_puts(o, "{\"time_ns\":\"");
-    put_i64(o, t);
-    fl_buf_puts(o, "\",\"name\":");
-    if (c->ename.len)
-        fl_buf_append(o, c->ename.data, c->ename.len);
-    else
-        fl_buf_puts(o, "\"\"");
-    fl_buf_puts(o, ",\"attrs\":");
-    if (have_attrs && c->sub.len)
-        fl_buf_append(o, c->sub.data, c->sub.len);
+    struct fl_buf *o = &c->sb.events;
+    fl_ingest__put_event_head(o, idx == 0, t, &c->sb.name);
+    if (have_attrs && c->sb.sub.len)
+        fl_buf_append(o, c->sb.sub.data, c->sb.sub.len);
     else
         fl_buf_puts(o, "{}");
     fl_buf_putc(o, '}');
-    if ((e = buf_check(c, &c->sub)))
+    if ((e = buf_check(c, &c->sb.sub)))
         return e;
-    return buf_check(c, &c->ename);
+    return buf_check(c, &c->sb.name);
 }
 
-/* One Span.Link -> {"trace_id":..,"span_id":..,"attrs":{..}} appended to c->links. */
+/* One Span.Link -> {"trace_id":..,"span_id":..,"attrs":{..}} appended to c->sb.links. */
 static fl_err span_link(struct otlp *c, struct fl_json *j, size_t idx)
 {
     bool more;
@@ -906,7 +810,7 @@ static fl_err span_link(struct otlp *c, struct fl_json *j, size_t idx)
     fl_err e;
     char tid[33] = "", sid[17] = "", field[48];
     bool have_attrs = false;
-    fl_buf_reset(&c->sub);
+    fl_buf_reset(&c->sb.sub);
     if (fl_json_peek(j) != FL_JSON_OBJECT) {
         reject(c, "links[%zu]: expected an object, got %s", idx, type_name(fl_json_peek(j)));
         return fl_json_skip(j);
@@ -914,7 +818,7 @@ static fl_err span_link(struct otlp *c, struct fl_json *j, size_t idx)
     if ((e = fl_json_enter_object(j)))
         return e;
     for (;;) {
-        if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -925,10 +829,10 @@ static fl_err span_link(struct otlp *c, struct fl_json *j, size_t idx)
             snprintf(field, sizeof field, "links[%zu].spanId", idx);
             e = id_field(c, j, field, 16, sid, false);
         } else if (KEY_IS(k, "attributes")) {
-            fl_buf_reset(&c->sub);
+            fl_buf_reset(&c->sb.sub);
             c->owner = OWN_LINK;
             c->owner_idx = idx;
-            e = attr_list(c, j, &c->sub, true, NULL);
+            e = attr_list(c, j, &c->sb.sub, true, NULL);
             c->owner = OWN_SPAN;
             have_attrs = true;
         } else {
@@ -941,19 +845,14 @@ static fl_err span_link(struct otlp *c, struct fl_json *j, size_t idx)
         reject(c, "links[%zu].traceId: required", idx);
     if (!sid[0])
         reject(c, "links[%zu].spanId: required", idx);
-    struct fl_buf *o = &c->links;
-    fl_buf_putc(o, idx ? ',' : '[');
-    fl_buf_puts(o, "{\"trace_id\":\"");
-    fl_buf_puts(o, tid);
-    fl_buf_puts(o, "\",\"span_id\":\"");
-    fl_buf_puts(o, sid);
-    fl_buf_puts(o, "\",\"attrs\":");
-    if (have_attrs && c->sub.len)
-        fl_buf_append(o, c->sub.data, c->sub.len);
+    struct fl_buf *o = &c->sb.links;
+    fl_ingest__put_link_head(o, idx == 0, tid, sid);
+    if (have_attrs && c->sb.sub.len)
+        fl_buf_append(o, c->sb.sub.data, c->sb.sub.len);
     else
         fl_buf_puts(o, "{}");
     fl_buf_putc(o, '}');
-    return buf_check(c, &c->sub);
+    return buf_check(c, &c->sb.sub);
 }
 
 /* events or links: an array of objects; fn handles one. The result text is "[...]" in out. */
@@ -1010,10 +909,8 @@ static fl_err span_key(struct otlp *c, struct fl_json *j, struct fl_str k, struc
         else if (s.len > FL_LIMIT_VALUE_BYTES)
             reject(c, "name: %zu bytes exceed the limit of %u", s.len,
                    (unsigned)FL_LIMIT_VALUE_BYTES);
-        else if (s.len && !(sp->name = fl_batch_strndup(c->b, s.p, s.len))) {
-            set_alloc_diag(c);
-            return fl_batch_alloc_err(c->b);
-        }
+        else if (s.len)
+            return fl_ingest__dup(c->b, c->d, s, &sp->name);
         return FL_OK;
     }
     if (KEY_IS(k, "kind"))
@@ -1023,15 +920,15 @@ static fl_err span_key(struct otlp *c, struct fl_json *j, struct fl_str k, struc
     if (KEY_IS(k, "endTimeUnixNano"))
         return time_field(c, j, "endTimeUnixNano", &sp->end_ns);
     if (KEY_IS(k, "attributes")) {
-        fl_buf_reset(&c->attrs);
+        fl_buf_reset(&c->sb.attrs);
         *have_attrs = true;
         c->owner = OWN_SPAN;
-        return attr_list(c, j, &c->attrs, true, NULL);
+        return attr_list(c, j, &c->sb.attrs, true, NULL);
     }
     if (KEY_IS(k, "events"))
-        return span_list(c, j, "events", &c->events, span_event);
+        return span_list(c, j, "events", &c->sb.events, span_event);
     if (KEY_IS(k, "links"))
-        return span_list(c, j, "links", &c->links, span_link);
+        return span_list(c, j, "links", &c->sb.links, span_link);
     if (KEY_IS(k, "status"))
         return span_status(c, j, sp);
     return fl_json_skip(j); /* traceState, flags, dropped*Count, unknown fields */
@@ -1052,8 +949,8 @@ static fl_err one_span(struct otlp *c)
     c->bad = false;
     c->n_items = 0;
     c->owner = OWN_SPAN;
-    fl_buf_reset(&c->events);
-    fl_buf_reset(&c->links);
+    fl_buf_reset(&c->sb.events);
+    fl_buf_reset(&c->sb.links);
     if (fl_json_peek(j) != FL_JSON_OBJECT) {
         reject(c, "expected a Span object, got %s", type_name(fl_json_peek(j)));
         c->res->rejected_spans++;
@@ -1062,7 +959,7 @@ static fl_err one_span(struct otlp *c)
     if ((e = fl_json_enter_object(j)))
         return e;
     for (;;) {
-        if ((e = fl_json_next_key(j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -1084,10 +981,10 @@ static fl_err one_span(struct otlp *c)
                sp.start_ns);
     if (!c->bad) {
         if (!have_attrs)
-            fl_buf_reset(&c->attrs);
-        if ((e = keep_text(c, &c->attrs, "{}", &sp.attrs_json)) ||
-            (e = keep_text(c, &c->events, "[]", &sp.events_json)) ||
-            (e = keep_text(c, &c->links, "[]", &sp.links_json)))
+            fl_buf_reset(&c->sb.attrs);
+        if ((e = keep_text(c, &c->sb.attrs, "{}", &sp.attrs_json)) ||
+            (e = keep_text(c, &c->sb.events, "[]", &sp.events_json)) ||
+            (e = keep_text(c, &c->sb.links, "[]", &sp.links_json)))
             return e;
     }
     if (c->bad) {
@@ -1096,9 +993,7 @@ static fl_err one_span(struct otlp *c)
     }
     sp.service = "unknown_service";
     sp.resource_json = "{}";
-    if ((e = fl_batch_add_span(c->b, &sp)))
-        return fl_diag_set(c->d, e, 0, 0, "cannot add span: %s", fl_err_str(e));
-    return FL_OK;
+    return fl_ingest__add_span(c->b, c->d, &sp);
 }
 
 /* ---- containers ---- */
@@ -1136,20 +1031,18 @@ static fl_err scope_obj(struct otlp *c, const char **scope_name)
     if ((e = enter_object(c, "scope", &present)) || !present)
         return e;
     for (;;) {
-        if ((e = fl_json_next_key(&c->j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(&c->j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
         if (KEY_IS(k, "name") && fl_json_peek(&c->j) == FL_JSON_STRING) {
             struct fl_str s;
-            if ((e = fl_json_get_string(&c->j, &c->str, &s)))
+            if ((e = fl_json_get_string(&c->j, &c->sb.str, &s)))
                 return e;
             if (s.len > FL_LIMIT_VALUE_BYTES)
                 return fl_json_error(&c->j, FL_EPARSE, "scope.name: too long");
-            if (s.len && !(*scope_name = fl_batch_strndup(c->b, s.p, s.len))) {
-                set_alloc_diag(c);
-                return fl_batch_alloc_err(c->b);
-            }
+            if (s.len && (e = fl_ingest__dup(c->b, c->d, s, scope_name)))
+                return e;
         } else if (KEY_IS(k, "name") && fl_json_peek(&c->j) != FL_JSON_NULL) {
             return structural(c, "scope.name", "a string");
         } else if ((e = fl_json_skip(&c->j))) {
@@ -1171,7 +1064,7 @@ static fl_err scope_spans(struct otlp *c)
         return e;
     for (;;) {
         c->loc = LOC_SS;
-        if ((e = fl_json_next_key(&c->j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(&c->j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -1209,7 +1102,7 @@ static fl_err resource_obj(struct otlp *c, const char **service, const char **rj
         return e;
     c->loc = LOC_RESOURCE;
     for (;;) {
-        if ((e = fl_json_next_key(&c->j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(&c->j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -1218,15 +1111,15 @@ static fl_err resource_obj(struct otlp *c, const char **service, const char **rj
                 return e;
             continue;
         }
-        fl_buf_reset(&c->sub);
+        fl_buf_reset(&c->sb.sub);
         c->bad = false;
         c->n_items = 0;
         c->owner = OWN_RESOURCE;
         *service = NULL;
-        if ((e = attr_list(c, &c->j, &c->sub, true, service)))
+        if ((e = attr_list(c, &c->j, &c->sb.sub, true, service)))
             return e;
         c->owner = OWN_SPAN;
-        if (!c->bad && (e = keep_text(c, &c->sub, "{}", rjson)))
+        if (!c->bad && (e = keep_text(c, &c->sb.sub, "{}", rjson)))
             return e;
         *bad = c->bad;
         c->bad = false;
@@ -1246,7 +1139,7 @@ static fl_err resource_spans(struct otlp *c)
         return e;
     for (;;) {
         c->loc = LOC_RS;
-        if ((e = fl_json_next_key(&c->j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(&c->j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -1294,7 +1187,7 @@ static fl_err otlp_request(struct otlp *c)
         return e;
     for (;;) {
         c->loc = LOC_TOP;
-        if ((e = fl_json_next_key(&c->j, &c->key, &k, &more)))
+        if ((e = fl_json_next_key(&c->j, &c->sb.key, &k, &more)))
             return e;
         if (!more)
             break;
@@ -1329,13 +1222,7 @@ fl_err fl_otlp_json_to_batch(const char *p, size_t len, struct fl_batch *b,
     c.d = d;
     c.ss_name = "scopeSpans";
     fl_json_init(&c.j, p, len, d);
-    fl_buf_init(&c.key, FL_LIMIT_VALUE_BYTES * 8);
-    fl_buf_init(&c.str, OTLP_BUF_MAX);
-    fl_buf_init(&c.attrs, OTLP_BUF_MAX);
-    fl_buf_init(&c.events, OTLP_BUF_MAX);
-    fl_buf_init(&c.links, OTLP_BUF_MAX);
-    fl_buf_init(&c.sub, OTLP_BUF_MAX);
-    fl_buf_init(&c.ename, OTLP_BUF_MAX);
+    fl_ingest__span_bufs_init(&c.sb);
     size_t n0 = b->n_spans;
 
     fl_err e = otlp_request(&c);
@@ -1354,13 +1241,7 @@ fl_err fl_otlp_json_to_batch(const char *p, size_t len, struct fl_batch *b,
     } else {
         res->accepted_spans = b->n_spans - n0;
     }
-    fl_buf_cleanup(&c.key);
-    fl_buf_cleanup(&c.str);
-    fl_buf_cleanup(&c.attrs);
-    fl_buf_cleanup(&c.events);
-    fl_buf_cleanup(&c.links);
-    fl_buf_cleanup(&c.sub);
-    fl_buf_cleanup(&c.ename);
+    fl_ingest__span_bufs_cleanup(&c.sb);
     return e;
 }
 
@@ -1371,7 +1252,7 @@ void fl_otlp_response_json(const struct fl_otlp_result *res, struct fl_buf *out)
         return;
     }
     fl_buf_puts(out, "{\"partialSuccess\":{\"rejectedSpans\":\"");
-    put_u64(out, res->rejected_spans);
+    fl_ingest__put_u64(out, res->rejected_spans);
     fl_buf_puts(out, "\",\"errorMessage\":");
     fl_buf_put_json_str(out, res->error_message,
                         strnlen(res->error_message, sizeof res->error_message));
