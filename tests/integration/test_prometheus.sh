@@ -32,7 +32,8 @@ FLURL=http://127.0.0.1:$FL_PORT
 # exit trap knows the pid; the pid is left in $FL_TMP/NAME.pid.
 start() {
     local name=$1
-    bg "$@" >"$FL_TMP/$name.pid"
+    bg "$@"
+    echo "$BG_PID" >"$FL_TMP/$name.pid"
 }
 
 # poll SECONDS DESCRIPTION CMD...: retry CMD every 0.25 s until it succeeds.
