@@ -9,8 +9,8 @@
  * it, the head sample winning on equal timestamps, so chunks of a series never overlap.
  *
  * Retention deletes, in one transaction, everything older than now - retention_ms: head samples,
- * chunks whose newest sample is older, exemplars, spans (by start), inferences (keeping the
- * per-model aggregate in step), outcomes, events, and series left without samples.
+ * chunks whose newest sample is older, exemplars, spans (by start, block by block), inferences
+ * (keeping the per-model aggregate in step), outcomes, events, and series left without samples.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -304,42 +304,144 @@ static fl_err delete_before(struct fl_store *s, enum fl_store__stmt id, int64_t 
     return FL_OK;
 }
 
-/*
- * Inferences are indexed by (model_key, ts_ms) only, so retention walks the model versions that
- * have old rows (from the small model_seen table) and deletes each one's range through the index,
- * keeping that version's count and first-seen time in step.
- */
-static fl_err retain_inferences(struct fl_store *s, int64_t cutoff, int64_t *deleted,
-                                struct fl_diag *d)
+/* Run st (bound to ?1 = a, ?2 = b when use_b) to completion. */
+static fl_err run_ab(struct fl_store *s, enum fl_store__stmt id, int64_t a, int64_t b, int use_b,
+                     struct fl_diag *d, const char *what)
 {
-    int64_t *keys = NULL;
+    sqlite3_stmt *st;
+    fl_err e;
+    if ((e = fl_store__stmt(&s->w, id, &st, d)) != FL_OK)
+        return e;
+    if ((sqlite3_bind_int64(st, 1, a) | (use_b ? sqlite3_bind_int64(st, 2, b) : SQLITE_OK)) !=
+        SQLITE_OK)
+        return fl_store__sqlerr(s->w.db, SQLITE_ERROR, d, "bind");
+    return fl_store__run(&s->w, st, d, what);
+}
+
+/*
+ * Spans have no time index: retention visits the blocks (write.c) whose oldest start is before
+ * the cutoff and deletes the old rows of each block's rowid range. A block left empty goes with
+ * its service rows; otherwise its range shrinks to the rows left, so that its last rowid stays
+ * an existing one and the blocks of later batches (rowids above the largest existing) cannot
+ * overlap it.
+ */
+static fl_err retain_spans(struct fl_store *s, int64_t cutoff_ns, int64_t *deleted,
+                           struct fl_diag *d)
+{
+    int64_t *blk = NULL; /* first_id, last_id pairs */
     size_t n = 0, cap = 0;
     sqlite3_stmt *st;
     fl_err e;
     int rc;
 
     *deleted = 0;
-    if ((e = fl_store__stmt(&s->w, FL_ST_R_INF_GROUP, &st, d)) != FL_OK)
+    if ((e = fl_store__stmt(&s->w, FL_ST_R_SBLOCKS, &st, d)) != FL_OK)
         return e;
-    if (sqlite3_bind_int64(st, 1, cutoff) != SQLITE_OK)
+    if (sqlite3_bind_int64(st, 1, cutoff_ns) != SQLITE_OK)
         return fl_store__sqlerr(s->w.db, SQLITE_ERROR, d, "bind");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (grow_i64(&keys, &cap, n + 1) != FL_OK) {
+        if (grow_i64(&blk, &cap, n + 2) != FL_OK) {
             sqlite3_reset(st);
             e = fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory in retention");
             goto out;
         }
-        keys[n++] = sqlite3_column_int64(st, 0);
+        blk[n++] = sqlite3_column_int64(st, 0);
+        blk[n++] = sqlite3_column_int64(st, 1);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
-        e = fl_store__sqlerr(s->w.db, rc, d, "list model versions");
+        e = fl_store__sqlerr(s->w.db, rc, d, "list span blocks");
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        if ((e = fl_store__stmt(&s->w, FL_ST_R_INF, &st, d)) != FL_OK)
+    for (size_t i = 0; i < n; i += 2) {
+        int64_t first = blk[i], last = blk[i + 1];
+        if ((e = fl_store__stmt(&s->w, FL_ST_R_SPANS_RANGE, &st, d)) != FL_OK)
             goto out;
-        if ((sqlite3_bind_int64(st, 1, cutoff) | sqlite3_bind_int64(st, 2, keys[i])) != SQLITE_OK) {
+        if ((sqlite3_bind_int64(st, 1, cutoff_ns) | sqlite3_bind_int64(st, 2, first) |
+             sqlite3_bind_int64(st, 3, last)) != SQLITE_OK) {
+            e = fl_store__sqlerr(s->w.db, SQLITE_ERROR, d, "bind");
+            goto out;
+        }
+        if ((e = fl_store__run(&s->w, st, d, "delete old spans")) != FL_OK)
+            goto out;
+        *deleted += sqlite3_changes64(s->w.db);
+        if ((e = fl_store__stmt(&s->w, FL_ST_R_SBLOCK_LEFT, &st, d)) != FL_OK)
+            goto out;
+        if ((sqlite3_bind_int64(st, 1, first) | sqlite3_bind_int64(st, 2, last)) != SQLITE_OK) {
+            e = fl_store__sqlerr(s->w.db, SQLITE_ERROR, d, "bind");
+            goto out;
+        }
+        rc = sqlite3_step(st);
+        int empty = rc != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL;
+        int64_t left_last = empty ? 0 : sqlite3_column_int64(st, 0);
+        int64_t left_min = empty ? 0 : sqlite3_column_int64(st, 1);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            e = fl_store__sqlerr(s->w.db, rc, d, "read span block");
+            goto out;
+        }
+        if (empty) {
+            if ((e = run_ab(s, FL_ST_R_SBLOCK_SVC_DEL, first, 0, 0, d, "delete span block")) !=
+                    FL_OK ||
+                (e = run_ab(s, FL_ST_R_SBLOCK_DEL, first, 0, 0, d, "delete span block")) != FL_OK)
+                goto out;
+            continue;
+        }
+        if ((e = fl_store__stmt(&s->w, FL_ST_R_SBLOCK_SET, &st, d)) != FL_OK)
+            goto out;
+        if ((sqlite3_bind_int64(st, 1, first) | sqlite3_bind_int64(st, 2, left_last) |
+             sqlite3_bind_int64(st, 3, left_min)) != SQLITE_OK) {
+            e = fl_store__sqlerr(s->w.db, SQLITE_ERROR, d, "bind");
+            goto out;
+        }
+        if ((e = fl_store__run(&s->w, st, d, "shrink span block")) != FL_OK)
+            goto out;
+    }
+out:
+    fl_free(blk);
+    return e;
+}
+
+/*
+ * Inferences have no time index either: retention visits the inf_blocks rows (one per batch and
+ * model version) whose oldest row is before the cutoff, deletes the old rows of that version in
+ * the block's rowid range, and shrinks or drops the block as for spans. Each model version's
+ * count follows, and its first-seen time becomes its oldest remaining block's.
+ */
+static fl_err retain_inferences(struct fl_store *s, int64_t cutoff, int64_t *deleted,
+                                struct fl_diag *d)
+{
+    int64_t *blk = NULL; /* model_key, first_id, last_id triples */
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *st;
+    fl_err e;
+    int rc;
+
+    *deleted = 0;
+    if ((e = fl_store__stmt(&s->w, FL_ST_R_IBLOCKS, &st, d)) != FL_OK)
+        return e;
+    if (sqlite3_bind_int64(st, 1, cutoff) != SQLITE_OK)
+        return fl_store__sqlerr(s->w.db, SQLITE_ERROR, d, "bind");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (grow_i64(&blk, &cap, n + 3) != FL_OK) {
+            sqlite3_reset(st);
+            e = fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory in retention");
+            goto out;
+        }
+        for (int i = 0; i < 3; i++)
+            blk[n++] = sqlite3_column_int64(st, i);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        e = fl_store__sqlerr(s->w.db, rc, d, "list inference blocks");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i += 3) {
+        int64_t key = blk[i], first = blk[i + 1], last = blk[i + 2];
+        if ((e = fl_store__stmt(&s->w, FL_ST_R_INF_RANGE, &st, d)) != FL_OK)
+            goto out;
+        if ((sqlite3_bind_int64(st, 1, cutoff) | sqlite3_bind_int64(st, 2, first) |
+             sqlite3_bind_int64(st, 3, last) | sqlite3_bind_int64(st, 4, key)) != SQLITE_OK) {
             e = fl_store__sqlerr(s->w.db, SQLITE_ERROR, d, "bind");
             goto out;
         }
@@ -347,19 +449,49 @@ static fl_err retain_inferences(struct fl_store *s, int64_t cutoff, int64_t *del
             goto out;
         int64_t gone = sqlite3_changes64(s->w.db);
         *deleted += gone;
-        if ((e = fl_store__stmt(&s->w, FL_ST_R_SEEN_FIX, &st, d)) != FL_OK)
+        if (gone > 0 && (e = run_ab(s, FL_ST_R_SEEN_N, key, gone, 1, d,
+                                    "update model aggregate")) != FL_OK)
             goto out;
-        if ((sqlite3_bind_int64(st, 2, keys[i]) | sqlite3_bind_int64(st, 3, gone)) != SQLITE_OK) {
+        if ((e = fl_store__stmt(&s->w, FL_ST_R_IBLOCK_LEFT, &st, d)) != FL_OK)
+            goto out;
+        if ((sqlite3_bind_int64(st, 1, key) | sqlite3_bind_int64(st, 2, first) |
+             sqlite3_bind_int64(st, 3, last)) != SQLITE_OK) {
             e = fl_store__sqlerr(s->w.db, SQLITE_ERROR, d, "bind");
             goto out;
         }
-        if ((e = fl_store__run(&s->w, st, d, "update model aggregate")) != FL_OK)
+        rc = sqlite3_step(st);
+        int empty = rc != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL;
+        int64_t left_last = empty ? 0 : sqlite3_column_int64(st, 0);
+        int64_t left_min = empty ? 0 : sqlite3_column_int64(st, 1);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            e = fl_store__sqlerr(s->w.db, rc, d, "read inference block");
+            goto out;
+        }
+        if (empty) {
+            if ((e = run_ab(s, FL_ST_R_IBLOCK_DEL, key, first, 1, d,
+                            "delete inference block")) != FL_OK)
+                goto out;
+            continue;
+        }
+        if ((e = fl_store__stmt(&s->w, FL_ST_R_IBLOCK_SET, &st, d)) != FL_OK)
+            goto out;
+        if ((sqlite3_bind_int64(st, 1, key) | sqlite3_bind_int64(st, 2, first) |
+             sqlite3_bind_int64(st, 3, left_last) | sqlite3_bind_int64(st, 4, left_min)) !=
+            SQLITE_OK) {
+            e = fl_store__sqlerr(s->w.db, SQLITE_ERROR, d, "bind");
+            goto out;
+        }
+        if ((e = fl_store__run(&s->w, st, d, "shrink inference block")) != FL_OK)
             goto out;
     }
-    if ((e = fl_store__stmt(&s->w, FL_ST_R_SEEN_DROP, &st, d)) == FL_OK)
-        e = fl_store__run(&s->w, st, d, "drop model aggregate");
+    if ((e = run_ab(s, FL_ST_R_SEEN_FIRST, cutoff, 0, 0, d, "update model aggregate")) !=
+            FL_OK ||
+        (e = fl_store__stmt(&s->w, FL_ST_R_SEEN_DROP, &st, d)) != FL_OK)
+        goto out;
+    e = fl_store__run(&s->w, st, d, "drop model aggregate");
 out:
-    fl_free(keys);
+    fl_free(blk);
     return e;
 }
 
@@ -394,7 +526,7 @@ fl_err fl_store_retain(struct fl_store *s, int64_t now_ms, struct fl_diag *d)
         (e = delete_before(s, FL_ST_R_EXEMPLAR, cutoff, NULL, d)) != FL_OK)
         goto rollback;
     delta.samples -= chunked;
-    if ((e = delete_before(s, FL_ST_R_SPANS, cutoff_ns, &n, d)) != FL_OK)
+    if ((e = retain_spans(s, cutoff_ns, &n, d)) != FL_OK)
         goto rollback;
     delta.spans -= n;
     if ((e = retain_inferences(s, cutoff, &n, d)) != FL_OK)

@@ -8,8 +8,11 @@
  * is ever built at run time.
  */
 #include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../core/alloc.h"
 #include "../core/limits.h"
 #include "codec.h"
 #include "store_int.h"
@@ -104,32 +107,197 @@ static int64_t sql_limit(size_t limit, int64_t dflt)
     return limit > (size_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
 }
 
+/* A candidate span of fl_store_spans: ordered by (start_ns, id), newest greatest. */
+struct cand {
+    int64_t start, id;
+};
+
+FL_STORE__GROW_FN(grow_cand, struct cand)
+
+static int cand_less(const struct cand *a, const struct cand *b)
+{
+    return a->start < b->start || (a->start == b->start && a->id < b->id);
+}
+
+/* Min-heap of the newest candidates so far: h[0] is the oldest kept. */
+static void heap_down(struct cand *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && cand_less(&h[l], &h[m]))
+            m = l;
+        if (l + 1 < n && cand_less(&h[l + 1], &h[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        struct cand t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void heap_up(struct cand *h, size_t i)
+{
+    while (i > 0 && cand_less(&h[i], &h[(i - 1) / 2])) {
+        struct cand t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+static int cand_newest_first(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    return cand_less(y, x) ? -1 : cand_less(x, y) ? 1 : 0;
+}
+
+/* The `limit` best candidates so far (best = greatest; for oldest-first queries the keys are
+ * stored bit-inverted, which reverses their order). */
+struct topn {
+    struct cand *h;
+    size_t n, cap, limit;
+};
+
+/* Offer one matching row: kept while it is among the `limit` best seen. */
+static fl_err offer(struct topn *k, struct cand c)
+{
+    if (k->n < k->limit) {
+        if (grow_cand(&k->h, &k->cap, k->n + 1) != FL_OK)
+            return FL_ENOMEM;
+        k->h[k->n] = c;
+        heap_up(k->h, k->n++);
+    } else if (cand_less(&k->h[0], &c)) {
+        k->h[0] = c;
+        heap_down(k->h, k->n, 0);
+    }
+    return FL_OK;
+}
+
+/*
+ * Spans and inferences carry no time index: each written batch is a block (a rowid range with
+ * bounds on its times; write.c). bl yields the blocks that may match as (first_id, last_id,
+ * bound[, model_key]), best bound first (newest max start, or with asc oldest min time); for each,
+ * rows (bound to ?8/?9 = the rowid range and ?7 = the block's model_key when has_key) yields the
+ * matches as (id, time), which enter the heap of the `limit` best. The walk stops once a block's
+ * bound is worse than the worst kept row of a full heap: no later block can do better.
+ */
+static fl_err collect(struct fl_store__conn *c, sqlite3_stmt *bl, sqlite3_stmt *rows, int asc,
+                      int has_key, struct topn *k, struct fl_diag *d)
+{
+    fl_err e = FL_OK;
+    int rc;
+    while ((rc = sqlite3_step(bl)) == SQLITE_ROW) {
+        int64_t bound = sqlite3_column_int64(bl, 2);
+        if (asc)
+            bound = ~bound;
+        if (k->n == k->limit && bound < k->h[0].start)
+            break;
+        if ((sqlite3_bind_int64(rows, 8, sqlite3_column_int64(bl, 0)) |
+             sqlite3_bind_int64(rows, 9, sqlite3_column_int64(bl, 1)) |
+             (has_key ? sqlite3_bind_int64(rows, 7, sqlite3_column_int64(bl, 3)) : SQLITE_OK)) !=
+            SQLITE_OK) {
+            e = fl_store__sqlerr(c->db, SQLITE_ERROR, d, "bind");
+            goto out;
+        }
+        while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
+            int64_t t = sqlite3_column_int64(rows, 1), id = sqlite3_column_int64(rows, 0);
+            struct cand x = {asc ? ~t : t, asc ? ~id : id};
+            if (offer(k, x) != FL_OK) {
+                e = fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory reading a query's rows");
+                goto out;
+            }
+        }
+        sqlite3_reset(rows);
+        if (rc != SQLITE_DONE) {
+            e = fl_store__sqlerr(c->db, rc, d, "read rows");
+            goto out;
+        }
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        e = fl_store__sqlerr(c->db, rc, d, "read blocks");
+out:
+    sqlite3_reset(rows);
+    sqlite3_reset(bl);
+    if (e == FL_OK)
+        qsort(k->h, k->n, sizeof *k->h, cand_newest_first);
+    return e;
+}
+
+/* Bind the filters of q (parameters ?1..?6 of Q_SBLOCKS_* and Q_SPANS_IN). */
+static int bind_span_filters(sqlite3_stmt *st, const struct fl_span_query *q, int rows)
+{
+    return (q->service || rows ? fl_store__bind_text(st, 1, q->service) : SQLITE_OK) |
+           (rows ? fl_store__bind_text(st, 2, q->operation) : SQLITE_OK) |
+           sqlite3_bind_int64(st, 3, q->start_ns) | sqlite3_bind_int64(st, 4, q->end_ns) |
+           (rows ? sqlite3_bind_int64(st, 5, q->min_duration_ns) |
+                       sqlite3_bind_int(st, 6, q->error_only != 0)
+                 : SQLITE_OK);
+}
+
+/* The spans of q in the heap, newest first (see collect). */
+static fl_err collect_spans(struct fl_store__conn *c, const struct fl_span_query *q,
+                            struct topn *k, struct fl_diag *d)
+{
+    sqlite3_stmt *bl, *rows;
+    fl_err e;
+    if ((e = fl_store__stmt(c, q->service ? FL_ST_Q_SBLOCKS_SVC : FL_ST_Q_SBLOCKS_ANY, &bl, d)) !=
+            FL_OK ||
+        (e = fl_store__stmt(c, FL_ST_Q_SPANS_IN, &rows, d)) != FL_OK)
+        return e;
+    if ((bind_span_filters(bl, q, 0) | bind_span_filters(rows, q, 1)) != SQLITE_OK)
+        return fl_store__sqlerr(c->db, SQLITE_ERROR, d, "bind");
+    return collect(c, bl, rows, 0, 0, k, d);
+}
+
 fl_err fl_store_spans(struct fl_store *s, const struct fl_span_query *q, fl_store_span_fn fn,
                       void *ud, struct fl_diag *d)
 {
     struct fl_store__conn *c = NULL;
+    struct topn k = {NULL, 0, 0, 0};
     sqlite3_stmt *st;
-    size_t n = 0;
+    int in_txn = 0;
     fl_err e;
 
     if (!s || !q || !fn)
         return fl_diag_set(d, FL_EINVAL, 0, 0, "no store, query or callback");
+    k.limit = q->limit ? q->limit : 1000;
     if ((e = fl_store__reader_get(s, &c, d)) != FL_OK)
         return e;
-    if ((e = fl_store__stmt(c, q->service ? FL_ST_Q_SPANS_SVC : FL_ST_Q_SPANS_ANY, &st, d)) !=
-        FL_OK)
-        goto out;
-    if (((q->service ? fl_store__bind_text(st, 1, q->service) : SQLITE_OK) |
-         fl_store__bind_text(st, 2, q->operation) | sqlite3_bind_int64(st, 3, q->start_ns) |
-         sqlite3_bind_int64(st, 4, q->end_ns) | sqlite3_bind_int64(st, 5, q->min_duration_ns) |
-         sqlite3_bind_int(st, 6, q->error_only != 0) |
-         sqlite3_bind_int64(st, 7, sql_limit(q->limit, 1000))) != SQLITE_OK) {
-        e = fl_store__sqlerr(c->db, SQLITE_ERROR, d, "bind");
+    int rc = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        e = fl_store__sqlerr(c->db, rc, d, "begin read");
         goto out;
     }
-    e = each_span(c, st, fn, ud, &n, d);
+    in_txn = 1;
+    if ((e = collect_spans(c, q, &k, d)) != FL_OK)
+        goto out;
+    if ((e = fl_store__stmt(c, FL_ST_Q_SPAN_ONE, &st, d)) != FL_OK)
+        goto out;
+    for (size_t i = 0; i < k.n; i++) {
+        int stop = 0;
+        if (sqlite3_bind_int64(st, 1, k.h[i].id) != SQLITE_OK) {
+            e = fl_store__sqlerr(c->db, SQLITE_ERROR, d, "bind");
+            goto out;
+        }
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) { /* the row's strings live until the reset */
+            struct fl_span sp;
+            row_span(st, &sp);
+            stop = fn(&sp, ud);
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            e = fl_store__sqlerr(c->db, rc, d, "read spans");
+        sqlite3_reset(st);
+        if (e != FL_OK || stop)
+            break;
+    }
 out:
+    if (in_txn)
+        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     fl_store__reader_put(s, c);
+    fl_free(k.h);
     return e;
 }
 
@@ -261,30 +429,68 @@ fl_err fl_store_inferences(struct fl_store *s, const struct fl_inference_query *
                            fl_store_inference_fn fn, void *ud, struct fl_diag *d)
 {
     struct fl_store__conn *c = NULL;
-    sqlite3_stmt *st;
-    size_t n = 0;
+    struct topn k = {NULL, 0, 0, 0};
+    struct fl_arena a;
+    sqlite3_stmt *bl, *rows, *st;
+    int in_txn = 0, rc;
     fl_err e;
 
     if (!s || !q || !fn)
         return fl_diag_set(d, FL_EINVAL, 0, 0, "no store, query or callback");
-    enum fl_store__stmt id = q->model && q->version ? FL_ST_Q_INF_MV
-                             : q->model             ? FL_ST_Q_INF_M
-                                                    : FL_ST_Q_INF_ANY;
+    enum fl_store__stmt id = q->model && q->version ? FL_ST_Q_IBLOCKS_MV
+                             : q->model             ? FL_ST_Q_IBLOCKS_M
+                                                    : FL_ST_Q_IBLOCKS_ANY;
+    k.limit = q->limit ? q->limit : SIZE_MAX;
+    fl_arena_init(&a, 4096, FL_LIMIT_BATCH_ARENA_BYTES);
     if ((e = fl_store__reader_get(s, &c, d)) != FL_OK)
-        return e;
-    if ((e = fl_store__stmt(c, id, &st, d)) != FL_OK)
         goto out;
-    if ((fl_store__bind_text(st, 1, q->model) | fl_store__bind_text(st, 2, q->version) |
-         sqlite3_bind_int64(st, 3, q->start_ms) | sqlite3_bind_int64(st, 4, q->end_ms) |
-         sqlite3_bind_int64(st, 5, sql_limit(q->limit, -1)) |
-         (id == FL_ST_Q_INF_MV ? sqlite3_bind_int64(st, 6, fl_store__key2(q->model, q->version))
-                               : SQLITE_OK)) != SQLITE_OK) {
+    if ((rc = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK) {
+        e = fl_store__sqlerr(c->db, rc, d, "begin read");
+        goto out;
+    }
+    in_txn = 1;
+    if ((e = fl_store__stmt(c, id, &bl, d)) != FL_OK ||
+        (e = fl_store__stmt(c, FL_ST_Q_INF_IN, &rows, d)) != FL_OK)
+        goto out;
+    int brc = fl_store__bind_text(bl, 1, q->model) | fl_store__bind_text(bl, 2, q->version) |
+              sqlite3_bind_int64(bl, 3, q->start_ms) | sqlite3_bind_int64(bl, 4, q->end_ms) |
+              (id == FL_ST_Q_IBLOCKS_MV
+                   ? sqlite3_bind_int64(bl, 6, fl_store__key2(q->model, q->version))
+                   : SQLITE_OK) |
+              fl_store__bind_text(rows, 1, q->model) | fl_store__bind_text(rows, 2, q->version) |
+              sqlite3_bind_int64(rows, 3, q->start_ms) | sqlite3_bind_int64(rows, 4, q->end_ms);
+    if (brc != SQLITE_OK) {
         e = fl_store__sqlerr(c->db, SQLITE_ERROR, d, "bind");
         goto out;
     }
-    e = each_inference(c, st, fn, ud, &n, d);
+    if ((e = collect(c, bl, rows, 1, 1, &k, d)) != FL_OK ||
+        (e = fl_store__stmt(c, FL_ST_Q_INF_ONE, &st, d)) != FL_OK)
+        goto out;
+    for (size_t i = 0; i < k.n; i++) {
+        struct fl_inference r;
+        int stop = 0;
+        if (sqlite3_bind_int64(st, 1, ~k.h[i].id) != SQLITE_OK) {
+            e = fl_store__sqlerr(c->db, SQLITE_ERROR, d, "bind");
+            goto out;
+        }
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) { /* the row's strings live until the reset */
+            if ((e = row_inference(st, &a, &r, d)) == FL_OK)
+                stop = fn(&r, ud);
+        } else if (rc != SQLITE_DONE) {
+            e = fl_store__sqlerr(c->db, rc, d, "read inferences");
+        }
+        sqlite3_reset(st);
+        if (e != FL_OK || stop)
+            break;
+    }
 out:
-    fl_store__reader_put(s, c);
+    if (in_txn)
+        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    if (c)
+        fl_store__reader_put(s, c);
+    fl_arena_cleanup(&a);
+    fl_free(k.h);
     return e;
 }
 

@@ -156,6 +156,51 @@ static const struct step steps[] = {
      "  PRIMARY KEY (model, version)\n"
      ") WITHOUT ROWID;\n"
      "PRAGMA user_version = 1;\n"},
+    /*
+     * 2: spans lose their two time indexes (spans_start, spans_service), which cost about half of
+     * a span row's insert. Instead each written batch leaves one row in span_blocks: the rowid
+     * range its spans occupy (rowids grow, so ranges are disjoint) and the range of their start
+     * times, and one row per distinct service in span_block_services. Queries walk the blocks
+     * newest first and scan rowid ranges; retention deletes whole blocks by rowid range.
+     * Existing spans are grouped into blocks of 4,096 rowids.
+     */
+    {2,
+     "CREATE TABLE span_blocks (\n"
+     "  first_id INTEGER PRIMARY KEY,\n"
+     "  last_id INTEGER NOT NULL,\n"
+     "  min_start INTEGER NOT NULL,\n"
+     "  max_start INTEGER NOT NULL\n"
+     ");\n"
+     "CREATE INDEX span_blocks_max ON span_blocks(max_start);\n"
+     "CREATE TABLE span_block_services (\n"
+     "  block INTEGER NOT NULL,\n"
+     "  service TEXT NOT NULL,\n"
+     "  PRIMARY KEY (block, service)\n"
+     ") WITHOUT ROWID;\n"
+     "INSERT INTO span_blocks(first_id, last_id, min_start, max_start)\n"
+     "  SELECT min(id), max(id), min(start_ns), max(start_ns) FROM spans GROUP BY id >> 12;\n"
+     "INSERT INTO span_block_services(block, service)\n"
+     "  SELECT DISTINCT b.first_id, s.service FROM span_blocks b\n"
+     "  JOIN spans s ON s.id BETWEEN b.first_id AND b.last_id;\n"
+     "DROP INDEX spans_service;\n"
+     "DROP INDEX spans_start;\n"
+     /* Likewise inferences lose inferences_model(model_key, ts_ms): each batch leaves one
+      * inf_blocks row per model version in it (its rowid range and time range); rows are never
+      * rewritten, so the time ranges are exact. */
+     "CREATE TABLE inf_blocks (\n"
+     "  model_key INTEGER NOT NULL,\n"
+     "  first_id INTEGER NOT NULL,\n"
+     "  last_id INTEGER NOT NULL,\n"
+     "  min_ts INTEGER NOT NULL,\n"
+     "  max_ts INTEGER NOT NULL,\n"
+     "  PRIMARY KEY (model_key, first_id)\n"
+     ") WITHOUT ROWID;\n"
+     "CREATE INDEX inf_blocks_ts ON inf_blocks(model_key, min_ts);\n"
+     "INSERT INTO inf_blocks(model_key, first_id, last_id, min_ts, max_ts)\n"
+     "  SELECT model_key, min(id), max(id), min(ts_ms), max(ts_ms) FROM inferences\n"
+     "  GROUP BY id >> 12, model_key;\n"
+     "DROP INDEX inferences_model;\n"
+     "PRAGMA user_version = 2;\n"},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])
@@ -190,6 +235,11 @@ static fl_err exec(sqlite3 *db, const char *sql, struct fl_diag *d, const char *
 
 fl_err fl_store__migrate(sqlite3 *db, int read_only, struct fl_diag *d)
 {
+    return fl_store__migrate_to(db, read_only, FL_STORE_SCHEMA_VERSION, d);
+}
+
+fl_err fl_store__migrate_to(sqlite3 *db, int read_only, int target, struct fl_diag *d)
+{
     int64_t version = 0, app_id = 0;
     fl_err e;
 
@@ -207,7 +257,7 @@ fl_err fl_store__migrate(sqlite3 *db, int read_only, struct fl_diag *d)
                            "data directory",
                            sqlite3_db_filename(db, "main"), (long long)version,
                            FL_STORE_SCHEMA_VERSION);
-    if (version == FL_STORE_SCHEMA_VERSION)
+    if (version >= target)
         return FL_OK;
     if (read_only)
         return fl_diag_set(d, FL_ESTORE, 0, 0,
@@ -218,6 +268,8 @@ fl_err fl_store__migrate(sqlite3 *db, int read_only, struct fl_diag *d)
     for (size_t i = 0; i < N_STEPS; i++) {
         if (steps[i].version <= version)
             continue;
+        if (steps[i].version > target)
+            break;
         if ((e = exec(db, "BEGIN IMMEDIATE", d, "begin migration")) != FL_OK)
             return e;
         if ((e = exec(db, steps[i].sql, d, "schema migration")) != FL_OK) {

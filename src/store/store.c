@@ -65,7 +65,32 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
                          "start_ns = ?7, end_ns = ?8, status = ?9, message = ?10, scope = ?11, "
                          "attrs_json = ?12, resource_json = ?13, events_json = ?14, "
                          "links_json = ?15, trace_id = ?1, span_id = ?2 "
-                         "WHERE trace_key = ?16 AND span_key = ?17",
+                         "WHERE trace_key = ?16 AND span_key = ?17 RETURNING id",
+    [FL_ST_W_SPAN_MAXID] = "SELECT coalesce(max(id), 0) FROM spans",
+    [FL_ST_W_SBLOCK_ADD] = "INSERT INTO span_blocks(first_id, last_id, min_start, max_start) "
+                           "VALUES (?1, ?2, ?3, ?4)",
+    [FL_ST_W_SBLOCK_LAST] = "SELECT first_id, last_id FROM span_blocks ORDER BY first_id DESC "
+                            "LIMIT 1",
+    [FL_ST_W_SBLOCK_GROW] = "UPDATE span_blocks SET last_id = ?2, min_start = min(min_start, ?3), "
+                            "max_start = max(max_start, ?4) WHERE first_id = ?1",
+    [FL_ST_W_SBLOCK_SVC] =
+        "INSERT OR IGNORE INTO span_block_services(block, service) VALUES (?1, ?2)",
+    /* The block holding rowid ?1 (blocks are disjoint rowid ranges keyed by their first rowid)
+     * now also covers start time ?2. */
+    [FL_ST_W_SBLOCK_WIDEN] = "UPDATE span_blocks SET min_start = min(min_start, ?2), "
+                             "max_start = max(max_start, ?2) WHERE first_id = (SELECT "
+                             "max(first_id) FROM span_blocks WHERE first_id <= ?1) "
+                             "AND last_id >= ?1 RETURNING first_id",
+    [FL_ST_W_INF_MAXID] = "SELECT coalesce(max(id), 0) FROM inferences",
+    [FL_ST_W_IBLOCK_LAST] = "SELECT first_id, last_id FROM inf_blocks WHERE model_key = ?1 "
+                            "ORDER BY first_id DESC LIMIT 1",
+    [FL_ST_W_IBLOCK_GROW] = "UPDATE inf_blocks SET last_id = ?3, min_ts = min(min_ts, ?4), "
+                            "max_ts = max(max_ts, ?5) WHERE model_key = ?1 AND first_id = ?2",
+    /* Two model versions whose keys collide share a block row: its ranges cover both. */
+    [FL_ST_W_IBLOCK_ADD] = "INSERT INTO inf_blocks(model_key, first_id, last_id, min_ts, max_ts) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (model_key, first_id) DO "
+                           "UPDATE SET min_ts = min(min_ts, excluded.min_ts), "
+                           "max_ts = max(max_ts, excluded.max_ts)",
     [FL_ST_W_INF] = "INSERT INTO inferences(ts_ms, request_id, trace_id, model, model_version, "
                     "features, pred_kind, score, pred_class, scores, segments, latency_ms, "
                     "request_key, feature_set, model_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
@@ -111,12 +136,25 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
     [FL_ST_R_CHUNK_N] = "SELECT coalesce(sum(n), 0) FROM chunks WHERE max_ts < ?1",
     [FL_ST_R_CHUNK] = "DELETE FROM chunks WHERE max_ts < ?1",
     [FL_ST_R_EXEMPLAR] = "DELETE FROM exemplars WHERE sample_ts_ms < ?1",
-    [FL_ST_R_SPANS] = "DELETE FROM spans WHERE start_ns < ?1",
-    [FL_ST_R_INF_GROUP] = "SELECT model_key FROM model_seen WHERE first_ms < ?1",
-    [FL_ST_R_INF] = "DELETE FROM inferences WHERE model_key = ?2 AND ts_ms < ?1",
-    [FL_ST_R_SEEN_FIX] =
-        "UPDATE model_seen SET n = n - ?3, first_ms = coalesce((SELECT min(ts_ms) FROM "
-        "inferences WHERE model_key = ?2), first_ms) WHERE model_key = ?2",
+    [FL_ST_R_SBLOCKS] = "SELECT first_id, last_id FROM span_blocks WHERE min_start < ?1",
+    [FL_ST_R_SPANS_RANGE] = "DELETE FROM spans WHERE id BETWEEN ?2 AND ?3 AND start_ns < ?1",
+    [FL_ST_R_SBLOCK_LEFT] = "SELECT max(id), min(start_ns) FROM spans WHERE id BETWEEN ?1 AND ?2",
+    [FL_ST_R_SBLOCK_SET] = "UPDATE span_blocks SET last_id = ?2, min_start = ?3 "
+                           "WHERE first_id = ?1",
+    [FL_ST_R_SBLOCK_DEL] = "DELETE FROM span_blocks WHERE first_id = ?1",
+    [FL_ST_R_SBLOCK_SVC_DEL] = "DELETE FROM span_block_services WHERE block = ?1",
+    [FL_ST_R_IBLOCKS] = "SELECT model_key, first_id, last_id FROM inf_blocks WHERE min_ts < ?1",
+    [FL_ST_R_INF_RANGE] = "DELETE FROM inferences WHERE id BETWEEN ?2 AND ?3 AND model_key = ?4 "
+                          "AND ts_ms < ?1",
+    [FL_ST_R_IBLOCK_LEFT] = "SELECT max(id), min(ts_ms) FROM inferences WHERE id BETWEEN ?2 AND "
+                            "?3 AND model_key = ?1",
+    [FL_ST_R_IBLOCK_SET] = "UPDATE inf_blocks SET last_id = ?3, min_ts = ?4 WHERE model_key = ?1 "
+                           "AND first_id = ?2",
+    [FL_ST_R_IBLOCK_DEL] = "DELETE FROM inf_blocks WHERE model_key = ?1 AND first_id = ?2",
+    [FL_ST_R_SEEN_N] = "UPDATE model_seen SET n = n - ?2 WHERE model_key = ?1",
+    [FL_ST_R_SEEN_FIRST] = "UPDATE model_seen SET first_ms = coalesce((SELECT min(min_ts) FROM "
+                           "inf_blocks b WHERE b.model_key = model_seen.model_key), first_ms) "
+                           "WHERE first_ms < ?1",
     [FL_ST_R_SEEN_DROP] = "DELETE FROM model_seen WHERE n <= 0",
     [FL_ST_R_OUTCOMES] = "DELETE FROM outcomes WHERE ts_ms < ?1",
     [FL_ST_R_EVENTS] = "DELETE FROM events WHERE ts_ms < ?1 AND (end_ms IS NULL OR end_ms < ?1)",
@@ -140,28 +178,40 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
     [FL_ST_Q_META_ALL] = "SELECT family, type, help, unit FROM metric_meta ORDER BY family",
     [FL_ST_Q_TRACE] = "SELECT " SPAN_COLS " FROM spans WHERE trace_key = ?2 AND trace_id = ?1 "
                       "ORDER BY start_ns, id",
-    [FL_ST_Q_SPANS_SVC] = "SELECT " SPAN_COLS " FROM spans WHERE service = ?1 "
-                          "AND start_ns BETWEEN ?3 AND ?4 AND (?2 IS NULL OR name = ?2) "
-                          "AND end_ns - start_ns >= ?5 AND (?6 = 0 OR status = 2) "
-                          "ORDER BY start_ns DESC, id DESC LIMIT ?7",
-    [FL_ST_Q_SPANS_ANY] = "SELECT " SPAN_COLS " FROM spans WHERE start_ns BETWEEN ?3 AND ?4 "
-                          "AND (?2 IS NULL OR name = ?2) AND end_ns - start_ns >= ?5 "
-                          "AND (?6 = 0 OR status = 2) ORDER BY start_ns DESC, id DESC LIMIT ?7",
+    /* Span queries: the blocks that may hold matches, newest first, then the matches of each
+     * block by rowid range (query.c keeps the newest `limit`), then each kept row by rowid. */
+    [FL_ST_Q_SBLOCKS_SVC] = "SELECT first_id, last_id, max_start FROM span_blocks b "
+                            "WHERE max_start >= ?3 AND min_start <= ?4 AND EXISTS (SELECT 1 "
+                            "FROM span_block_services v WHERE v.block = b.first_id "
+                            "AND v.service = ?1) ORDER BY max_start DESC",
+    [FL_ST_Q_SBLOCKS_ANY] = "SELECT first_id, last_id, max_start FROM span_blocks "
+                            "WHERE max_start >= ?3 AND min_start <= ?4 ORDER BY max_start DESC",
+    [FL_ST_Q_SPANS_IN] = "SELECT id, start_ns FROM spans WHERE id BETWEEN ?8 AND ?9 "
+                         "AND start_ns BETWEEN ?3 AND ?4 AND (?1 IS NULL OR service = ?1) "
+                         "AND (?2 IS NULL OR name = ?2) AND end_ns - start_ns >= ?5 "
+                         "AND (?6 = 0 OR status = 2)",
+    [FL_ST_Q_SPAN_ONE] = "SELECT " SPAN_COLS " FROM spans WHERE id = ?1",
     [FL_ST_Q_REQ_INF] = "SELECT " INF_COLS " WHERE i.request_key = ?2 AND i.request_id = ?1 "
                         "ORDER BY i.ts_ms DESC, i.id DESC LIMIT 1",
     [FL_ST_Q_REQ_OUT] = "SELECT " OUT_COLS " FROM outcomes WHERE request_key = ?2 "
                         "AND request_id = ?1 "
                         "ORDER BY ts_ms, id",
-    [FL_ST_Q_INF_MV] = "SELECT " INF_COLS " WHERE i.model_key = ?6 AND i.model = ?1 "
-                       "AND i.model_version = ?2 AND i.ts_ms BETWEEN ?3 AND ?4 "
-                       "ORDER BY i.ts_ms, i.id LIMIT ?5",
-    [FL_ST_Q_INF_M] = "SELECT " INF_COLS " WHERE i.model_key IN (SELECT model_key FROM "
-                      "model_seen WHERE model = ?1) AND i.model = ?1 "
-                      "AND i.ts_ms BETWEEN ?3 AND ?4 ORDER BY i.ts_ms, i.id LIMIT ?5",
-    [FL_ST_Q_INF_ANY] = "SELECT " INF_COLS " WHERE i.model_key IN (SELECT model_key FROM "
-                        "model_seen WHERE ?2 IS NULL OR version = ?2) "
-                        "AND (?2 IS NULL OR i.model_version = ?2) "
-                        "AND i.ts_ms BETWEEN ?3 AND ?4 ORDER BY i.ts_ms, i.id LIMIT ?5",
+    /* Inference queries: the blocks of the wanted model versions that overlap the range, oldest
+     * first, then each block's matches by rowid range (query.c keeps the oldest `limit`), then
+     * each kept row by rowid. */
+    [FL_ST_Q_IBLOCKS_MV] = "SELECT first_id, last_id, min_ts, model_key FROM inf_blocks "
+                           "WHERE model_key = ?6 AND min_ts <= ?4 AND max_ts >= ?3 "
+                           "ORDER BY min_ts",
+    [FL_ST_Q_IBLOCKS_M] = "SELECT first_id, last_id, min_ts, model_key FROM inf_blocks "
+                          "WHERE model_key IN (SELECT model_key FROM model_seen WHERE model = ?1) "
+                          "AND min_ts <= ?4 AND max_ts >= ?3 ORDER BY min_ts",
+    [FL_ST_Q_IBLOCKS_ANY] = "SELECT first_id, last_id, min_ts, model_key FROM inf_blocks "
+                            "WHERE model_key IN (SELECT model_key FROM model_seen WHERE ?2 IS NULL "
+                            "OR version = ?2) AND min_ts <= ?4 AND max_ts >= ?3 ORDER BY min_ts",
+    [FL_ST_Q_INF_IN] = "SELECT id, ts_ms FROM inferences WHERE id BETWEEN ?8 AND ?9 "
+                       "AND model_key = ?7 AND ts_ms BETWEEN ?3 AND ?4 "
+                       "AND (?1 IS NULL OR model = ?1) AND (?2 IS NULL OR model_version = ?2)",
+    [FL_ST_Q_INF_ONE] = "SELECT " INF_COLS " WHERE i.id = ?1",
     [FL_ST_Q_OUTCOMES] = "SELECT " OUT_COLS " FROM outcomes WHERE ts_ms BETWEEN ?1 AND ?2 "
                          "ORDER BY ts_ms, id",
     [FL_ST_Q_EVENTS] = "SELECT " EVENT_COLS " FROM events WHERE ts_ms BETWEEN ?1 AND ?2 "
@@ -606,6 +656,8 @@ fl_err fl_store_open(const char *dir, const struct fl_store_opts *opts, struct f
         return fl_diag_set(d, FL_EINVAL, 0, 0, "no data directory given");
     if (!(s = fl_calloc(1, sizeof *s)))
         return fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory");
+    s->span_block_rows = FL_STORE_BLOCK_ROWS;
+    s->inf_block_rows = FL_STORE_BLOCK_ROWS;
     if (opts)
         s->opts = *opts;
     else

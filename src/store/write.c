@@ -354,22 +354,169 @@ static fl_err check_span(struct wctx *w, size_t i, const struct fl_span *sp)
     return FL_OK;
 }
 
+/* Step a statement that returns one integer row (or none: *found = 0), then reset it. */
+static fl_err step_int(struct wctx *w, sqlite3_stmt *st, int64_t *out, int *found,
+                       const char *what)
+{
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (*found)
+        *out = sqlite3_column_int64(st, 0);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        if ((rc = sqlite3_reset(st)) == SQLITE_OK)
+            return FL_OK;
+    }
+    fl_err e = fl_store__sqlerr(w->s->w.db, rc, w->d, what);
+    sqlite3_reset(st);
+    return e;
+}
+
+static const char *span_service(const struct fl_span *sp)
+{
+    return sp->service ? sp->service : "unknown_service";
+}
+
+/* Record that block `block` holds spans of service svc. */
+static fl_err block_service(struct wctx *w, int64_t block, const char *svc)
+{
+    sqlite3_stmt *st;
+    fl_err e;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SBLOCK_SVC, &st, w->d)) != FL_OK)
+        return e;
+    if ((sqlite3_bind_int64(st, 1, block) | sqlite3_bind_text(st, 2, svc, -1, SQLITE_STATIC)) !=
+        SQLITE_OK)
+        return bind_failed(w, "bind span block service");
+    return step_done(w, st, "insert span block service");
+}
+
+/*
+ * Rewrite an already stored span (the later write wins). When the row belongs to an earlier
+ * block, that block's start range and service set grow to cover the new values; rows of this
+ * batch (id >= first) are covered by the block written at the end of write_spans.
+ */
+static fl_err rewrite_span(struct wctx *w, sqlite3_stmt *upd, const struct fl_span *sp,
+                           int64_t first)
+{
+    int64_t id = 0, block = 0;
+    int found = 0;
+    fl_err e;
+    if (bind_span(upd, 0, sp) != SQLITE_OK)
+        return bind_failed(w, "bind span");
+    if ((e = step_int(w, upd, &id, &found, "update span")) != FL_OK)
+        return e;
+    if (!found || id >= first)
+        return FL_OK;
+    sqlite3_stmt *st;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SBLOCK_WIDEN, &st, w->d)) != FL_OK)
+        return e;
+    if ((sqlite3_bind_int64(st, 1, id) | sqlite3_bind_int64(st, 2, sp->start_ns)) != SQLITE_OK)
+        return bind_failed(w, "bind span block");
+    if ((e = step_int(w, st, &block, &found, "widen span block")) != FL_OK)
+        return e;
+    return found ? block_service(w, block, span_service(sp)) : FL_OK;
+}
+
+/*
+ * The block row of this batch's spans: the rowid range they were given (rowids only grow and
+ * this is the only writer, so every rowid in (before, last] is one of them), the range of their
+ * start times and the set of their services. Spans that only rewrote older rows are counted in
+ * too, which can only widen the block (a block's ranges are bounds, never exact).
+ */
+static fl_err write_span_block(struct wctx *w, int64_t before)
+{
+    const struct fl_span *spans = w->b->spans;
+    size_t n = w->b->n_spans;
+    struct fl_map *seen = NULL;
+    sqlite3_stmt *st;
+    int64_t last = 0;
+    int found = 0;
+    fl_err e;
+
+    if (w->delta.spans == 0)
+        return FL_OK; /* nothing new: every span rewrote an older row */
+    /* The rowid of the last row inserted (the largest: rowids of new rows only grow). */
+    last = sqlite3_last_insert_rowid(w->s->w.db);
+    if (last <= before &&
+        ((e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_MAXID, &st, w->d)) != FL_OK ||
+         (e = step_int(w, st, &last, &found, "find last span")) != FL_OK))
+        return e;
+    int64_t lo = spans[0].start_ns, hi = spans[0].start_ns;
+    for (size_t i = 1; i < n; i++) {
+        if (spans[i].start_ns < lo)
+            lo = spans[i].start_ns;
+        if (spans[i].start_ns > hi)
+            hi = spans[i].start_ns;
+    }
+    /* Join the newest block when it ends right before this batch and is still small. */
+    int64_t block = before + 1, bfirst = 0, blast = 0;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SBLOCK_LAST, &st, w->d)) != FL_OK)
+        return e;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        bfirst = sqlite3_column_int64(st, 0);
+        blast = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fl_store__sqlerr(w->s->w.db, rc, w->d, "find last span block");
+    int join = rc == SQLITE_ROW && blast == before &&
+               last - bfirst < w->s->span_block_rows;
+    if (join)
+        block = bfirst;
+    if ((e = fl_store__stmt(&w->s->w, join ? FL_ST_W_SBLOCK_GROW : FL_ST_W_SBLOCK_ADD, &st,
+                            w->d)) != FL_OK)
+        return e;
+    if ((sqlite3_bind_int64(st, 1, block) | sqlite3_bind_int64(st, 2, last) |
+         sqlite3_bind_int64(st, 3, lo) | sqlite3_bind_int64(st, 4, hi)) != SQLITE_OK)
+        return bind_failed(w, "bind span block");
+    if ((e = step_done(w, st, "write span block")) != FL_OK)
+        return e;
+    /* Distinct services: most spans repeat the previous span's service or one seen before. */
+    if (!(seen = fl_map_new(NULL, 0)))
+        return alloc_err(w);
+    const char *prev = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *svc = span_service(&spans[i]);
+        if (prev && (prev == svc || !strcmp(prev, svc)))
+            continue;
+        prev = svc;
+        size_t len = strlen(svc);
+        if (fl_map_has(seen, svc, len))
+            continue;
+        if (fl_map_put(seen, svc, len, (void *)1) != FL_OK) {
+            e = alloc_err(w);
+            break;
+        }
+        if ((e = block_service(w, block, svc)) != FL_OK)
+            break;
+    }
+    fl_map_free(seen);
+    return e;
+}
+
 /*
  * Spans go FL_STORE_SPAN_MULTI at a time through one multi-row INSERT ... ON CONFLICT DO NOTHING
  * (OR FAIL: no statement journal). When fewer rows than given were inserted, some were already
  * stored (retries, overlapping exports): every span of the group is then written again with the
  * UPDATE, so that the later write wins; for the rows just inserted that rewrites the same values.
+ * The spans table has no time or service index: the batch's block row (write_span_block) serves
+ * queries and retention instead.
  */
 static fl_err write_spans(struct wctx *w)
 {
     sqlite3_stmt *ins, *upd, *multi = NULL;
     const struct fl_span *spans = w->b->spans;
     size_t n = w->b->n_spans;
+    int64_t before = 0;
+    int found = 0;
     fl_err e;
     if (n == 0)
         return FL_OK;
     if (!spans)
         return fl_diag_set(w->d, FL_EINVAL, 0, 0, "bad span array in batch");
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_MAXID, &ins, w->d)) != FL_OK ||
+        (e = step_int(w, ins, &before, &found, "find last span")) != FL_OK)
+        return e;
     if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_INS, &ins, w->d)) != FL_OK ||
         (e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_UPD, &upd, w->d)) != FL_OK)
         return e;
@@ -391,15 +538,12 @@ static fl_err write_spans(struct wctx *w)
             return e;
         int changed = sqlite3_changes(w->s->w.db);
         w->delta.spans += changed;
-        for (size_t j = 0; (size_t)changed < k && j < k; j++) {
-            if (bind_span(upd, 0, &spans[i + j]) != SQLITE_OK)
-                return bind_failed(w, "bind span");
-            if ((e = step_done(w, upd, "update span")) != FL_OK)
+        for (size_t j = 0; (size_t)changed < k && j < k; j++)
+            if ((e = rewrite_span(w, upd, &spans[i + j], before + 1)) != FL_OK)
                 return e;
-        }
         i += k;
     }
-    return FL_OK;
+    return write_span_block(w, before);
 }
 
 /* ---- inferences and the per-model aggregate ---- */
@@ -573,8 +717,32 @@ static int bind_inference(sqlite3_stmt *st, int base, const struct fl_inference 
 }
 
 /*
+ * The block that this batch's rows of model version `key` (rowids up to last) join: the version's
+ * newest block when it spans fewer than inf_block_rows rowids with them (*first = its first rowid),
+ * else a new one (*first unchanged). The versions' blocks stay disjoint: new rowids only grow.
+ */
+static fl_err newest_inf_block(struct wctx *w, int64_t key, int64_t last, int64_t *first)
+{
+    sqlite3_stmt *st;
+    fl_err e;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_IBLOCK_LAST, &st, w->d)) != FL_OK)
+        return e;
+    if (sqlite3_bind_int64(st, 1, key) != SQLITE_OK)
+        return bind_failed(w, "bind inference block");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && last - sqlite3_column_int64(st, 0) < w->s->inf_block_rows)
+        *first = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fl_store__sqlerr(w->s->w.db, rc, w->d, "find inference block");
+    return FL_OK;
+}
+
+/*
  * Rows go FL_STORE_INF_MULTI at a time through one multi-row INSERT (the per-statement cost of
  * SQLite, about an eighth of a row's insert, is paid once per group); the rest one by one.
+ * The table has no time index: the batch's inf_blocks rows (one per model version: its rowid
+ * range and time range) serve queries and retention instead.
  */
 static fl_err write_inferences(struct wctx *w)
 {
@@ -582,11 +750,16 @@ static fl_err write_inferences(struct wctx *w)
     struct inf_enc x[FL_STORE_INF_MULTI];
     const struct fl_inference *rows = w->b->inferences;
     size_t n = w->b->n_inferences;
+    int64_t before = 0;
+    int found = 0;
     fl_err e;
     if (n == 0)
         return FL_OK;
     if (!rows)
         return fl_diag_set(w->d, FL_EINVAL, 0, 0, "bad inference array in batch");
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_INF_MAXID, &st, w->d)) != FL_OK ||
+        (e = step_int(w, st, &before, &found, "find last inference")) != FL_OK)
+        return e;
     if ((e = fl_store__stmt(&w->s->w, FL_ST_W_INF, &st, w->d)) != FL_OK)
         return e;
     if (n >= FL_STORE_INF_MULTI &&
@@ -608,6 +781,24 @@ static fl_err write_inferences(struct wctx *w)
             return e;
         w->delta.inferences += (int64_t)k;
         i += k;
+    }
+    /* The batch's rows took the rowids (before, last]: one block per model version, new or
+     * joined. */
+    int64_t last = sqlite3_last_insert_rowid(w->s->w.db);
+    for (size_t i = 0; i < w->n_aggs; i++) {
+        const struct agg *a = &w->aggs[i];
+        int64_t key = fl_store__key2(a->model, a->version), first = before + 1;
+        if ((e = newest_inf_block(w, key, last, &first)) != FL_OK ||
+            (e = fl_store__stmt(&w->s->w, first <= before ? FL_ST_W_IBLOCK_GROW
+                                                          : FL_ST_W_IBLOCK_ADD,
+                                &st, w->d)) != FL_OK)
+            return e;
+        if ((sqlite3_bind_int64(st, 1, key) |
+             sqlite3_bind_int64(st, 2, first) | sqlite3_bind_int64(st, 3, last) |
+             sqlite3_bind_int64(st, 4, a->first) | sqlite3_bind_int64(st, 5, a->last)) != SQLITE_OK)
+            return bind_failed(w, "bind inference block");
+        if ((e = step_done(w, st, "insert inference block")) != FL_OK)
+            return e;
     }
     if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SEEN, &st, w->d)) != FL_OK)
         return e;
