@@ -358,8 +358,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     r->t0_ns = fl_time_mono_ns();
     fl_http_params_init(&r->params);
     fl_buf_init(&r->body, s->body_max);
-    long n = atomic_fetch_add(&s->in_flight, 1) + 1;
-    fl_selfmetrics_set_in_flight(s->metrics, n);
+    atomic_fetch_add(&s->in_flight, 1);
+    fl_selfmetrics_add_in_flight(s->metrics, 1);
     return r;
 }
 
@@ -382,8 +382,8 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
     fl_free(r->param);
     fl_free(r->uri);
     fl_free(r);
-    long n = atomic_fetch_sub(&s->in_flight, 1) - 1;
-    fl_selfmetrics_set_in_flight(s->metrics, n);
+    atomic_fetch_sub(&s->in_flight, 1);
+    fl_selfmetrics_add_in_flight(s->metrics, -1);
 }
 
 /* Constant-time check of "Bearer <token>" (time depends only on the lengths). */
@@ -447,16 +447,7 @@ static void begin(struct fl_http_req *r, const char *url)
         fl_server__error(r, FL_ENOMEM, "out of memory");
         return;
     }
-    struct fl_diag d;
-    fl_diag_init(&d);
-    if (q) {
-        fl_err e = fl_http_params_parse(&r->params, q + 1, strlen(q + 1), &d);
-        if (e) {
-            fl_diag_field(&d, "query string");
-            fl_server__diag_error(r, e, &d);
-            return;
-        }
-    }
+    /* Credentials first: an unauthenticated client learns nothing from our parsers. */
     if (is_write(r)) {
         const char *token = s->cfg->auth_token;
         if (token && *token && !auth_ok(fl_server__header(r, "Authorization"), token)) {
@@ -466,6 +457,16 @@ static void begin(struct fl_http_req *r, const char *url)
         }
         if (atomic_load(&s->shutting_down)) {
             fl_server__error(r, FL_ESHUTDOWN, "faultline is shutting down; retry elsewhere");
+            return;
+        }
+    }
+    struct fl_diag d;
+    fl_diag_init(&d);
+    if (q) {
+        fl_err e = fl_http_params_parse(&r->params, q + 1, strlen(q + 1), &d);
+        if (e) {
+            fl_diag_field(&d, "query string");
+            fl_server__diag_error(r, e, &d);
             return;
         }
     }

@@ -79,6 +79,9 @@ fl_err fl_promapi_range_parse(const char *start, const char *end, const char *st
         if (rg.lookback_ms <= 0)
             rg.lookback_ms = FL_PROMAPI_DEFAULT_LOOKBACK_MS; /* as Prometheus: 0 = default */
     }
+    /* start - lookback is computed for every step: keep it representable. */
+    if (rg.start_ms < INT64_MIN + rg.lookback_ms)
+        return fl_diag_set(d, FL_EINVAL, 0, 0, "start minus lookback_delta is out of range");
     *out = rg;
     return FL_OK;
 }

@@ -32,6 +32,7 @@ struct item {
 struct items {
     struct item *v;
     size_t n, cap;
+    size_t bytes; /* JSON fragments held so far; capped at FL_SERVER_RESPONSE_MAX */
     fl_err err;
 };
 
@@ -71,6 +72,13 @@ static void items_add(struct items *it, const struct fl_label *ls, size_t n, cha
         }
         it->v = v;
         it->cap = cap;
+    }
+    /* The whole answer must fit the response cap: stop collecting as soon as it cannot,
+     * instead of holding every series' fragment in memory first. */
+    it->bytes += json ? strlen(json) + 1 : 0;
+    if (it->bytes > FL_SERVER_RESPONSE_MAX) {
+        it->err = FL_ELIMIT;
+        goto fail;
     }
     struct item *x = &it->v[it->n];
     x->labels = fl_calloc(n ? n : 1, sizeof *x->labels);

@@ -147,10 +147,10 @@ void fl_selfmetrics_rejected(struct fl_selfmetrics *m, enum fl_sm_kind k, fl_err
         atomic_fetch_add_explicit(&m->rejected[k][reason], n, memory_order_relaxed);
 }
 
-void fl_selfmetrics_set_in_flight(struct fl_selfmetrics *m, int64_t n)
+void fl_selfmetrics_add_in_flight(struct fl_selfmetrics *m, int64_t delta)
 {
     if (m)
-        atomic_store_explicit(&m->in_flight, n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&m->in_flight, delta, memory_order_relaxed);
 }
 
 void fl_selfmetrics_observe_http(struct fl_selfmetrics *m, size_t route, int code,

@@ -67,8 +67,9 @@ void fl_selfmetrics_rejected(struct fl_selfmetrics *m, enum fl_sm_kind k, fl_err
  */
 void fl_selfmetrics_observe_http(struct fl_selfmetrics *m, size_t route, int code,
                                  double duration_s);
-/* Set the number of HTTP requests being handled right now. */
-void fl_selfmetrics_set_in_flight(struct fl_selfmetrics *m, int64_t n);
+/* Add delta (+1 when a request starts, -1 when it ends) to the requests in flight. An atomic add,
+ * not a store of a value read earlier, so concurrent threads cannot publish stale counts. */
+void fl_selfmetrics_add_in_flight(struct fl_selfmetrics *m, int64_t delta);
 
 /*
  * Append the whole exposition (text format 0.0.4, ends with a newline) to out. st may be NULL

@@ -283,6 +283,8 @@ check 'assert d["code"] == "FL_EAUTH"'
 expect 401 -X POST -H 'Authorization: Bearer s3cret-tokeN' --data-binary "$body" "$B2/v1/inferences"
 expect 401 -X POST -H 'Authorization: Bearer s3cret-token-and-more' --data-binary "$body" "$B2/v1/inferences"
 expect 401 -X POST -H 'Authorization: Basic czNjcmV0LXRva2Vu' --data-binary "$body" "$B2/v1/inferences"
+# credentials are checked before anything else is parsed: a bad query string still gets 401
+expect 401 -X POST --data-binary "$body" "$B2/v1/inferences?x=%zz"
 expect 404 "$B2/api/v1/requests/a-1"
 expect 200 -X POST -H 'Authorization: Bearer s3cret-token' --data-binary "$body" "$B2/v1/inferences"
 expect 200 "$B2/api/v1/requests/a-1"

@@ -84,6 +84,18 @@ Test(gzip, cap_boundary)
     cr_assert_eq(fl_gzip_inflate((const char *)z, zlen, 9999, &out, &d), FL_ELIMIT);
     cr_assert_str_eq(d.msg, "decompressed body exceeds 9999 bytes");
     fl_buf_cleanup(&out);
+    /* As the server calls it: the output buffer's own cap equals max_out. */
+    fl_buf_init(&out, 10000);
+    fl_diag_init(&d);
+    cr_assert_eq(fl_gzip_inflate((const char *)z, zlen, 10000, &out, &d), FL_OK, "%s", d.msg);
+    cr_assert_eq(out.len, 10000);
+    cr_assert_eq(memcmp(out.data, text, 10000), 0);
+    fl_buf_cleanup(&out);
+    fl_buf_init(&out, 9999);
+    fl_diag_init(&d);
+    cr_assert_eq(fl_gzip_inflate((const char *)z, zlen, 9999, &out, &d), FL_ELIMIT);
+    cr_assert_str_eq(d.msg, "decompressed body exceeds 9999 bytes");
+    fl_buf_cleanup(&out);
     free(z);
     free(text);
 }

@@ -253,3 +253,18 @@ Test(promapi, fmt_time_like_prometheus)
         cr_assert_str_eq(out, cases[i].want);
     }
 }
+
+Test(promapi, lookback_below_the_int64_range_is_refused)
+{
+    /* start - lookback_delta is evaluated for every step; it must not overflow int64. */
+    struct fl_promapi_range rg;
+    struct fl_diag d;
+    fl_diag_init(&d);
+    fl_err e = fl_promapi_range_parse("now-9000000000000000ms", "now-9000000000000000ms", "1",
+                                      "9223000000000000000ms", 0, &rg, &d);
+    cr_assert_eq(e, FL_EINVAL, "%s", d.msg);
+    cr_assert_str_eq(d.msg, "start minus lookback_delta is out of range");
+    cr_assert_eq(fl_promapi_range_parse("now-9000000000000000ms", "now-9000000000000000ms", "1",
+                                        "1y", 0, &rg, NULL),
+                 FL_OK);
+}
