@@ -23,7 +23,16 @@
 #include "prom.h"
 #include "prom_int.h"
 
-enum ftype { T_UNTYPED, T_COUNTER, T_GAUGE, T_HISTOGRAM, T_SUMMARY, T_GAUGEHIST, T_STATESET, T_INFO };
+enum ftype {
+    T_UNTYPED,
+    T_COUNTER,
+    T_GAUGE,
+    T_HISTOGRAM,
+    T_SUMMARY,
+    T_GAUGEHIST,
+    T_STATESET,
+    T_INFO
+};
 
 #define FAM_HELP 1u
 #define FAM_TYPE 2u
@@ -269,6 +278,23 @@ static void famset_clear(struct fl_prom_parser *p)
     p->n_fams = 0;
 }
 
+/* Index of family `name` if it was seen in this parse; no insertion. */
+static int famset_find(const struct fl_prom_parser *p, struct fl_str name, size_t *idx)
+{
+    if (!p->fam_cap)
+        return 0;
+    uint64_t h = fl_hash_bytes(name.p, name.len, 0);
+    size_t j = (size_t)h & (p->fam_cap - 1);
+    while (p->fams[j].flags) {
+        if (p->fams[j].hash == h && fl_str_eq(p->fams[j].name, name)) {
+            *idx = j;
+            return 1;
+        }
+        j = (j + 1) & (p->fam_cap - 1);
+    }
+    return 0;
+}
+
 /* Find the family or insert it with flags 0 (marked present by FAM_PRESENT). */
 #define FAM_PRESENT 0x100u
 static fl_err famset_get(struct fl_prom_parser *p, struct fl_str name, size_t *idx, int *found)
@@ -443,9 +469,6 @@ static fl_err quoted(struct st *st, const char **pc, size_t max, const char *wha
     if (q >= e)
         return perr(st, *pc, "unterminated quoted %s (missing closing '\"')", what);
     size_t raw = (size_t)(q - start);
-    if (raw > max)
-        return perr_at(st, FL_ELIMIT, st->line, (unsigned long)(*pc - st->ls) + 1,
-                       "%s is longer than %zu bytes", what, max);
     if (!esc) {
         out->p = start;
         out->len = raw;
@@ -472,6 +495,11 @@ static fl_err quoted(struct st *st, const char **pc, size_t max, const char *wha
         out->len = (size_t)(w - w0);
         st->sp += out->len;
     }
+    /* The cap is on the unescaped text, so that writing a value back (which may escape more,
+       e.g. an unknown escape "\q" kept verbatim becomes "\\q") never pushes it over. */
+    if (out->len > max)
+        return perr_at(st, FL_ELIMIT, st->line, (unsigned long)(*pc - st->ls) + 1,
+                       "%s is longer than %zu bytes", what, max);
     if ((hi & 0x80) && !utf8_valid((const unsigned char *)out->p, out->len))
         return perr(st, *pc, "%s is not valid UTF-8", what);
     *pc = q + 1;
@@ -620,9 +648,12 @@ static fl_err hist_close(struct st *st)
     if (!st->g_active)
         return FL_OK;
     st->g_active = 0;
-    if (st->g_nb > 0 && !st->g_inf)
+    /* OpenMetrics: a histogram point has buckets, and its buckets include +Inf. */
+    if (!st->g_inf)
         return perr_at(st, FL_EPARSE, st->g_line, 1,
-                       "histogram \"%.*s\" has buckets but no le=\"+Inf\" bucket",
+                       st->g_nb > 0 ? "histogram \"%.*s\" has buckets but no le=\"+Inf\" bucket"
+                                    : "histogram \"%.*s\" has a count but no buckets (le=\"+Inf\" "
+                                      "is required)",
                        msg_len(st->g_fam), st->g_fam.p);
     return FL_OK;
 }
@@ -677,6 +708,26 @@ static int belongs(struct fl_str fam, int t, struct fl_str name, int om)
     default: return sl == 0;
     }
 #undef SFX
+}
+
+/*
+ * A family seen earlier in this parse that sample `name` belongs to through a type suffix (foo for
+ * foo_total after foo's block ended); 1 and its index if there is one.
+ */
+static int earlier_family(const struct st *st, struct fl_str name, size_t *idx)
+{
+    static const char *const sfx[] = {"_total", "_created", "_bucket", "_sum", "_count",
+                                      "_gsum",  "_gcount",  "_info"};
+    for (size_t k = 0; k < sizeof sfx / sizeof sfx[0]; k++) {
+        size_t sl = strlen(sfx[k]);
+        if (name.len <= sl || memcmp(name.p + name.len - sl, sfx[k], sl) != 0)
+            continue;
+        struct fl_str base = {name.p, name.len - sl};
+        if (famset_find(st->p, base, idx) &&
+            belongs(st->p->fams[*idx].name, st->p->fams[*idx].ftype, name, st->om))
+            return 1;
+    }
+    return 0;
 }
 
 static const char *expected_suffixes(int t)
@@ -753,12 +804,18 @@ static fl_err meta_line(struct st *st, const char *kw, const char *c, unsigned k
     fl_err err;
     if (c >= e || !IS_WS(*c))
         return perr(st, c, "expected a space and a metric name after %s", kw);
+    /* OpenMetrics' ABNF has exactly one SP between the tokens of a metadata line. */
+    if (st->om && (*c != ' ' || (c + 1 < e && IS_WS(c[1]))))
+        return perr(st, c, "expected exactly one space after %s", kw);
     c = skip_ws(c, e);
     const char *name_at = c;
     if ((err = meta_name(st, &c, &name)) != FL_OK)
         return err;
     if (c < e && !IS_WS(*c))
         return perr(st, c, "expected a space after the metric name in %s, got %s", kw,
+                    show_char(st, c, cb, sizeof cb));
+    if (st->om && (c >= e || *c != ' ' || (kind != FAM_HELP && c + 1 < e && IS_WS(c[1]))))
+        return perr(st, c, "expected exactly one space after the metric name in %s, got %s", kw,
                     show_char(st, c, cb, sizeof cb));
     if (!st->have_fam || !fl_str_eq(st->fam, name)) {
         size_t idx;
@@ -783,7 +840,7 @@ static fl_err meta_line(struct st *st, const char *kw, const char *c, unsigned k
         return perr(st, name_at, "%s line for \"%.*s\" must come before its samples", kw,
                     msg_len(name), name.p);
     }
-    c = skip_ws(c, e);
+    c = st->om ? c + 1 : skip_ws(c, e);
     if (kind == FAM_HELP) {
         /* OpenMetrics: exactly one space separates; the rest, even leading spaces, is text. */
         if ((err = set_help(st, c, e)) != FL_OK)
@@ -798,8 +855,8 @@ static fl_err meta_line(struct st *st, const char *kw, const char *c, unsigned k
         int t = type_from_word(w, st->om);
         if (t < 0)
             return perr(st, c, "invalid metric type \"%.*s\"", msg_len(w), w.p);
-        if (skip_ws(te, e) != e)
-            return perr(st, skip_ws(te, e), "unexpected text after metric type");
+        if (st->om ? te != e : skip_ws(te, e) != e)
+            return perr(st, st->om ? te : skip_ws(te, e), "unexpected text after metric type");
         st->ftype = t;
         st->p->fams[st->fam_idx].ftype = t;
     } else {
@@ -807,8 +864,8 @@ static fl_err meta_line(struct st *st, const char *kw, const char *c, unsigned k
         while (ue < e && !IS_WS(*ue))
             ue++;
         struct fl_str u = {c, (size_t)(ue - c)};
-        if (skip_ws(ue, e) != e)
-            return perr(st, skip_ws(ue, e), "unexpected text after unit");
+        if (st->om ? ue != e : skip_ws(ue, e) != e)
+            return perr(st, st->om ? ue : skip_ws(ue, e), "unexpected text after unit");
         if (u.len > 0 && !(name.len > u.len + 1 && name.p[name.len - u.len - 1] == '_' &&
                            memcmp(name.p + name.len - u.len, u.p, u.len) == 0))
             return perr(st, c, "metric family \"%.*s\" must end in \"_%.*s\" to have unit \"%.*s\"",
@@ -911,6 +968,16 @@ static fl_err check_sample(struct st *st, const struct fl_prom_sample *s, const 
         return perr(st, name_at, "exemplars are only allowed on counter _total and histogram "
                                  "_bucket samples, not on \"%.*s\"",
                     msg_len(s->name), s->name.p);
+    if (st->om) {
+        /* OpenMetrics 1.0 value rules: "A Total is a non-NaN ... starting from 0", a StateSet
+           sample is 1 (true) or 0 (false), an Info sample is 1. */
+        if (t == T_COUNTER && fl_str_eq_c(sfx, "_total") && !(s->value >= 0))
+            return perr(st, name_at, "counter total must be a non-negative number");
+        if (t == T_STATESET && s->value != 0 && s->value != 1)
+            return perr(st, name_at, "stateset sample value must be 0 or 1");
+        if (t == T_INFO && s->value != 1)
+            return perr(st, name_at, "info sample value must be 1");
+    }
     if (!st->om || (t != T_HISTOGRAM && t != T_GAUGEHIST))
         return FL_OK;
     int is_count = fl_str_eq_c(sfx, t == T_HISTOGRAM ? "_count" : "_gcount");
@@ -1096,11 +1163,15 @@ static fl_err sample_line(struct st *st, const char *c)
         size_t idx;
         int found;
         struct fl_str fname = s.name;
-        if ((err = stable_name(st, &fname)) != FL_OK ||
-            (err = famset_get(p, fname, &idx, &found)) != FL_OK)
+        if (earlier_family(st, s.name, &idx)) {
+            /* foo_total after foo's block: OpenMetrics forbids it, text format reopens foo. */
+            if ((err = open_family(st, p->fams[idx].name, name_at, idx, 1)) != FL_OK)
+                return err;
+        } else if ((err = stable_name(st, &fname)) != FL_OK ||
+                   (err = famset_get(p, fname, &idx, &found)) != FL_OK ||
+                   (err = open_family(st, fname, name_at, idx, found)) != FL_OK) {
             return err;
-        if ((err = open_family(st, fname, name_at, idx, found)) != FL_OK)
-            return err;
+        }
     }
     if (!(st->fam_flags & FAM_SAMPLES)) {
         st->fam_flags |= FAM_SAMPLES;

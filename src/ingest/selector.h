@@ -8,6 +8,9 @@
  * \n \r \t \v \\ \' \" \xHH \OOO \uHHHH \UHHHHHHHH) or backticks (raw), trailing commas and
  * whitespace. As in Prometheus, at least one matcher must not match the empty string, and the
  * metric name may be given only once. No range/offset/@ modifiers: this is a selector, not a query.
+ * Regexes: RE2 lazy modifiers ("a+?") are dropped (same matches under full anchoring), and patterns
+ * that glibc's regcomp would need exponential memory or time for are refused with FL_ELIMIT (see
+ * docs/formats/prometheus.md); the stored matcher value is the regex as compiled.
  */
 #ifndef FL_INGEST_SELECTOR_H
 #define FL_INGEST_SELECTOR_H

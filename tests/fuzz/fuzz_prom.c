@@ -74,7 +74,8 @@ static fl_err on_sample(const struct fl_prom_sample *s, void *ud)
         return FL_OK;
     int ok = 1;
     for (size_t k = 0; k < s->n_labels && ok; k++) {
-        if (memchr(s->label_values[k].p, 0, s->label_values[k].len))
+        if (memchr(s->label_values[k].p, 0, s->label_values[k].len) ||
+            memchr(s->label_names[k].p, 0, s->label_names[k].len))
             ok = 0;
         char *nm = strndup(s->label_names[k].p, s->label_names[k].len);
         char *vl = strndup(s->label_values[k].p, s->label_values[k].len);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/limits.h"
 #include "core/record.h"
 #include "ingest/expo.h"
 #include "ingest/prom.h"
@@ -192,4 +193,47 @@ Test(expo, sticky_error_on_cap)
     cr_assert_eq(fl_buf_err(&b), FL_ELIMIT);
     cr_assert_leq(b.len, 16);
     fl_buf_cleanup(&b);
+}
+
+static fl_err count_one(const struct fl_prom_sample *s, void *ud)
+{
+    (void)s;
+    (*(int *)ud)++;
+    return FL_OK;
+}
+
+/*
+ * Caps apply to unescaped text: a quoted name of exactly FL_LIMIT_NAME_BYTES bytes that needs
+ * escaping (backslashes, quotes) parses, survives a write-and-reparse, and one byte more does not.
+ * (Found by fuzz_prom: "\q" kept verbatim on input is written back as "\\q", longer.)
+ */
+Test(expo, cap_counts_unescaped_bytes)
+{
+    char name[FL_LIMIT_NAME_BYTES + 2];
+    struct fl_prom_parser *p = NULL;
+    cr_assert_eq(fl_prom_parser_new(NULL, &p), FL_OK);
+    for (int over = 0; over <= 1; over++) {
+        for (size_t k = 0; k < sizeof name - 1; k++)
+            name[k] = k % 3 == 0 ? '\\' : k % 3 == 1 ? '"' : 'q';
+        name[FL_LIMIT_NAME_BYTES + over] = '\0';
+        struct fl_buf b;
+        fl_buf_init(&b, 1 << 16);
+        fl_expo_sample(&b, name, NULL, 0, 1);
+        cr_assert_eq(fl_buf_err(&b), FL_OK);
+        cr_assert_gt(b.len, FL_LIMIT_NAME_BYTES * 3 / 2, "escaping makes the raw name longer");
+        int n = 0;
+        struct fl_diag d;
+        fl_diag_init(&d);
+        fl_err e = fl_prom_parse(p, b.data, b.len, FL_PROM_TEXT, count_one, NULL, &n, &d);
+        if (!over) {
+            cr_assert_eq(e, FL_OK, "%lu:%lu: %s", d.line, d.column, d.msg);
+            cr_assert_eq(n, 1);
+        } else {
+            cr_assert_eq(e, FL_ELIMIT);
+            cr_assert_eq(d.column, 2);
+            cr_assert_eq(n, 0);
+        }
+        fl_buf_cleanup(&b);
+    }
+    fl_prom_parser_free(p);
 }
