@@ -128,8 +128,14 @@ static int import_file(struct fl_store *store, const char *path, const struct im
         (void)parse_format(o->format, &kind); /* validated in fl_cli_import */
     else
         kind = fl_ingest_detect(text.data ? text.data : "", text.len);
-    if ((e = parse_into(kind, fl_buf_str(&text), mapping, lim, &b, &d)) != FL_OK)
+    if ((e = parse_into(kind, fl_buf_str(&text), mapping, lim, &b, &d)) != FL_OK) {
+        if (e == FL_ELIMIT && fl_batch_count(&b) >= b.max_records)
+            snprintf(d.msg, sizeof d.msg,
+                     "more than %zu records: a file is imported in one transaction; raise "
+                     "limits.records_per_batch in the configuration or split the file",
+                     b.max_records);
         goto out;
+    }
     if ((e = fl_store_write(store, &b, &d)) != FL_OK)
         goto out;
     printf("%s: %s: %zu samples in %zu series, %zu spans, %zu inferences, %zu outcomes, "

@@ -1,0 +1,1 @@
+-c tests/cases/import/small_limit.yml import --data-dir $TMP tests/cases/import/four_samples.om
