@@ -24,7 +24,15 @@ struct fl_matcher {
     void *re;    /* owned compiled regex (regex_t *) for RE/NRE, else NULL */
 };
 
-/* Initialise m with copies of name and value; compiles the regex. d gets regex errors. */
+/*
+ * Initialise m with copies of name and value; compiles the regex. d gets regex errors.
+ * For =~ and !~ the pattern is guarded before compiling (see matcher.c): FL_EINVAL for an
+ * unbalanced parenthesis or RE2-only syntax, FL_ELIMIT for a pattern whose regcomp expansion would
+ * exceed 100,000 nodes or that repeats a part able to match the empty string ("(a*)+"); for the
+ * parenthesis and FL_ELIMIT errors d's column is the 1-based byte position of the offending
+ * character within value (line 0). RE2 lazy modifiers ("a+?") are dropped, m->value included, as
+ * they match the same strings under full anchoring.
+ */
 fl_err fl_matcher_init(struct fl_matcher *m, const char *name, enum fl_match_op op,
                        const char *value, struct fl_diag *d) FL_MUST_CHECK;
 void fl_matcher_cleanup(struct fl_matcher *m);

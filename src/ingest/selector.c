@@ -20,18 +20,6 @@
 /* Longest piece of input quoted in an error message. */
 #define SEL_SHOW_MAX 64
 
-/*
- * Guards for regexes, which fl_matcher_init compiles with glibc's regcomp. regcomp expands x+ to
- * xx* and x{m,n} to n copies of x, recursively, so stacked repetitions cost memory exponential in
- * their length (20 stacked '+' take 700 MB); and a repetition over an operand that can match the
- * empty string makes it take time exponential in the number of such loops ("(a*)*" written 50
- * times does not finish in 10 s). RE2, which Prometheus uses, has neither problem. Rather than let
- * one query stall or exhaust the server, the selector refuses both before compiling: an estimated
- * expansion over SEL_RE_MAX_COST nodes (a few tens of MB at most), and '*', '+' or '{m,n}' applied
- * to something that can match empty (rewrite "(a*)+" as "a*", "(a|b?)*" as "(a|b)*").
- */
-#define SEL_RE_MAX_COST 100000.0
-
 struct sel {
     const char *p;
     size_t len;
@@ -41,7 +29,6 @@ struct sel {
     size_t n, cap;
     struct fl_buf name;  /* current label name, unescaped */
     struct fl_buf value; /* current value, unescaped */
-    struct fl_buf re;    /* current regex without lazy modifiers */
     int have_metric;     /* a metric name was given */
     size_t metric_at;    /* where it was given */
 };
@@ -269,196 +256,6 @@ static size_t read_ident(struct sel *s, struct fl_buf *out, int colons)
     return s->i - start;
 }
 
-/*
- * Copies made of the operand by a {m}, {m,} or {m,n} at re[*i] (on the '{'), moving *i to its '}';
- * 0 when it is not one. *min gets m.
- */
-static double brace_count(const char *re, size_t *i, double *min)
-{
-    size_t k = *i + 1;
-    double m = 0, n = -1;
-    if (!is_digit(re[k]))
-        return 0;
-    while (is_digit(re[k]) && m < 1e9)
-        m = m * 10 + (re[k++] - '0');
-    if (re[k] == ',') {
-        k++;
-        if (is_digit(re[k])) {
-            n = 0;
-            while (is_digit(re[k]) && n < 1e9)
-                n = n * 10 + (re[k++] - '0');
-        } else {
-            n = m + 1; /* {m,}: m copies and a star */
-        }
-    }
-    if (re[k] != '}')
-        return 0;
-    *i = k;
-    *min = m;
-    return n > m ? n : m > 1 ? m : 1;
-}
-
-enum re_verdict { RE_OK, RE_TOO_BIG, RE_EMPTY_LOOP, RE_UNEXPECTED_PAREN, RE_MISSING_PAREN };
-
-/* Per nesting level of regex_check: sizes and whether parts can match the empty string. */
-struct re_level {
-    double total;  /* estimated nodes of the finished items of this group */
-    double last;   /* nodes of the last item (what a repetition applies to); 0 = none */
-    int last_null; /* the last item can match empty */
-    int pre_null;  /* the items of this branch before the last one can all match empty */
-    int any_null;  /* an earlier '|' branch can match empty */
-};
-
-static void re_item(struct re_level *l, double size, int nullable)
-{
-    l->pre_null = l->pre_null && l->last_null;
-    l->last = size;
-    l->last_null = nullable;
-    l->total += size;
-}
-
-/*
- * Check a regex (RE2 syntax as written in selectors) against the two guards above. *at gets the
- * byte offset of the offending repetition for RE_EMPTY_LOOP.
- */
-static enum re_verdict regex_check(const char *re, size_t *at)
-{
-    enum { DEPTH = 64 };
-    struct re_level lv[DEPTH];
-    int d = 0;
-    memset(&lv[0], 0, sizeof lv[0]);
-    lv[0].pre_null = lv[0].last_null = 1;
-    for (size_t i = 0; re[i]; i++) {
-        char c = re[i];
-        struct re_level *l = &lv[d];
-        double f = 0, min = 1;
-        int makes_null = 0;
-        if (c == '\\' && re[i + 1]) {
-            i++;
-            re_item(l, 1, 0);
-        } else if (c == '[') {
-            size_t k = i + 1;
-            if (re[k] == '^')
-                k++;
-            if (re[k] == ']')
-                k++;
-            while (re[k] && re[k] != ']') {
-                if (re[k] == '[' && (re[k + 1] == ':' || re[k + 1] == '.' || re[k + 1] == '=')) {
-                    const char *e = strstr(re + k + 2, ":]");
-                    k = e ? (size_t)(e - re) + 2 : k + 1;
-                    continue;
-                }
-                k++;
-            }
-            i = re[k] ? k : k - 1;
-            re_item(l, 1, 0);
-        } else if (c == '(') {
-            if (d + 1 >= DEPTH)
-                return RE_TOO_BIG; /* deeper than anyone writes */
-            d++;
-            memset(&lv[d], 0, sizeof lv[d]);
-            lv[d].pre_null = lv[d].last_null = 1;
-        } else if (c == ')' && d == 0) {
-            /* RE2 refuses it too; passed on, it would close the matcher's own "^(...)$"
-               wrapping and unanchor the rest of the pattern. */
-            *at = i;
-            return RE_UNEXPECTED_PAREN;
-        } else if (c == ')') {
-            int null = l->any_null || (l->pre_null && l->last_null);
-            double g = l->total + 1;
-            d--;
-            re_item(&lv[d], g, null);
-        } else if (c == '|') {
-            l->any_null |= l->pre_null && l->last_null;
-            l->pre_null = l->last_null = 1;
-            l->last = 0;
-        } else if (c == '^' || c == '$') {
-            re_item(l, 1, 1);
-        } else if (c == '*' || c == '?') {
-            f = 1;
-            makes_null = 1;
-        } else if (c == '+') {
-            f = 2;
-        } else if (c == '{' && (f = brace_count(re, &i, &min)) > 0) {
-            makes_null = min == 0;
-        } else {
-            re_item(l, 1, 0);
-        }
-        if (f > 0 && l->last > 0) {
-            if (l->last_null && c != '?') {
-                *at = i;
-                return RE_EMPTY_LOOP;
-            }
-            double grown = l->last * f + 1;
-            l->total += grown - l->last;
-            l->last = grown;
-            l->last_null = l->last_null || makes_null;
-        }
-        if (l->total > SEL_RE_MAX_COST)
-            return RE_TOO_BIG;
-    }
-    if (d > 0) {
-        *at = strlen(re);
-        return RE_MISSING_PAREN;
-    }
-    return RE_OK;
-}
-
-/*
- * Copy re into out without RE2's lazy modifiers (a '?' right after '*', '+', '?' or '{m,n}').
- * Under Prometheus' full anchoring a lazy repetition matches exactly the strings the greedy one
- * does, but POSIX reads "a+?" as "(a+)?", which also matches the empty string: dropping the '?'
- * keeps RE2's meaning.
- */
-static void strip_lazy(const char *re, struct fl_buf *out)
-{
-    int after_rep = 0; /* the last token was a repetition operator */
-    fl_buf_reset(out);
-    for (size_t i = 0; re[i]; i++) {
-        char c = re[i];
-        double min;
-        size_t k = i;
-        if (c == '\\' && re[i + 1]) {
-            fl_buf_append(out, re + i, 2);
-            i++;
-            after_rep = 0;
-        } else if (c == '[') {
-            k = i + 1;
-            if (re[k] == '^')
-                k++;
-            if (re[k] == ']')
-                k++;
-            while (re[k] && re[k] != ']') {
-                if (re[k] == '[' && (re[k + 1] == ':' || re[k + 1] == '.' || re[k + 1] == '=')) {
-                    const char *e = strstr(re + k + 2, ":]");
-                    k = e ? (size_t)(e - re) + 2 : k + 1;
-                    continue;
-                }
-                k++;
-            }
-            if (!re[k])
-                k--; /* unterminated: copy the rest, the matcher reports it */
-            fl_buf_append(out, re + i, k - i + 1);
-            i = k;
-            after_rep = 0;
-        } else if (c == '?' && after_rep) {
-            after_rep = 0; /* lazy modifier: dropped */
-        } else if (c == '*' || c == '+' || c == '?') {
-            fl_buf_putc(out, c);
-            after_rep = 1;
-        } else if (c == '{' && brace_count(re, &k, &min) > 0) {
-            fl_buf_append(out, re + i, k - i + 1);
-            i = k;
-            after_rep = 1;
-        } else {
-            fl_buf_putc(out, c);
-            after_rep = 0;
-        }
-    }
-    fl_buf_putc(out, '\0');
-    out->len--;
-}
-
 static fl_err add_matcher(struct sel *s, const char *name, enum fl_match_op op, const char *value,
                           size_t at)
 {
@@ -473,38 +270,17 @@ static fl_err add_matcher(struct sel *s, const char *name, enum fl_match_op op, 
         s->ms = nm;
         s->cap = nc;
     }
-    size_t re_at = 0;
-    enum re_verdict v = RE_OK;
-    if (op == FL_MATCH_RE || op == FL_MATCH_NRE) {
-        strip_lazy(value, &s->re);
-        if (fl_buf_err(&s->re))
-            return serr(s, fl_buf_err(&s->re), at, "cannot hold the regex of \"%.*s\"",
-                        SEL_SHOW_MAX, name);
-        value = s->re.data;
-        v = regex_check(value, &re_at);
-    }
-    if (v == RE_TOO_BIG)
-        return serr(s, FL_ELIMIT, at,
-                    "label \"%.*s\": regex too complex (its repetitions expand to more than "
-                    "%.0f nodes)",
-                    SEL_SHOW_MAX, name, SEL_RE_MAX_COST);
-    if (v == RE_UNEXPECTED_PAREN || v == RE_MISSING_PAREN)
-        return serr(s, FL_EPARSE, at, "label \"%.*s\": regex %s at offset %zu", SEL_SHOW_MAX,
-                    name, v == RE_MISSING_PAREN ? "missing ')'" : "unexpected ')'", re_at);
-    if (v == RE_EMPTY_LOOP)
-        return serr(s, FL_ELIMIT, at,
-                    "label \"%.*s\": regex repeats a part that can match the empty string "
-                    "(offset %zu of the pattern); repeat something non-empty instead, e.g. "
-                    "\"(a*)+\" -> \"a*\"",
-                    SEL_SHOW_MAX, name, re_at);
+    /* fl_matcher_init guards regexes (cost, parentheses, lazy modifiers; see matcher.c) and puts
+       the offending byte's 1-based position within the regex in md.column. The error is reported
+       at the string's column, as for every value error, with that offset in the message. */
     struct fl_diag md;
     fl_diag_init(&md);
     fl_err e = fl_matcher_init(&s->ms[s->n], name, op, value, &md);
     if (e) {
         if (e == FL_ENOMEM)
             return serr(s, e, at, "out of memory");
-        return serr(s, FL_EPARSE, at, "label \"%.*s\": %s", SEL_SHOW_MAX, name,
-                    md.msg[0] ? md.msg : fl_err_str(e));
+        return serr(s, e == FL_ELIMIT ? FL_ELIMIT : FL_EPARSE, at, "label \"%.*s\": %s",
+                    SEL_SHOW_MAX, name, md.msg[0] ? md.msg : fl_err_str(e));
     }
     s->n++;
     return FL_OK;
@@ -689,13 +465,11 @@ fl_err fl_selector_parse(const char *p, size_t len, struct fl_matcher **out, siz
     s.d = d;
     fl_buf_init(&s.name, FL_LIMIT_NAME_BYTES + 8);
     fl_buf_init(&s.value, FL_LIMIT_VALUE_BYTES + 8);
-    fl_buf_init(&s.re, FL_LIMIT_VALUE_BYTES + 8);
     *out = NULL;
     *n_out = 0;
     fl_err e = parse(&s);
     fl_buf_cleanup(&s.name);
     fl_buf_cleanup(&s.value);
-    fl_buf_cleanup(&s.re);
     if (e) {
         fl_selector_free(s.ms, s.n);
         return e;

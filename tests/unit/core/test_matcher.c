@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * test_matcher.c: Prometheus matcher semantics: = != =~ !~, full anchoring, absent labels as the
- * empty string, RE2-only syntax refused with a clear message, (?:...) accepted, and conjunction
- * over a label set. Expectations follow Prometheus' documented behaviour.
+ * empty string, RE2-only syntax refused with a clear message, (?:...) accepted, conjunction
+ * over a label set, and the guards against glibc regcomp blow-ups, unbalanced parentheses and
+ * RE2 lazy modifiers. Expectations follow Prometheus' documented behaviour (RE2, "^(?s:re)$").
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -82,7 +83,7 @@ static const struct {
     {"(?P<x>a)", "(?...)"},
     {"[\\d]", "backslash inside [...]"},
     {"a\\", "trailing backslash"},
-    {"(a", "regex \"(a\""},
+    {"(a", "regex missing ')' at offset 2 of \"(a\""},
     {"[a", "missing ]"},
     {"a{2,1}", "regex \"a{2,1}\""},
     {"\\1", "\\1 is RE2-only"},
@@ -147,4 +148,158 @@ Test(matcher, allocation_failures)
         fl_matcher_cleanup(&m);
     }
     cr_assert(saw_ok);
+}
+
+/*
+ * Guards run by fl_matcher_init itself, so every caller is protected: glibc's regcomp needs memory
+ * exponential in stacked repetitions (20 stacked '+' take 700 MB) and time exponential in
+ * repetitions of parts that can match empty ("(a*)*" 50 times does not finish in 10 s), and an
+ * unbalanced ')' would close the "^(...)$" anchoring. The diag's column is the 1-based position
+ * of the offending byte in the pattern.
+ */
+static const struct {
+    const char *pattern;
+    fl_err want;
+    unsigned long col; /* expected d.column */
+    const char *msg_part;
+} guards[] = {
+    /* Stacked repetitions: 16 '+' make 2^17 - 1 nodes, so the cost passes 100,000 at column 17. */
+    {"T++++++++++++++++++++++++++++++++", FL_ELIMIT, 17, "regex too complex"},
+    {"((((((((((((((((((((T+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+", FL_ELIMIT, 52,
+     "regex too complex"},
+    {"((a{1,100}){1,100}){1,100}", FL_ELIMIT, 20, "regex too complex"},
+    /* Repetitions of a part that can match the empty string, flagged at the repetition. */
+    {"(T?)+", FL_ELIMIT, 5, "regex repeats a part that can match the empty string (offset 4"},
+    {"(T*)*", FL_ELIMIT, 5, "can match the empty string"},
+    {"T**", FL_ELIMIT, 3, "can match the empty string"},
+    {"(a|b?)+", FL_ELIMIT, 7, "can match the empty string"},
+    {"(a|)+", FL_ELIMIT, 5, "can match the empty string"},
+    {"(a{0,3}){2}", FL_ELIMIT, 9, "can match the empty string"},
+    {"(x(T*)+)", FL_ELIMIT, 7, "can match the empty string"},
+    /* Unbalanced parentheses: refused before they can unanchor the pattern. */
+    {"(", FL_EINVAL, 2, "regex missing ')' at offset 1 of \"(\""},
+    {"((a)", FL_EINVAL, 5, "regex missing ')' at offset 4"},
+    {"a)|(.*", FL_EINVAL, 2, "regex unexpected ')' at offset 1 of \"a)|(.*\""},
+    {"[)]\\)(b)c)+", FL_EINVAL, 10, "regex unexpected ')' at offset 9"},
+    {"a)", FL_EINVAL, 2, "unexpected ')'"},
+    {"x+?)", FL_EINVAL, 4, "unexpected ')' at offset 3"}, /* column in the caller's text */
+};
+
+Test(matcher, guards_table)
+{
+    for (size_t i = 0; i < N(guards); i++) {
+        for (int neg = 0; neg < 2; neg++) {
+            struct fl_matcher m;
+            struct fl_diag d;
+            fl_diag_init(&d);
+            fl_err e = fl_matcher_init(&m, "x", neg ? FL_MATCH_NRE : FL_MATCH_RE,
+                                       guards[i].pattern, &d);
+            cr_assert_eq(e, guards[i].want, "case %zu `%s`: %s (%s)", i, guards[i].pattern,
+                         fl_err_name(e), d.msg);
+            cr_assert_eq(d.column, guards[i].col, "case %zu `%s`: column %lu (%s)", i,
+                         guards[i].pattern, d.column, d.msg);
+            cr_assert(strstr(d.msg, guards[i].msg_part) != NULL, "case %zu: \"%s\" lacks \"%s\"",
+                      i, d.msg, guards[i].msg_part);
+            cr_assert_null(m.name, "case %zu", i);
+            cr_assert_null(m.re, "case %zu", i);
+        }
+        /* The guards are for regexes only. */
+        struct fl_matcher m;
+        cr_assert_eq(fl_matcher_init(&m, "x", FL_MATCH_EQ, guards[i].pattern, NULL), FL_OK);
+        cr_assert(fl_matcher_match_value(&m, guards[i].pattern));
+        fl_matcher_cleanup(&m);
+    }
+}
+
+/* Big but linear patterns and ordinary nesting pass the guards and match as expected. */
+static const struct {
+    const char *pattern;
+    const char *hit, *miss;
+} guard_ok[] = {
+    {"T++++", "TTT", ""},
+    {"(a{255}){255}", NULL, "a"},
+    {"a{1,1000}b{1,1000}c{1,1000}", "abbc", "ac"},
+    {"[+*]{1,50}(x|y)+.*", "+*xyz", "xy"},
+    {"(a*)?b", "aab", "aa"},
+    {"[a-z]+(-[a-z]+)*", "ab-cd-e", "ab-"},
+    {"((ab+)+c)+(T{2,5})*", "abbcabcTT", "abcT"},
+    {"(a|b*c)+", "abbcc", "ab"},
+    {"[(]a[)]", "(a)", "a"},
+    {"\\(a\\)", "(a)", "a"},
+};
+
+Test(matcher, guards_accept)
+{
+    for (size_t i = 0; i < N(guard_ok); i++) {
+        struct fl_matcher m;
+        struct fl_diag d;
+        fl_diag_init(&d);
+        cr_assert_eq(fl_matcher_init(&m, "x", FL_MATCH_RE, guard_ok[i].pattern, &d), FL_OK,
+                     "case %zu `%s`: %s", i, guard_ok[i].pattern, d.msg);
+        cr_assert_str_eq(m.value, guard_ok[i].pattern, "case %zu", i);
+        if (guard_ok[i].hit)
+            cr_assert(fl_matcher_match_value(&m, guard_ok[i].hit), "case %zu", i);
+        cr_assert_not(fl_matcher_match_value(&m, guard_ok[i].miss), "case %zu", i);
+        fl_matcher_cleanup(&m);
+    }
+}
+
+/*
+ * RE2 lazy modifiers: under Prometheus' full anchoring "^(?s:a+?)$" matches exactly what "a+"
+ * does, while POSIX alone would read "a+?" as "(a+)?" and also match "". The stored value is the
+ * pattern without them; a '?' that is not after a repetition (or is escaped, or in a class) stays.
+ */
+static const struct {
+    const char *pattern;
+    const char *stored; /* m.value */
+    const char *value;
+    bool want;
+} lazy[] = {
+    {".+?", ".+", "", false},
+    {".+?", ".+", "x", true},
+    {"5.+?", "5.+", "5", false},
+    {"5.+?", "5.+", "503", true},
+    {"a*?b", "a*b", "aab", true},
+    {"a*?b", "a*b", "", false},
+    {"a??b", "a?b", "b", true},
+    {"a??b", "a?b", "aab", false},
+    {"x{2,3}?", "x{2,3}", "xxx", true},
+    {"x{2,3}?", "x{2,3}", "", false},
+    {"x{2,3}?", "x{2,3}", "x", false},
+    {"(d+?)", "(d+)", "", false},
+    {"(d+?)", "(d+)", "ddd", true},
+    {"a+?|b", "a+|b", "", false},
+    {"[?]a", "[?]a", "?a", true},       /* literal '?' in a class */
+    {"x\\+?", "x\\+?", "x", true},      /* \+? is an optional '+' */
+    {"x\\+?", "x\\+?", "x+", true},
+    {"[+?]?x", "[+?]?x", "x", true},    /* a class is not a repetition */
+    {"(a+?)+", "(a+)+", "", false}, /* the lazy '?' does not make the group optional */
+    {"(a+?)+", "(a+)+", "aaa", true},
+    {"(?:ab)+?c", "(?:ab)+c", "c", false},
+    {"(?:ab)+?c", "(?:ab)+c", "ababc", true},
+};
+
+Test(matcher, lazy_modifiers_match_as_prometheus)
+{
+    for (size_t i = 0; i < N(lazy); i++) {
+        for (int neg = 0; neg < 2; neg++) {
+            struct fl_matcher m;
+            struct fl_diag d;
+            fl_diag_init(&d);
+            cr_assert_eq(fl_matcher_init(&m, "x", neg ? FL_MATCH_NRE : FL_MATCH_RE,
+                                         lazy[i].pattern, &d),
+                         FL_OK, "case %zu `%s`: %s", i, lazy[i].pattern, d.msg);
+            cr_assert_str_eq(m.value, lazy[i].stored, "case %zu", i);
+            cr_assert_eq(fl_matcher_match_value(&m, lazy[i].value), neg ? !lazy[i].want
+                                                                      : lazy[i].want,
+                         "case %zu `%s` vs \"%s\" (neg %d)", i, lazy[i].pattern, lazy[i].value,
+                         neg);
+            fl_matcher_cleanup(&m);
+        }
+    }
+    /* Equality matchers keep their value verbatim. */
+    struct fl_matcher m;
+    cr_assert_eq(fl_matcher_init(&m, "x", FL_MATCH_EQ, ".+?", NULL), FL_OK);
+    cr_assert_str_eq(m.value, ".+?");
+    fl_matcher_cleanup(&m);
 }
