@@ -244,7 +244,8 @@ static fl_err read_values(struct parse_ctx *c)
 static fl_err merge_element(struct parse_ctx *c)
 {
     struct fl_promclient__acc *a = c->acc;
-    qsort(c->labels, c->n_labels, sizeof c->labels[0], cmp_label_name);
+    if (c->n_labels > 1)
+        qsort(c->labels, c->n_labels, sizeof c->labels[0], cmp_label_name);
     fl_buf_reset(&c->key);
     for (size_t i = 0; i < c->n_labels; i++) {
         if (i && !strcmp(c->labels[i].name, c->labels[i - 1].name))

@@ -137,7 +137,8 @@ static fl_err merge_old(struct cctx *c, int64_t lo, int64_t hi)
         c->m[nm].seq = nm;
         nm++;
     }
-    qsort(c->m, nm, sizeof *c->m, cmp_ent);
+    if (nm > 1)
+        qsort(c->m, nm, sizeof *c->m, cmp_ent);
     if ((e = group_room(c, nm)) != FL_OK)
         return e;
     size_t out = 0;

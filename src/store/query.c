@@ -220,7 +220,7 @@ static fl_err collect(struct fl_store__conn *c, sqlite3_stmt *bl, sqlite3_stmt *
 out:
     sqlite3_reset(rows);
     sqlite3_reset(bl);
-    if (e == FL_OK)
+    if (e == FL_OK && k->n > 1) /* qsort(NULL, 0, ...) is undefined behaviour */
         qsort(k->h, k->n, sizeof *k->h, cand_newest_first);
     return e;
 }
