@@ -366,18 +366,36 @@ static fl_err check_duplicate_features(struct ctx *c, size_t n, bool all_interne
     return fl_ingest__err_at(&c->jc, dup_pos, FL_EPARSE, path, "feature \"%s\" given twice", dup);
 }
 
+/*
+ * The start of an optional field: null means absent (*present = false, consumed); any type other
+ * than want is an error naming the field; *pos marks the value for later diagnostics.
+ */
+static fl_err optional_field(struct ctx *c, const char *key, enum fl_json_type want,
+                             const char *want_name, size_t *pos, bool *present)
+{
+    char what[64];
+    *pos = fl_ingest__jctx_mark(&c->jc);
+    *present = false;
+    enum fl_json_type t = fl_json_peek(&c->jc.j);
+    if (t == FL_JSON_NULL) {
+        fl_err e = fl_json_get_null(&c->jc.j);
+        return e != FL_OK ? fl_ingest__json_fail(&c->jc, e) : FL_OK;
+    }
+    if (t != want) {
+        snprintf(what, sizeof what, "field \"%s\"", key);
+        return fl_ingest__bad_type(&c->jc, *pos, t, key, what, want_name);
+    }
+    *present = true;
+    return FL_OK;
+}
+
 static fl_err parse_features(struct ctx *c, struct fl_inference *r)
 {
-    size_t pos = fl_ingest__jctx_mark(&c->jc);
-    enum fl_json_type t = fl_json_peek(&c->jc.j);
-    fl_err e;
-    if (t == FL_JSON_NULL) {
-        if ((e = fl_json_get_null(&c->jc.j)) != FL_OK)
-            return fl_ingest__json_fail(&c->jc, e);
-        return FL_OK;
-    }
-    if (t != FL_JSON_OBJECT)
-        return fl_ingest__bad_type(&c->jc, pos, t, "features", "field \"features\"", "object");
+    size_t pos;
+    bool present;
+    fl_err e = optional_field(c, "features", FL_JSON_OBJECT, "object", &pos, &present);
+    if (e != FL_OK || !present)
+        return e;
     if ((e = fl_json_enter_object(&c->jc.j)) != FL_OK)
         return fl_ingest__json_fail(&c->jc, e);
     size_t n = 0;
@@ -662,16 +680,11 @@ static fl_err segment_value(struct ctx *c, const char *sname, const char **out)
 
 static fl_err parse_segments(struct ctx *c, struct fl_inference *r)
 {
-    size_t pos = fl_ingest__jctx_mark(&c->jc);
-    enum fl_json_type t = fl_json_peek(&c->jc.j);
-    fl_err e;
-    if (t == FL_JSON_NULL) {
-        if ((e = fl_json_get_null(&c->jc.j)) != FL_OK)
-            return fl_ingest__json_fail(&c->jc, e);
-        return FL_OK;
-    }
-    if (t != FL_JSON_OBJECT)
-        return fl_ingest__bad_type(&c->jc, pos, t, "segments", "field \"segments\"", "object");
+    size_t pos;
+    bool present;
+    fl_err e = optional_field(c, "segments", FL_JSON_OBJECT, "object", &pos, &present);
+    if (e != FL_OK || !present)
+        return e;
     if ((e = fl_json_enter_object(&c->jc.j)) != FL_OK)
         return fl_ingest__json_fail(&c->jc, e);
     size_t n = 0, max = c->lim->labels_per_series;
@@ -739,16 +752,11 @@ static bool is_hex(char ch)
 
 static fl_err parse_trace_id(struct ctx *c, const char **out)
 {
-    size_t pos = fl_ingest__jctx_mark(&c->jc);
-    enum fl_json_type t = fl_json_peek(&c->jc.j);
-    fl_err e;
-    if (t == FL_JSON_NULL) {
-        if ((e = fl_json_get_null(&c->jc.j)) != FL_OK)
-            return fl_ingest__json_fail(&c->jc, e);
-        return FL_OK;
-    }
-    if (t != FL_JSON_STRING)
-        return fl_ingest__bad_type(&c->jc, pos, t, "trace_id", "field \"trace_id\"", "string");
+    size_t pos;
+    bool present;
+    fl_err e = optional_field(c, "trace_id", FL_JSON_STRING, "string", &pos, &present);
+    if (e != FL_OK || !present)
+        return e;
     struct fl_str s;
     if ((e = fl_ingest__get_str(&c->jc, &s)) != FL_OK)
         return e;
@@ -795,17 +803,11 @@ static fl_err parse_version(struct ctx *c, const char **out)
 
 static fl_err parse_latency(struct ctx *c, double *out)
 {
-    size_t pos = fl_ingest__jctx_mark(&c->jc);
-    enum fl_json_type t = fl_json_peek(&c->jc.j);
-    fl_err e;
-    if (t == FL_JSON_NULL) {
-        if ((e = fl_json_get_null(&c->jc.j)) != FL_OK)
-            return fl_ingest__json_fail(&c->jc, e);
-        return FL_OK;
-    }
-    if (t != FL_JSON_NUMBER)
-        return fl_ingest__bad_type(&c->jc, pos, t, "latency_ms", "field \"latency_ms\"",
-                                   "number");
+    size_t pos;
+    bool present;
+    fl_err e = optional_field(c, "latency_ms", FL_JSON_NUMBER, "number", &pos, &present);
+    if (e != FL_OK || !present)
+        return e;
     if ((e = fl_json_get_double(&c->jc.j, out)) != FL_OK)
         return fl_ingest__json_fail(&c->jc, e);
     if (!(*out >= 0) || !isfinite(*out))

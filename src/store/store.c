@@ -528,13 +528,19 @@ fl_err fl_store__commit(struct fl_store *s, struct fl_diag *d)
     return simple(s, FL_ST_W_COMMIT, d, "commit");
 }
 
+/* Reset every prepared statement of the writer (a pending one makes ROLLBACK fail). */
+static void reset_writer_statements(struct fl_store *s)
+{
+    for (size_t i = 0; i < FL_ST__COUNT; i++)
+        if (s->w.st[i])
+            sqlite3_reset(s->w.st[i]);
+}
+
 void fl_store__rollback(struct fl_store *s)
 {
     /* Reset every statement first: a pending statement would make ROLLBACK fail with BUSY in
      * old SQLite versions; and the transaction may already be gone (e.g. after SQLITE_FULL). */
-    for (size_t i = 0; i < FL_ST__COUNT; i++)
-        if (s->w.st[i])
-            sqlite3_reset(s->w.st[i]);
+    reset_writer_statements(s);
     if (!sqlite3_get_autocommit(s->w.db)) {
         fl_err e = simple(s, FL_ST_W_ROLLBACK, NULL, "rollback");
         (void)e; /* nothing more to do: the connection reports the cause on the next call */
@@ -553,9 +559,7 @@ fl_err fl_store__release(struct fl_store *s, struct fl_diag *d)
 
 fl_err fl_store__rollback_to(struct fl_store *s)
 {
-    for (size_t i = 0; i < FL_ST__COUNT; i++)
-        if (s->w.st[i])
-            sqlite3_reset(s->w.st[i]);
+    reset_writer_statements(s);
     if (sqlite3_get_autocommit(s->w.db))
         return FL_ESTORE; /* the transaction is gone (e.g. SQLite rolled it back on an I/O error) */
     fl_err e = simple(s, FL_ST_W_ROLLBACK_TO, NULL, "rollback to savepoint");
