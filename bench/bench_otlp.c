@@ -8,10 +8,11 @@
  * ~10% of spans and an error status on ~5%. Then:
  *   bench=otlp_parse        parse into a batch repeatedly (batch reset between requests)
  *   bench=otlp_ingest_store parse + fl_store_write of distinct requests into a temporary store
- * Each prints one machine-readable line. Usage: bench_otlp [seconds_per_figure (default 2)].
+ * Each prints one machine-readable line. Usage: bench_otlp [seconds_per_figure (default 2) [parse|store]].
  * Build without the store with -DFL_BENCH_NO_STORE.
  */
 #include <inttypes.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@
 #define SPANS_PER_REQ 1000
 #define SPANS_PER_TRACE 10
 #define N_SERVICES 8
-#define N_STORE_REQS 30
+#define N_STORE_REQS 300 /* 300,000 distinct spans: the store grows as in sustained ingest */
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
@@ -47,6 +48,15 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU time of this process, user + system (the store's writes cost mostly system time). */
+static double cpu_s(int sys)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    const struct timeval *tv = sys ? &ru.ru_stime : &ru.ru_utime;
+    return (double)tv->tv_sec + (double)tv->tv_usec * 1e-6;
 }
 
 static const char *const services[N_SERVICES] = {
@@ -241,6 +251,7 @@ static int bench_store(double seconds)
     have_batch = 1;
     size_t spans = 0;
     double t0 = now_s(), t = 0, t_parse = 0;
+    double u0 = cpu_s(0), s0 = cpu_s(1);
     for (int i = 0; i < N_STORE_REQS && (i < 3 || t < seconds); i++) {
         fl_batch_reset(&b);
         fl_diag_init(&d);
@@ -259,9 +270,12 @@ static int bench_store(double seconds)
     }
     struct fl_store_stats stats;
     uint64_t stored = fl_store_stats(st, &stats) == FL_OK ? stats.n_spans : 0;
-    printf("bench=otlp_ingest_store spans_per_s=%.0f spans=%zu stored=%" PRIu64
-           " parse_share=%.2f batch_spans=%d\n",
-           (double)spans / t, spans, stored, t_parse / t, SPANS_PER_REQ);
+    uint64_t bytes = stored ? stats.bytes : 0;
+    double user = cpu_s(0) - u0, sys = cpu_s(1) - s0;
+    printf("bench=otlp_ingest_store spans_per_s=%.0f spans_per_cpu_s=%.0f spans=%zu stored=%" PRIu64
+           " parse_share=%.2f user_s=%.3f sys_s=%.3f batch_spans=%d store_bytes_per_span=%.0f\n",
+           (double)spans / t, (double)spans / (user + sys), spans, stored, t_parse / t, user, sys,
+           SPANS_PER_REQ, stored ? (double)bytes / (double)stored : 0.0);
     rc = 0;
 out:
     if (have_batch)
@@ -269,15 +283,18 @@ out:
     fl_store_free(st);
     for (int i = 0; i < N_STORE_REQS; i++)
         fl_buf_cleanup(&reqs[i]);
-    if (have_dir)
+    if (have_dir && !getenv("FL_BENCH_KEEP"))
         remove_dir(dir);
+    else if (have_dir)
+        fprintf(stderr, "bench_otlp: kept %s\n", dir);
     return rc;
 }
 #endif
 
 int main(int argc, char **argv)
 {
-    double seconds = argc > 1 ? atof(argv[1]) : 2.0;
+    double seconds = argc > 1 ? strtod(argv[1], NULL) : 2.0;
+    const char *only = argc > 2 ? argv[2] : NULL; /* "parse" or "store": one figure only */
     if (!(seconds > 0))
         seconds = 2.0;
     struct fl_buf req;
@@ -287,10 +304,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_otlp: cannot build the request\n");
         return 1;
     }
-    int rc = bench_parse(&req, seconds);
+    int rc = only && !strcmp(only, "store") ? 0 : bench_parse(&req, seconds);
     fl_buf_cleanup(&req);
 #ifndef FL_BENCH_NO_STORE
-    if (rc == 0)
+    if (rc == 0 && !(only && !strcmp(only, "parse")))
         rc = bench_store(seconds);
 #endif
     return rc;

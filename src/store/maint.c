@@ -366,6 +366,8 @@ static fl_err retain_spans(struct fl_store *s, int64_t cutoff_ns, int64_t *delet
         if ((e = fl_store__run(&s->w, st, d, "delete old spans")) != FL_OK)
             goto out;
         *deleted += sqlite3_changes64(s->w.db);
+        if ((e = run_ab(s, FL_ST_R_STRACE_DEL, first, last, 1, d, "delete span traces")) != FL_OK)
+            goto out;
         if ((e = fl_store__stmt(&s->w, FL_ST_R_SBLOCK_LEFT, &st, d)) != FL_OK)
             goto out;
         if ((sqlite3_bind_int64(st, 1, first) | sqlite3_bind_int64(st, 2, last)) != SQLITE_OK) {

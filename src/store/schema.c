@@ -201,6 +201,68 @@ static const struct step steps[] = {
      "  GROUP BY id >> 12, model_key;\n"
      "DROP INDEX inferences_model;\n"
      "PRAGMA user_version = 2;\n"},
+    /*
+     * 3: spans lose UNIQUE (trace_key, span_key), whose randomly ordered keys made each commit
+     * rewrite hundreds of index pages (one entry per span). A batch's spans are now written
+     * sorted by trace, so the spans of one trace in one batch occupy consecutive rowids, and
+     * span_traces keeps one row per (trace, batch): the rowid range (first_id is its rowid, so
+     * retention deletes pieces by range) and the trace key, indexed. A trace of ten spans costs
+     * one random index entry instead of ten. The writer still finds re-sent spans through the
+     * pieces of their trace and rewrites them (the later write wins), so spans stay unique.
+     * Existing spans get one piece per trace, covering min(id)..max(id) of its rows (readers
+     * always filter rows by trace, so a piece may cover other traces' rows too).
+     *
+     * The resource and instrumentation scope, the same for every span an SDK sends (about a
+     * fifth of a span row's bytes), move to span_origins, stored once; key is the scope, a 0
+     * byte, then 0 for no resource or 1 and the resource JSON (write.c builds the same bytes).
+     */
+    {3,
+     "CREATE TABLE span_origins (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  key BLOB NOT NULL UNIQUE,\n"
+     "  scope TEXT NOT NULL,\n"
+     "  resource_json TEXT\n"
+     ");\n"
+     "INSERT INTO span_origins(key, scope, resource_json)\n"
+     "  SELECT DISTINCT CAST(scope AS BLOB) || x'00' || CASE WHEN resource_json IS NULL\n"
+     "    THEN x'00' ELSE x'01' || CAST(resource_json AS BLOB) END, scope, resource_json\n"
+     "  FROM spans;\n"
+     "CREATE TABLE spans_new (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  trace_key INTEGER NOT NULL,\n"
+     "  span_key INTEGER NOT NULL,\n"
+     "  trace_id TEXT NOT NULL,\n"
+     "  span_id TEXT NOT NULL,\n"
+     "  parent TEXT NOT NULL,\n"
+     "  service TEXT NOT NULL,\n"
+     "  name TEXT NOT NULL,\n"
+     "  kind INTEGER NOT NULL,\n"
+     "  start_ns INTEGER NOT NULL,\n"
+     "  end_ns INTEGER NOT NULL,\n"
+     "  status INTEGER NOT NULL,\n"
+     "  message TEXT NOT NULL,\n"
+     "  origin INTEGER NOT NULL,\n"
+     "  attrs_json TEXT,\n"
+     "  events_json TEXT,\n"
+     "  links_json TEXT\n"
+     ");\n"
+     "INSERT INTO spans_new SELECT s.id, s.trace_key, s.span_key, s.trace_id, s.span_id,\n"
+     "  s.parent, s.service, s.name, s.kind, s.start_ns, s.end_ns, s.status, s.message, o.id,\n"
+     "  s.attrs_json, s.events_json, s.links_json FROM spans s JOIN span_origins o\n"
+     "  ON o.key = CAST(s.scope AS BLOB) || x'00' || CASE WHEN s.resource_json IS NULL\n"
+     "    THEN x'00' ELSE x'01' || CAST(s.resource_json AS BLOB) END\n"
+     "  ORDER BY s.id;\n"
+     "DROP TABLE spans;\n"
+     "ALTER TABLE spans_new RENAME TO spans;\n"
+     "CREATE TABLE span_traces (\n"
+     "  first_id INTEGER PRIMARY KEY,\n"
+     "  last_id INTEGER NOT NULL,\n"
+     "  trace_key INTEGER NOT NULL\n"
+     ");\n"
+     "INSERT INTO span_traces(first_id, last_id, trace_key)\n"
+     "  SELECT min(id), max(id), trace_key FROM spans GROUP BY trace_key;\n"
+     "CREATE INDEX span_traces_key ON span_traces(trace_key);\n"
+     "PRAGMA user_version = 3;\n"},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

@@ -18,9 +18,15 @@
 #include "../core/limits.h"
 #include "store_int.h"
 
-#define SPAN_COLS                                                                                  \
-    "trace_id, span_id, parent, service, name, kind, start_ns, end_ns, status, message, scope, "   \
-    "attrs_json, resource_json, events_json, links_json"
+/* The columns a span is written with (write.c binds them in this order, ?1 .. ?16). */
+#define SPAN_WCOLS                                                                                 \
+    "trace_id, span_id, parent, service, name, kind, start_ns, end_ns, status, message, origin, "  \
+    "attrs_json, events_json, links_json, trace_key, span_key"
+/* The columns a span is read with (query.c row_span), from spans s joined to span_origins o. */
+#define SPAN_COLS_S                                                                                \
+    "s.trace_id, s.span_id, s.parent, s.service, s.name, s.kind, s.start_ns, s.end_ns, s.status, " \
+    "s.message, o.scope, s.attrs_json, o.resource_json, s.events_json, s.links_json"
+#define SPAN_FROM " spans s JOIN span_origins o ON o.id = s.origin "
 #define INF_COLS                                                                                   \
     "i.id, i.ts_ms, i.request_id, i.trace_id, i.model, i.model_version, i.features, i.pred_kind, " \
     "i.score, i.pred_class, i.scores, i.segments, i.latency_ms, f.names FROM inferences i "        \
@@ -31,8 +37,8 @@
 /* One row of W_INF_MULTI: anonymous parameters number on, 15 per row. */
 #define INF_P "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _Static_assert(FL_STORE_INF_MULTI == 8, "W_INF_MULTI lists 8 rows");
-/* One row of W_SPAN_MULTI: the SPAN_COLS, then trace_key and span_key (17 parameters). */
-#define SPAN_P "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+/* One row of W_SPAN_MULTI: the SPAN_WCOLS (16 parameters). */
+#define SPAN_P "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _Static_assert(FL_STORE_SPAN_MULTI == 8, "W_SPAN_MULTI lists 8 rows");
 
 const char *const fl_store__sql[FL_ST__COUNT] = {
@@ -55,17 +61,24 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
     [FL_ST_W_META] = "INSERT INTO metric_meta(family, type, help, unit) VALUES (?1, ?2, ?3, ?4) "
                      "ON CONFLICT (family) DO UPDATE SET type = coalesce(excluded.type, type), "
                      "help = coalesce(excluded.help, help), unit = coalesce(excluded.unit, unit)",
-    [FL_ST_W_SPAN_INS] = "INSERT OR FAIL INTO spans(trace_key, span_key, " SPAN_COLS ") VALUES (?16, "
-                         "?17, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
-                         "ON CONFLICT (trace_key, span_key) DO NOTHING",
-    [FL_ST_W_SPAN_MULTI] = "INSERT OR FAIL INTO spans(" SPAN_COLS ", trace_key, span_key) VALUES "
-                           SPAN_P "," SPAN_P "," SPAN_P "," SPAN_P "," SPAN_P "," SPAN_P
-                           "," SPAN_P "," SPAN_P " ON CONFLICT (trace_key, span_key) DO NOTHING",
+    [FL_ST_W_SPAN_INS] = "INSERT OR FAIL INTO spans(" SPAN_WCOLS ") VALUES " SPAN_P,
+    [FL_ST_W_SPAN_MULTI] = "INSERT OR FAIL INTO spans(" SPAN_WCOLS ") VALUES " SPAN_P "," SPAN_P
+                           "," SPAN_P "," SPAN_P "," SPAN_P "," SPAN_P "," SPAN_P "," SPAN_P,
     [FL_ST_W_SPAN_UPD] = "UPDATE spans SET parent = ?3, service = ?4, name = ?5, kind = ?6, "
-                         "start_ns = ?7, end_ns = ?8, status = ?9, message = ?10, scope = ?11, "
-                         "attrs_json = ?12, resource_json = ?13, events_json = ?14, "
-                         "links_json = ?15, trace_id = ?1, span_id = ?2 "
-                         "WHERE trace_key = ?16 AND span_key = ?17 RETURNING id",
+                         "start_ns = ?7, end_ns = ?8, status = ?9, message = ?10, origin = ?11, "
+                         "attrs_json = ?12, events_json = ?13, links_json = ?14, trace_id = ?1, "
+                         "span_id = ?2 WHERE id = ?17",
+    [FL_ST_W_ORIGIN_FIND] = "SELECT id FROM span_origins WHERE key = ?1",
+    [FL_ST_W_ORIGIN_ADD] = "INSERT INTO span_origins(key, scope, resource_json) "
+                           "VALUES (?1, ?2, ?3)",
+    /* Does trace ?1 have stored pieces? (span_traces: one row per trace and batch) */
+    [FL_ST_W_STRACE_HAS] = "SELECT 1 FROM span_traces WHERE trace_key = ?1 LIMIT 1",
+    /* The stored row of span ?4 of trace ?3 (keys ?1, ?2), found through the trace's pieces. */
+    [FL_ST_W_SPAN_FIND] = "SELECT s.id FROM span_traces t JOIN spans s ON s.id BETWEEN "
+                          "t.first_id AND t.last_id WHERE t.trace_key = ?1 AND s.trace_key = ?1 "
+                          "AND s.span_key = ?2 AND s.trace_id = ?3 AND s.span_id = ?4 LIMIT 1",
+    [FL_ST_W_STRACE_ADD] = "INSERT INTO span_traces(first_id, last_id, trace_key) "
+                           "VALUES (?1, ?2, ?3)",
     [FL_ST_W_SPAN_MAXID] = "SELECT coalesce(max(id), 0) FROM spans",
     [FL_ST_W_SBLOCK_ADD] = "INSERT INTO span_blocks(first_id, last_id, min_start, max_start) "
                            "VALUES (?1, ?2, ?3, ?4)",
@@ -142,6 +155,10 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
     [FL_ST_R_SBLOCK_SET] = "UPDATE span_blocks SET last_id = ?2, min_start = ?3 "
                            "WHERE first_id = ?1",
     [FL_ST_R_SBLOCK_DEL] = "DELETE FROM span_blocks WHERE first_id = ?1",
+    /* The trace pieces inside rowid range ?1..?2 none of whose rows are left. */
+    [FL_ST_R_STRACE_DEL] = "DELETE FROM span_traces WHERE first_id BETWEEN ?1 AND ?2 AND NOT "
+                           "EXISTS (SELECT 1 FROM spans s WHERE s.id BETWEEN span_traces.first_id "
+                           "AND span_traces.last_id AND s.trace_key = span_traces.trace_key)",
     [FL_ST_R_SBLOCK_SVC_DEL] = "DELETE FROM span_block_services WHERE block = ?1",
     [FL_ST_R_IBLOCKS] = "SELECT model_key, first_id, last_id FROM inf_blocks WHERE min_ts < ?1",
     [FL_ST_R_INF_RANGE] = "DELETE FROM inferences WHERE id BETWEEN ?2 AND ?3 AND model_key = ?4 "
@@ -176,8 +193,10 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
                           "ORDER BY sample_ts_ms",
     [FL_ST_Q_META_ONE] = "SELECT family, type, help, unit FROM metric_meta WHERE family = ?1",
     [FL_ST_Q_META_ALL] = "SELECT family, type, help, unit FROM metric_meta ORDER BY family",
-    [FL_ST_Q_TRACE] = "SELECT " SPAN_COLS " FROM spans WHERE trace_key = ?2 AND trace_id = ?1 "
-                      "ORDER BY start_ns, id",
+    [FL_ST_Q_TRACE] = "SELECT " SPAN_COLS_S " FROM span_traces t JOIN spans s ON s.id BETWEEN "
+                      "t.first_id AND t.last_id JOIN span_origins o ON o.id = s.origin "
+                      "WHERE t.trace_key = ?2 AND s.trace_key = ?2 AND s.trace_id = ?1 "
+                      "ORDER BY s.start_ns, s.id",
     /* Span queries: the blocks that may hold matches, newest first, then the matches of each
      * block by rowid range (query.c keeps the newest `limit`), then each kept row by rowid. */
     [FL_ST_Q_SBLOCKS_SVC] = "SELECT first_id, last_id, max_start FROM span_blocks b "
@@ -190,7 +209,7 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
                          "AND start_ns BETWEEN ?3 AND ?4 AND (?1 IS NULL OR service = ?1) "
                          "AND (?2 IS NULL OR name = ?2) AND end_ns - start_ns >= ?5 "
                          "AND (?6 = 0 OR status = 2)",
-    [FL_ST_Q_SPAN_ONE] = "SELECT " SPAN_COLS " FROM spans WHERE id = ?1",
+    [FL_ST_Q_SPAN_ONE] = "SELECT " SPAN_COLS_S " FROM" SPAN_FROM "WHERE s.id = ?1",
     [FL_ST_Q_REQ_INF] = "SELECT " INF_COLS " WHERE i.request_key = ?2 AND i.request_id = ?1 "
                         "ORDER BY i.ts_ms DESC, i.id DESC LIMIT 1",
     [FL_ST_Q_REQ_OUT] = "SELECT " OUT_COLS " FROM outcomes WHERE request_key = ?2 "
@@ -684,7 +703,8 @@ fl_err fl_store_open(const char *dir, const struct fl_store_opts *opts, struct f
     if (!(s->path = join(dir, FL_STORE_DB_NAME)) ||
         !(s->wal_path = join(dir, FL_STORE_DB_NAME "-wal")) ||
         !(s->series_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES)) ||
-        !(s->fset_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES))) {
+        !(s->fset_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES)) ||
+        !(s->origin_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES))) {
         e = fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory");
         goto out;
     }
@@ -721,6 +741,7 @@ void fl_store_free(struct fl_store *s)
     conn_close(&s->w);
     fl_map_free(s->series_cache);
     fl_map_free(s->fset_cache);
+    fl_map_free(s->origin_cache);
     fl_buf_cleanup(&s->scratch);
     fl_buf_cleanup(&s->scratch2);
     pthread_cond_destroy(&s->rcv);

@@ -20,7 +20,7 @@
 #include "store.h"
 
 /* Highest schema version this code knows (the last migration step). */
-#define FL_STORE_SCHEMA_VERSION 2
+#define FL_STORE_SCHEMA_VERSION 3
 /* PRAGMA application_id of a faultline database ("FLTD"). */
 #define FL_STORE_APP_ID 1179407428
 #define FL_STORE_DB_NAME "faultline.db"
@@ -31,7 +31,7 @@
 
 /* Inference rows per multi-row INSERT (W_INF_MULTI; 15 parameters each). */
 #define FL_STORE_INF_MULTI 8
-/* Spans per multi-row INSERT (W_SPAN_MULTI; 17 parameters each). */
+/* Spans per multi-row INSERT (W_SPAN_MULTI; 16 parameters each). */
 #define FL_STORE_SPAN_MULTI 8
 /* A batch of spans that directly follows a block spanning fewer rowids than this joins it, and
  * so do a batch's inferences of a model version whose newest block does (so that a trickle of
@@ -43,13 +43,13 @@
 #define FL_STORE_STMT_LIST(X)                                                                      \
     X(W_BEGIN) X(W_COMMIT) X(W_ROLLBACK) X(W_SAVEPOINT) X(W_RELEASE) X(W_ROLLBACK_TO)              \
     X(W_SERIES_FIND) X(W_SERIES_ADD) X(W_HEAD_INS) X(W_HEAD_UPD) X(W_EXEMPLAR) X(W_META)           \
-    X(W_SPAN_INS) X(W_SPAN_MULTI) X(W_SPAN_UPD) X(W_SPAN_MAXID) X(W_SBLOCK_ADD) X(W_SBLOCK_LAST)    \
+    X(W_SPAN_INS) X(W_SPAN_MULTI) X(W_SPAN_UPD) X(W_ORIGIN_FIND) X(W_ORIGIN_ADD) X(W_STRACE_HAS) X(W_SPAN_FIND) X(W_STRACE_ADD) X(W_SPAN_MAXID) X(W_SBLOCK_ADD) X(W_SBLOCK_LAST)    \
     X(W_SBLOCK_GROW) X(W_SBLOCK_SVC)    \
     X(W_SBLOCK_WIDEN) X(W_INF_MAXID) X(W_IBLOCK_LAST) X(W_IBLOCK_GROW) X(W_IBLOCK_ADD) X(W_INF) X(W_INF_MULTI) X(W_SEEN) X(W_OUTCOME) X(W_EVENT_INS) X(W_EVENT_UPD)      \
     X(W_MODEL) X(W_FSET_FIND) X(W_FSET_ADD) X(N_MODELS)                                            \
     X(N_SERIES) X(N_HEAD) X(N_CHUNKED) X(N_SPANS) X(N_INFERENCES) X(N_OUTCOMES) X(N_EVENTS)        \
     X(C_HEAD_SCAN) X(C_OVERLAP) X(C_CHUNK_DEL) X(C_CHUNK_ADD) X(C_HEAD_DEL)                        \
-    X(R_CHUNK_N) X(R_CHUNK) X(R_EXEMPLAR) X(R_SBLOCKS) X(R_SPANS_RANGE) X(R_SBLOCK_LEFT) X(R_SBLOCK_SET) X(R_SBLOCK_DEL) X(R_SBLOCK_SVC_DEL) \
+    X(R_CHUNK_N) X(R_CHUNK) X(R_EXEMPLAR) X(R_SBLOCKS) X(R_SPANS_RANGE) X(R_SBLOCK_LEFT) X(R_SBLOCK_SET) X(R_SBLOCK_DEL) X(R_STRACE_DEL) X(R_SBLOCK_SVC_DEL) \
     X(R_IBLOCKS) X(R_INF_RANGE) X(R_IBLOCK_LEFT) X(R_IBLOCK_SET) X(R_IBLOCK_DEL) X(R_SEEN_N)     \
     X(R_SEEN_FIRST)         \
     X(R_SEEN_DROP) X(R_OUTCOMES) X(R_EVENTS) X(R_SERIES)                                           \
@@ -99,6 +99,7 @@ struct fl_store {
     struct fl_store__conn w;     /* writer; db NULL when read_only */
     struct fl_map *series_cache; /* labels_key bytes -> (void *)(intptr_t)series id; under wmu */
     struct fl_map *fset_cache;   /* feature names blob -> (void *)(intptr_t)feature set id */
+    struct fl_map *origin_cache; /* span_origins key -> (void *)(intptr_t)origin id */
     int64_t span_block_rows;     /* FL_STORE_BLOCK_ROWS (tests lower it); under wmu */
     int64_t inf_block_rows;      /* FL_STORE_BLOCK_ROWS (tests lower it); under wmu */
     struct fl_buf scratch;       /* encodings; under wmu */

@@ -13,6 +13,7 @@
  * unlike INSERT OR IGNORE, this still fails on NOT NULL and other constraints.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/alloc.h"
@@ -23,7 +24,7 @@
 struct pending {
     size_t off, len; /* key bytes in keys */
     int64_t id;
-    int fset; /* 0: series_cache, 1: fset_cache */
+    int cache; /* 0: series_cache, 1: fset_cache, 2: origin_cache */
 };
 
 FL_STORE__GROW_FN(grow_pending, struct pending)
@@ -115,11 +116,11 @@ static const char *series_name(const struct fl_series *se)
 }
 
 /* Remember a looked-up key; it enters the cache only once the transaction committed. */
-static fl_err remember(struct wctx *w, const char *key, size_t klen, int64_t id, int fset)
+static fl_err remember(struct wctx *w, const char *key, size_t klen, int64_t id, int cache)
 {
     if (grow_pending(&w->pend, &w->cap_pend, w->n_pend + 1) != FL_OK)
         return alloc_err(w);
-    w->pend[w->n_pend] = (struct pending){w->keys.len, klen, id, fset};
+    w->pend[w->n_pend] = (struct pending){w->keys.len, klen, id, cache};
     fl_buf_append(&w->keys, key, klen);
     if (fl_buf_err(&w->keys) != FL_OK)
         return buf_err(w, &w->keys);
@@ -318,8 +319,8 @@ static fl_err write_meta(struct wctx *w)
 
 /* ---- spans ---- */
 
-/* Bind sp as parameters base+1 .. base+17 (the order of W_SPAN_INS, W_SPAN_MULTI, W_SPAN_UPD). */
-static int bind_span(sqlite3_stmt *st, int base, const struct fl_span *sp)
+/* Bind sp as parameters base+1 .. base+16 (the order of SPAN_WCOLS; W_SPAN_UPD uses 1..14). */
+static int bind_span(sqlite3_stmt *st, int base, const struct fl_span *sp, int64_t origin)
 {
     return sqlite3_bind_text(st, base + 1, sp->trace_id, -1, SQLITE_STATIC) |
            sqlite3_bind_text(st, base + 2, sp->span_id, -1, SQLITE_STATIC) |
@@ -333,14 +334,12 @@ static int bind_span(sqlite3_stmt *st, int base, const struct fl_span *sp)
            sqlite3_bind_int(st, base + 9, sp->status_code) |
            sqlite3_bind_text(st, base + 10, sp->status_message ? sp->status_message : "", -1,
                              SQLITE_STATIC) |
-           sqlite3_bind_text(st, base + 11, sp->scope_name ? sp->scope_name : "", -1,
-                             SQLITE_STATIC) |
+           sqlite3_bind_int64(st, base + 11, origin) |
            fl_store__bind_text(st, base + 12, sp->attrs_json) |
-           fl_store__bind_text(st, base + 13, sp->resource_json) |
-           fl_store__bind_text(st, base + 14, sp->events_json) |
-           fl_store__bind_text(st, base + 15, sp->links_json) |
-           sqlite3_bind_int64(st, base + 16, fl_store__key(sp->trace_id)) |
-           sqlite3_bind_int64(st, base + 17, fl_store__key(sp->span_id));
+           fl_store__bind_text(st, base + 13, sp->events_json) |
+           fl_store__bind_text(st, base + 14, sp->links_json) |
+           sqlite3_bind_int64(st, base + 15, fl_store__key(sp->trace_id)) |
+           sqlite3_bind_int64(st, base + 16, fl_store__key(sp->span_id));
 }
 
 static fl_err check_span(struct wctx *w, size_t i, const struct fl_span *sp)
@@ -371,6 +370,51 @@ static fl_err step_int(struct wctx *w, sqlite3_stmt *st, int64_t *out, int *foun
     return e;
 }
 
+/*
+ * The span_origins id of sp's instrumentation scope and resource, creating the row when new.
+ * The key is the scope, a 0 byte, then 0 (no resource) or 1 and the resource JSON: the same
+ * bytes as migration 3 builds in SQL.
+ */
+static fl_err span_origin(struct wctx *w, const struct fl_span *sp, int64_t *id)
+{
+    struct fl_store *s = w->s;
+    const char *scope = sp->scope_name ? sp->scope_name : "";
+    sqlite3_stmt *st;
+    fl_err e;
+    fl_buf_reset(&s->scratch2);
+    fl_buf_append(&s->scratch2, scope, strlen(scope) + 1);
+    fl_buf_putc(&s->scratch2, sp->resource_json ? 1 : 0);
+    if (sp->resource_json)
+        fl_buf_puts(&s->scratch2, sp->resource_json);
+    if (fl_buf_err(&s->scratch2) != FL_OK)
+        return buf_err(w, &s->scratch2);
+    void *v = fl_map_get(s->origin_cache, s->scratch2.data, s->scratch2.len);
+    if (v) {
+        *id = (int64_t)(intptr_t)v;
+        return FL_OK;
+    }
+    int found = 0;
+    if ((e = fl_store__stmt(&s->w, FL_ST_W_ORIGIN_FIND, &st, w->d)) != FL_OK)
+        return e;
+    if (sqlite3_bind_blob(st, 1, s->scratch2.data, (int)s->scratch2.len, SQLITE_STATIC) !=
+        SQLITE_OK)
+        return bind_failed(w, "bind span origin");
+    if ((e = step_int(w, st, id, &found, "find span origin")) != FL_OK)
+        return e;
+    if (!found) {
+        if ((e = fl_store__stmt(&s->w, FL_ST_W_ORIGIN_ADD, &st, w->d)) != FL_OK)
+            return e;
+        if ((sqlite3_bind_blob(st, 1, s->scratch2.data, (int)s->scratch2.len, SQLITE_STATIC) |
+             sqlite3_bind_text(st, 2, scope, -1, SQLITE_STATIC) |
+             fl_store__bind_text(st, 3, sp->resource_json)) != SQLITE_OK)
+            return bind_failed(w, "bind span origin");
+        if ((e = step_done(w, st, "insert span origin")) != FL_OK)
+            return e;
+        *id = sqlite3_last_insert_rowid(s->w.db);
+    }
+    return remember(w, s->scratch2.data, s->scratch2.len, *id, 2);
+}
+
 static const char *span_service(const struct fl_span *sp)
 {
     return sp->service ? sp->service : "unknown_service";
@@ -390,56 +434,21 @@ static fl_err block_service(struct wctx *w, int64_t block, const char *svc)
 }
 
 /*
- * Rewrite an already stored span (the later write wins). When the row belongs to an earlier
- * block, that block's start range and service set grow to cover the new values; rows of this
- * batch (id >= first) are covered by the block written at the end of write_spans.
- */
-static fl_err rewrite_span(struct wctx *w, sqlite3_stmt *upd, const struct fl_span *sp,
-                           int64_t first)
-{
-    int64_t id = 0, block = 0;
-    int found = 0;
-    fl_err e;
-    if (bind_span(upd, 0, sp) != SQLITE_OK)
-        return bind_failed(w, "bind span");
-    if ((e = step_int(w, upd, &id, &found, "update span")) != FL_OK)
-        return e;
-    if (!found || id >= first)
-        return FL_OK;
-    sqlite3_stmt *st;
-    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SBLOCK_WIDEN, &st, w->d)) != FL_OK)
-        return e;
-    if ((sqlite3_bind_int64(st, 1, id) | sqlite3_bind_int64(st, 2, sp->start_ns)) != SQLITE_OK)
-        return bind_failed(w, "bind span block");
-    if ((e = step_int(w, st, &block, &found, "widen span block")) != FL_OK)
-        return e;
-    return found ? block_service(w, block, span_service(sp)) : FL_OK;
-}
-
-/*
  * The block row of this batch's spans: the rowid range they were given (rowids only grow and
  * this is the only writer, so every rowid in (before, last] is one of them), the range of their
  * start times and the set of their services. Spans that only rewrote older rows are counted in
  * too, which can only widen the block (a block's ranges are bounds, never exact).
  */
-static fl_err write_span_block(struct wctx *w, int64_t before)
+static fl_err write_span_block(struct wctx *w, int64_t before, int64_t last)
 {
     const struct fl_span *spans = w->b->spans;
     size_t n = w->b->n_spans;
     struct fl_map *seen = NULL;
     sqlite3_stmt *st;
-    int64_t last = 0;
-    int found = 0;
-    fl_err e;
+    fl_err e = FL_OK;
 
-    if (w->delta.spans == 0)
+    if (last <= before)
         return FL_OK; /* nothing new: every span rewrote an older row */
-    /* The rowid of the last row inserted (the largest: rowids of new rows only grow). */
-    last = sqlite3_last_insert_rowid(w->s->w.db);
-    if (last <= before &&
-        ((e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_MAXID, &st, w->d)) != FL_OK ||
-         (e = step_int(w, st, &last, &found, "find last span")) != FL_OK))
-        return e;
     int64_t lo = spans[0].start_ns, hi = spans[0].start_ns;
     for (size_t i = 1; i < n; i++) {
         if (spans[i].start_ns < lo)
@@ -494,19 +503,132 @@ static fl_err write_span_block(struct wctx *w, int64_t before)
     return e;
 }
 
+/* A span of the batch in write order: sorted by trace, then span, then position in the batch. */
+struct sref {
+    int64_t trace_key, span_key, origin;
+    size_t idx;
+    int skip; /* 1: a later copy in the batch wins; 2: rewrote a stored row */
+};
+
+static int sref_cmp(const void *pa, const void *pb)
+{
+    const struct sref *a = pa, *b = pb;
+    if (a->trace_key != b->trace_key)
+        return a->trace_key < b->trace_key ? -1 : 1;
+    if (a->span_key != b->span_key)
+        return a->span_key < b->span_key ? -1 : 1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int same_span(const struct fl_span *a, const struct fl_span *b)
+{
+    return !strcmp(a->trace_id, b->trace_id) && !strcmp(a->span_id, b->span_id);
+}
+
 /*
- * Spans go FL_STORE_SPAN_MULTI at a time through one multi-row INSERT ... ON CONFLICT DO NOTHING
- * (OR FAIL: no statement journal). When fewer rows than given were inserted, some were already
- * stored (retries, overlapping exports): every span of the group is then written again with the
- * UPDATE, so that the later write wins; for the rows just inserted that rewrites the same values.
- * The spans table has no time or service index: the batch's block row (write_span_block) serves
- * queries and retention instead.
+ * Spans of trace group r[0..k) that are already stored are rewritten in place (the later write
+ * wins) and marked skip = 2. Most traces are new: one index probe tells, and only a trace with
+ * stored pieces is searched span by span.
+ */
+static fl_err rewrite_stored(struct wctx *w, struct sref *r, size_t k, int64_t before)
+{
+    const struct fl_span *spans = w->b->spans;
+    sqlite3_stmt *has, *find, *upd;
+    int64_t id = 0;
+    int found = 0;
+    fl_err e;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_STRACE_HAS, &has, w->d)) != FL_OK)
+        return e;
+    if (sqlite3_bind_int64(has, 1, r[0].trace_key) != SQLITE_OK)
+        return bind_failed(w, "bind span trace");
+    if ((e = step_int(w, has, &id, &found, "find span trace")) != FL_OK || !found)
+        return e;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_FIND, &find, w->d)) != FL_OK ||
+        (e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_UPD, &upd, w->d)) != FL_OK)
+        return e;
+    for (size_t j = 0; j < k; j++) {
+        const struct fl_span *sp = &spans[r[j].idx];
+        if (r[j].skip)
+            continue;
+        if ((sqlite3_bind_int64(find, 1, r[j].trace_key) |
+             sqlite3_bind_int64(find, 2, r[j].span_key) |
+             sqlite3_bind_text(find, 3, sp->trace_id, -1, SQLITE_STATIC) |
+             sqlite3_bind_text(find, 4, sp->span_id, -1, SQLITE_STATIC)) != SQLITE_OK)
+            return bind_failed(w, "bind span");
+        if ((e = step_int(w, find, &id, &found, "find stored span")) != FL_OK)
+            return e;
+        if (!found)
+            continue;
+        if ((bind_span(upd, 0, sp, r[j].origin) | sqlite3_bind_int64(upd, 17, id)) != SQLITE_OK)
+            return bind_failed(w, "bind span");
+        if ((e = step_done(w, upd, "update span")) != FL_OK)
+            return e;
+        r[j].skip = 2;
+        if (id >= before + 1)
+            continue; /* a row of this batch: covered by the block written at the end */
+        sqlite3_stmt *st;
+        int64_t block = 0;
+        if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SBLOCK_WIDEN, &st, w->d)) != FL_OK)
+            return e;
+        if ((sqlite3_bind_int64(st, 1, id) | sqlite3_bind_int64(st, 2, sp->start_ns)) !=
+            SQLITE_OK)
+            return bind_failed(w, "bind span block");
+        if ((e = step_int(w, st, &block, &found, "widen span block")) != FL_OK)
+            return e;
+        if (found && (e = block_service(w, block, span_service(sp))) != FL_OK)
+            return e;
+    }
+    return FL_OK;
+}
+
+/* Insert the spans of r[0..n) not marked skip, in order, FL_STORE_SPAN_MULTI rows at a time. */
+static fl_err insert_spans(struct wctx *w, const struct sref *r, size_t n)
+{
+    const struct fl_span *spans = w->b->spans;
+    sqlite3_stmt *ins, *multi = NULL;
+    size_t todo = 0;
+    fl_err e;
+    for (size_t i = 0; i < n; i++)
+        todo += !r[i].skip;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_INS, &ins, w->d)) != FL_OK)
+        return e;
+    if (todo >= FL_STORE_SPAN_MULTI &&
+        (e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_MULTI, &multi, w->d)) != FL_OK)
+        return e;
+    size_t i = 0;
+    while (todo > 0) {
+        size_t k = todo >= FL_STORE_SPAN_MULTI ? FL_STORE_SPAN_MULTI : 1;
+        sqlite3_stmt *st = k > 1 ? multi : ins;
+        int rc = SQLITE_OK;
+        for (size_t j = 0; j < k; i++) {
+            if (r[i].skip)
+                continue;
+            rc |= bind_span(st, (int)j * 16, &spans[r[i].idx], r[i].origin);
+            j++;
+        }
+        if (rc != SQLITE_OK)
+            return bind_failed(w, "bind span");
+        if ((e = step_done(w, st, "insert span")) != FL_OK)
+            return e;
+        todo -= k;
+    }
+    return FL_OK;
+}
+
+/*
+ * The spans of a batch are written sorted by trace, so each trace's new spans get consecutive
+ * rowids (before + 1, before + 2, ...: rowids of new rows are the largest plus one, and this
+ * is the only writer), and each trace leaves one span_traces row for its range. A span already
+ * stored (retries, overlapping exports) is rewritten instead (the later write wins), and of two
+ * copies within the batch the later one is kept. The spans table has no time or service index:
+ * the batch's block row (write_span_block) serves queries and retention instead.
  */
 static fl_err write_spans(struct wctx *w)
 {
-    sqlite3_stmt *ins, *upd, *multi = NULL;
     const struct fl_span *spans = w->b->spans;
     size_t n = w->b->n_spans;
+    struct sref *r = NULL;
+    sqlite3_stmt *st;
     int64_t before = 0;
     int found = 0;
     fl_err e;
@@ -514,36 +636,73 @@ static fl_err write_spans(struct wctx *w)
         return FL_OK;
     if (!spans)
         return fl_diag_set(w->d, FL_EINVAL, 0, 0, "bad span array in batch");
-    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_MAXID, &ins, w->d)) != FL_OK ||
-        (e = step_int(w, ins, &before, &found, "find last span")) != FL_OK)
-        return e;
-    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_INS, &ins, w->d)) != FL_OK ||
-        (e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_UPD, &upd, w->d)) != FL_OK)
-        return e;
-    if (n >= FL_STORE_SPAN_MULTI &&
-        (e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_MULTI, &multi, w->d)) != FL_OK)
-        return e;
-    for (size_t i = 0; i < n;) {
-        size_t k = n - i >= FL_STORE_SPAN_MULTI ? FL_STORE_SPAN_MULTI : 1;
-        sqlite3_stmt *st = k > 1 ? multi : ins;
-        int rc = SQLITE_OK;
-        for (size_t j = 0; j < k; j++) {
-            if ((e = check_span(w, i + j, &spans[i + j])) != FL_OK)
-                return e;
-            rc |= bind_span(st, (int)j * 17, &spans[i + j]);
-        }
-        if (rc != SQLITE_OK)
-            return bind_failed(w, "bind span");
-        if ((e = step_done(w, st, "insert span")) != FL_OK)
+    for (size_t i = 0; i < n; i++)
+        if ((e = check_span(w, i, &spans[i])) != FL_OK)
             return e;
-        int changed = sqlite3_changes(w->s->w.db);
-        w->delta.spans += changed;
-        for (size_t j = 0; (size_t)changed < k && j < k; j++)
-            if ((e = rewrite_span(w, upd, &spans[i + j], before + 1)) != FL_OK)
-                return e;
-        i += k;
+    if (!(r = fl_malloc(n * sizeof *r)))
+        return alloc_err(w);
+    for (size_t i = 0; i < n; i++) {
+        const struct fl_span *sp = &spans[i], *prev = i ? &spans[i - 1] : NULL;
+        r[i].trace_key = fl_store__key(sp->trace_id);
+        r[i].span_key = fl_store__key(sp->span_id);
+        r[i].idx = i;
+        r[i].skip = 0;
+        /* spans of one resource and scope come in runs, sharing the parser's strings */
+        if (prev && prev->resource_json == sp->resource_json && prev->scope_name == sp->scope_name)
+            r[i].origin = r[i - 1].origin;
+        else if ((e = span_origin(w, sp, &r[i].origin)) != FL_OK)
+            goto out;
     }
-    return write_span_block(w, before);
+    qsort(r, n, sizeof *r, sref_cmp);
+    for (size_t i = 0; i + 1 < n; i++)
+        if (r[i].trace_key == r[i + 1].trace_key && r[i].span_key == r[i + 1].span_key &&
+            same_span(&spans[r[i].idx], &spans[r[i + 1].idx]))
+            r[i].skip = 1;
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_MAXID, &st, w->d)) != FL_OK ||
+        (e = step_int(w, st, &before, &found, "find last span")) != FL_OK)
+        goto out;
+    for (size_t i = 0, k; i < n; i += k) {
+        for (k = 1; i + k < n && r[i + k].trace_key == r[i].trace_key; k++)
+            ;
+        if ((e = rewrite_stored(w, r + i, k, before)) != FL_OK)
+            goto out;
+    }
+    size_t todo = 0;
+    for (size_t i = 0; i < n; i++)
+        todo += !r[i].skip;
+    if ((e = insert_spans(w, r, n)) != FL_OK)
+        goto out;
+    /* The ranges below assume consecutive rowids; check the one fact they rest on. */
+    int64_t last = before + (int64_t)todo;
+    if (todo > 0 && sqlite3_last_insert_rowid(w->s->w.db) != last) {
+        e = fl_diag_set(w->d, FL_EIO, 0, 0, "span rowids not consecutive (last %lld, want %lld)",
+                        (long long)sqlite3_last_insert_rowid(w->s->w.db), (long long)last);
+        goto out;
+    }
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_STRACE_ADD, &st, w->d)) != FL_OK)
+        goto out;
+    int64_t next = before + 1;
+    for (size_t i = 0, k; i < n; i += k) {
+        size_t added = 0;
+        for (k = 0; i + k < n && r[i + k].trace_key == r[i].trace_key; k++)
+            added += !r[i + k].skip;
+        if (added == 0)
+            continue;
+        if ((sqlite3_bind_int64(st, 1, next) |
+             sqlite3_bind_int64(st, 2, next + (int64_t)added - 1) |
+             sqlite3_bind_int64(st, 3, r[i].trace_key)) != SQLITE_OK) {
+            e = bind_failed(w, "bind span trace");
+            goto out;
+        }
+        if ((e = step_done(w, st, "insert span trace")) != FL_OK)
+            goto out;
+        next += (int64_t)added;
+        w->delta.spans += (int64_t)added;
+    }
+    e = write_span_block(w, before, last);
+out:
+    fl_free(r);
+    return e;
 }
 
 /* ---- inferences and the per-model aggregate ---- */
@@ -967,9 +1126,11 @@ static void apply_committed(struct wctx *w)
 {
     struct fl_store *s = w->s;
     for (size_t i = 0; i < w->n_pend; i++) {
-        fl_err pe =
-            fl_map_put(w->pend[i].fset ? s->fset_cache : s->series_cache,
-                       w->keys.data + w->pend[i].off, w->pend[i].len, (void *)(intptr_t)w->pend[i].id);
+        struct fl_map *m = w->pend[i].cache == 2   ? s->origin_cache
+                           : w->pend[i].cache == 1 ? s->fset_cache
+                                                   : s->series_cache;
+        fl_err pe = fl_map_put(m, w->keys.data + w->pend[i].off, w->pend[i].len,
+                               (void *)(intptr_t)w->pend[i].id);
         (void)pe;
     }
     fl_store__counts_add(s, &w->delta);

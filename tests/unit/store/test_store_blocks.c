@@ -299,6 +299,14 @@ Test(store_blocks, span_retention_shrinks_blocks, .init = setup, .fini = teardow
                             "max(id) FROM spans WHERE id BETWEEN b.first_id AND b.last_id)"),
                  0, "every block ends at an existing row");
     check_all_spans(st, "after retention");
+    cr_assert_eq(db_int(st, "SELECT count(*) FROM span_traces t WHERE NOT EXISTS (SELECT 1 FROM "
+                            "spans s WHERE s.id BETWEEN t.first_id AND t.last_id)"),
+                 0, "no trace piece outlives its rows");
+    cr_assert_eq(db_int(st, "SELECT count(*) FROM span_traces"), NB, "the old batch's piece went");
+    cr_assert_eq(db_int(st, "SELECT count(*) FROM spans s WHERE NOT EXISTS (SELECT 1 FROM "
+                            "span_traces t WHERE s.id BETWEEN t.first_id AND t.last_id AND "
+                            "t.trace_key = s.trace_key)"),
+                 0, "every row is in a piece of its trace");
 
     int64_t fresh[6] = {60000, 61000, 62000, 49000, 99000, 75000};
     write_span_batch(st, NB * PB + 5, 6, fresh);
@@ -306,6 +314,88 @@ Test(store_blocks, span_retention_shrinks_blocks, .init = setup, .fini = teardow
     fl_store_free(st);
     st = th_open(dir);
     cr_assert_eq(th_stats(st).n_spans, live + 6);
+}
+
+/*
+ * Traces that arrive in pieces: TR traces, each of SPT spans spread over three batches that mix
+ * all traces in shuffled order, the third batch also re-sending spans of the first with new
+ * names. Every trace reads back whole, once per span, with the later names; each batch left one
+ * span_traces row per trace it held, and the rows of each piece are consecutive.
+ */
+#define TR 7
+#define SPT 9
+
+static void piece_span(struct fl_span *sp, int t, int k, const char *name)
+{
+    memset(sp, 0, sizeof *sp);
+    snprintf(sp->trace_id, sizeof sp->trace_id, "%08x%024x", 0x5eed0000u + (unsigned)t, t * 31);
+    snprintf(sp->span_id, sizeof sp->span_id, "%08x%08x", (unsigned)t, (unsigned)k + 1);
+    sp->service = svcs[k % 3];
+    sp->name = name;
+    sp->start_ns = MS(1000 + t * 100 + k);
+    sp->end_ns = sp->start_ns + 5;
+    sp->status_message = "";
+    sp->scope_name = "";
+}
+
+struct piece_got {
+    int n[SPT];
+    char name[SPT][16];
+};
+
+static int got_piece(const struct fl_span *sp, void *ud)
+{
+    struct piece_got *g = ud;
+    unsigned t, k;
+    cr_assert_eq(sscanf(sp->span_id, "%8x%8x", &t, &k), 2);
+    cr_assert(k >= 1 && k <= SPT);
+    g->n[k - 1]++;
+    snprintf(g->name[k - 1], sizeof g->name[k - 1], "%s", sp->name);
+    return 0;
+}
+
+Test(store_blocks, traces_in_pieces_read_back_whole, .init = setup, .fini = teardown)
+{
+    struct fl_span sp[TR * SPT];
+    size_t n;
+    struct fl_batch b;
+    struct fl_diag d;
+    for (int part = 0; part < 3; part++) {
+        n = 0;
+        /* traces in an order that changes per batch; part p holds spans k with k % 3 == p */
+        for (int i = 0; i < TR; i++) {
+            int t = (i * 3 + part * 2) % TR;
+            for (int k = part; k < SPT; k += 3)
+                piece_span(&sp[n++], t, k, "first");
+            if (part == 2)
+                for (int k = 0; k < SPT; k += 3)
+                    piece_span(&sp[n++], t, k, "again"); /* re-sent from the first batch */
+        }
+        th_batch(&b);
+        b.spans = sp;
+        b.n_spans = n;
+        fl_diag_init(&d);
+        cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+    }
+    cr_assert_eq(th_stats(st).n_spans, TR * SPT);
+    cr_assert_eq(db_int(st, "SELECT count(*) FROM spans"), TR * SPT, "re-sent spans rewritten");
+    cr_assert_eq(db_int(st, "SELECT count(*) FROM span_traces"), 3 * TR);
+    cr_assert_eq(db_int(st, "SELECT count(*) FROM span_traces t WHERE t.last_id - t.first_id + 1 "
+                            "!= (SELECT count(*) FROM spans s WHERE s.id BETWEEN t.first_id AND "
+                            "t.last_id AND s.trace_key = t.trace_key)"),
+                 0, "each piece is a run of its own trace's rows");
+    for (int t = 0; t < TR; t++) {
+        struct fl_span probe;
+        struct piece_got g;
+        memset(&g, 0, sizeof g);
+        piece_span(&probe, t, 0, "");
+        cr_assert_eq(fl_store_trace(st, probe.trace_id, got_piece, &g, NULL), FL_OK);
+        for (int k = 0; k < SPT; k++) {
+            cr_expect_eq(g.n[k], 1, "trace %d span %d read %d times", t, k, g.n[k]);
+            cr_expect_str_eq(g.name[k], k % 3 == 0 ? "again" : "first", "trace %d span %d", t,
+                             k);
+        }
+    }
 }
 
 /* Small batches that follow each other join one block until it holds span_block_rows rows. */
