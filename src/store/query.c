@@ -14,6 +14,7 @@
 
 #include "../core/alloc.h"
 #include "../core/limits.h"
+#include "attrs.h"
 #include "codec.h"
 #include "store_int.h"
 
@@ -27,7 +28,85 @@ static void copy_id(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-static void row_span(sqlite3_stmt *st, struct fl_span *sp)
+/* Decoding span attributes: the reader connection (for keys not loaded yet) and the text. */
+struct attr_rd {
+    struct fl_store *s;
+    struct fl_store__conn *c;
+    struct fl_buf text;
+};
+
+static void attr_rd_init(struct attr_rd *ar, struct fl_store *s, struct fl_store__conn *c)
+{
+    ar->s = s;
+    ar->c = c;
+    fl_buf_init(&ar->text, FL_LIMIT_BATCH_ARENA_BYTES);
+}
+
+/* fl_store_attr_name_fn: key id -> text, from the store's shared table, loading it once. */
+static fl_err attr_name(void *ud, uint64_t id, const char **key, size_t *len)
+{
+    struct attr_rd *ar = ud;
+    struct fl_store *s = ar->s;
+    fl_err e = FL_OK;
+    pthread_mutex_lock(&s->akmu);
+    int have = id < s->n_akeys && s->akeys[id].p;
+    if (have) {
+        *key = s->akeys[id].p;
+        *len = s->akeys[id].len;
+    }
+    pthread_mutex_unlock(&s->akmu);
+    if (have)
+        return FL_OK;
+    if (id > FL_STORE_ATTR_KEYS_MAX)
+        return FL_EPARSE;
+    sqlite3_stmt *st;
+    if ((e = fl_store__stmt(ar->c, FL_ST_Q_AKEY, &st, NULL)) != FL_OK)
+        return e;
+    if (sqlite3_bind_int64(st, 1, (int64_t)id) != SQLITE_OK)
+        return FL_ESTORE;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? FL_EPARSE : FL_ESTORE;
+    }
+    size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    char *copy = fl_malloc(n + 1);
+    if (copy) {
+        if (n)
+            memcpy(copy, sqlite3_column_blob(st, 0), n);
+        copy[n] = '\0';
+    }
+    sqlite3_reset(st);
+    if (!copy)
+        return FL_ENOMEM;
+    pthread_mutex_lock(&s->akmu);
+    if (id >= s->n_akeys) {
+        size_t ncap = (size_t)id + 64 > FL_STORE_ATTR_KEYS_MAX + 1 ? FL_STORE_ATTR_KEYS_MAX + 1
+                                                                   : (size_t)id + 64;
+        struct fl_str *nk = fl_realloc(s->akeys, ncap * sizeof *nk);
+        if (nk) {
+            memset(nk + s->n_akeys, 0, (ncap - s->n_akeys) * sizeof *nk);
+            s->akeys = nk;
+            s->n_akeys = ncap;
+        } else {
+            e = FL_ENOMEM;
+        }
+    }
+    if (e == FL_OK && !s->akeys[id].p) {
+        s->akeys[id] = (struct fl_str){copy, n};
+        copy = NULL;
+    }
+    if (e == FL_OK) {
+        *key = s->akeys[id].p;
+        *len = s->akeys[id].len;
+    }
+    pthread_mutex_unlock(&s->akmu);
+    fl_free(copy);
+    return e;
+}
+
+static fl_err row_span(sqlite3_stmt *st, struct fl_span *sp, struct attr_rd *ar,
+                       struct fl_diag *d)
 {
     memset(sp, 0, sizeof *sp);
     copy_id(sp->trace_id, sizeof sp->trace_id, fl_store__col_text(st, 0, ""));
@@ -41,20 +120,36 @@ static void row_span(sqlite3_stmt *st, struct fl_span *sp)
     sp->status_code = sqlite3_column_int(st, 8);
     sp->status_message = fl_store__col_text(st, 9, "");
     sp->scope_name = fl_store__col_text(st, 10, "");
-    sp->attrs_json = fl_store__col_text(st, 11, "{}");
     sp->resource_json = fl_store__col_text(st, 12, "{}");
     sp->events_json = fl_store__col_text(st, 13, "[]");
     sp->links_json = fl_store__col_text(st, 14, "[]");
+    if (sqlite3_column_type(st, 11) != SQLITE_BLOB) {
+        sp->attrs_json = fl_store__col_text(st, 11, "{}");
+        return FL_OK;
+    }
+    fl_buf_reset(&ar->text);
+    const void *p = sqlite3_column_blob(st, 11);
+    fl_err e = fl_store_attrs_decode(p, (size_t)sqlite3_column_bytes(st, 11), attr_name, ar,
+                                     &ar->text);
+    if (e == FL_OK)
+        e = fl_buf_err(&ar->text);
+    if (e != FL_OK)
+        return fl_diag_set(d, e, 0, 0, "span %s: cannot decode its stored attributes",
+                           sp->span_id);
+    sp->attrs_json = ar->text.data;
+    return FL_OK;
 }
 
 /* Step st, calling fn on each span; *n counts rows. */
-static fl_err each_span(struct fl_store__conn *c, sqlite3_stmt *st, fl_store_span_fn fn, void *ud,
-                        size_t *n, struct fl_diag *d)
+static fl_err each_span(struct fl_store__conn *c, sqlite3_stmt *st, struct attr_rd *ar,
+                        fl_store_span_fn fn, void *ud, size_t *n, struct fl_diag *d)
 {
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct fl_span sp;
-        row_span(st, &sp);
+        fl_err e = row_span(st, &sp, ar, d);
+        if (e != FL_OK)
+            return e;
         (*n)++;
         if (fn(&sp, ud))
             return FL_OK;
@@ -66,6 +161,7 @@ fl_err fl_store_trace(struct fl_store *s, const char *trace_id, fl_store_span_fn
                       struct fl_diag *d)
 {
     struct fl_store__conn *c = NULL;
+    struct attr_rd ar = {0};
     char id[33];
     sqlite3_stmt *st;
     size_t n = 0;
@@ -93,10 +189,12 @@ fl_err fl_store_trace(struct fl_store *s, const char *trace_id, fl_store_span_fn
         e = fl_store__sqlerr(c->db, SQLITE_ERROR, d, "bind");
         goto out;
     }
-    if ((e = each_span(c, st, fn, ud, &n, d)) == FL_OK && n == 0)
+    attr_rd_init(&ar, s, c);
+    if ((e = each_span(c, st, &ar, fn, ud, &n, d)) == FL_OK && n == 0)
         e = fl_diag_set(d, FL_ENOTFOUND, 0, 0, "trace %s not found", id);
 out:
     fl_store__reader_put(s, c);
+    fl_buf_cleanup(&ar.text);
     return e;
 }
 
@@ -255,6 +353,7 @@ fl_err fl_store_spans(struct fl_store *s, const struct fl_span_query *q, fl_stor
                       void *ud, struct fl_diag *d)
 {
     struct fl_store__conn *c = NULL;
+    struct attr_rd ar = {0};
     struct topn k = {NULL, 0, 0, 0};
     sqlite3_stmt *st;
     int in_txn = 0;
@@ -271,6 +370,7 @@ fl_err fl_store_spans(struct fl_store *s, const struct fl_span_query *q, fl_stor
         goto out;
     }
     in_txn = 1;
+    attr_rd_init(&ar, s, c);
     if ((e = collect_spans(c, q, &k, d)) != FL_OK)
         goto out;
     if ((e = fl_store__stmt(c, FL_ST_Q_SPAN_ONE, &st, d)) != FL_OK)
@@ -284,8 +384,8 @@ fl_err fl_store_spans(struct fl_store *s, const struct fl_span_query *q, fl_stor
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) { /* the row's strings live until the reset */
             struct fl_span sp;
-            row_span(st, &sp);
-            stop = fn(&sp, ud);
+            if ((e = row_span(st, &sp, &ar, d)) == FL_OK)
+                stop = fn(&sp, ud);
         }
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
             e = fl_store__sqlerr(c->db, rc, d, "read spans");
@@ -298,6 +398,7 @@ out:
         sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     fl_store__reader_put(s, c);
     fl_free(k.h);
+    fl_buf_cleanup(&ar.text);
     return e;
 }
 

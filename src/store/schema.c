@@ -263,6 +263,18 @@ static const struct step steps[] = {
      "  SELECT min(id), max(id), trace_key FROM spans GROUP BY trace_key;\n"
      "CREATE INDEX span_traces_key ON span_traces(trace_key);\n"
      "PRAGMA user_version = 3;\n"},
+    /*
+     * 4: span attributes are stored dictionary-encoded (attrs.h): spans.attrs_json holds either
+     * JSON text, as before, or a BLOB of entries whose keys are ids into span_attr_keys. The
+     * keys were about half of a span row's bytes, and bytes written are most of what a span
+     * costs the store. Existing rows stay text.
+     */
+    {4,
+     "CREATE TABLE span_attr_keys (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  key BLOB NOT NULL UNIQUE\n"
+     ");\n"
+     "PRAGMA user_version = 4;\n"},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

@@ -68,6 +68,9 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
                          "start_ns = ?7, end_ns = ?8, status = ?9, message = ?10, origin = ?11, "
                          "attrs_json = ?12, events_json = ?13, links_json = ?14, trace_id = ?1, "
                          "span_id = ?2 WHERE id = ?17",
+    [FL_ST_W_AKEY_FIND] = "SELECT id FROM span_attr_keys WHERE key = ?1",
+    [FL_ST_W_AKEY_MAX] = "SELECT coalesce(max(id), 0) FROM span_attr_keys",
+    [FL_ST_W_AKEY_ADD] = "INSERT INTO span_attr_keys(key) VALUES (?1)",
     [FL_ST_W_ORIGIN_FIND] = "SELECT id FROM span_origins WHERE key = ?1",
     [FL_ST_W_ORIGIN_ADD] = "INSERT INTO span_origins(key, scope, resource_json) "
                            "VALUES (?1, ?2, ?3)",
@@ -209,6 +212,7 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
                          "AND start_ns BETWEEN ?3 AND ?4 AND (?1 IS NULL OR service = ?1) "
                          "AND (?2 IS NULL OR name = ?2) AND end_ns - start_ns >= ?5 "
                          "AND (?6 = 0 OR status = 2)",
+    [FL_ST_Q_AKEY] = "SELECT key FROM span_attr_keys WHERE id = ?1",
     [FL_ST_Q_SPAN_ONE] = "SELECT " SPAN_COLS_S " FROM" SPAN_FROM "WHERE s.id = ?1",
     [FL_ST_Q_REQ_INF] = "SELECT " INF_COLS " WHERE i.request_key = ?2 AND i.request_id = ?1 "
                         "ORDER BY i.ts_ms DESC, i.id DESC LIMIT 1",
@@ -694,6 +698,7 @@ fl_err fl_store_open(const char *dir, const struct fl_store_opts *opts, struct f
     pthread_cond_init(&s->gcv, NULL);
     pthread_mutex_init(&s->rmu, NULL);
     pthread_mutex_init(&s->cmu, NULL);
+    pthread_mutex_init(&s->akmu, NULL);
     pthread_cond_init(&s->rcv, NULL);
     fl_buf_init(&s->scratch, FL_LIMIT_BATCH_ARENA_BYTES);
     fl_buf_init(&s->scratch2, FL_LIMIT_BATCH_ARENA_BYTES);
@@ -704,7 +709,8 @@ fl_err fl_store_open(const char *dir, const struct fl_store_opts *opts, struct f
         !(s->wal_path = join(dir, FL_STORE_DB_NAME "-wal")) ||
         !(s->series_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES)) ||
         !(s->fset_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES)) ||
-        !(s->origin_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES))) {
+        !(s->origin_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES)) ||
+        !(s->akey_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES))) {
         e = fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory");
         goto out;
     }
@@ -742,10 +748,15 @@ void fl_store_free(struct fl_store *s)
     fl_map_free(s->series_cache);
     fl_map_free(s->fset_cache);
     fl_map_free(s->origin_cache);
+    fl_map_free(s->akey_cache);
+    for (size_t i = 0; i < s->n_akeys; i++)
+        fl_free((void *)s->akeys[i].p);
+    fl_free(s->akeys);
     fl_buf_cleanup(&s->scratch);
     fl_buf_cleanup(&s->scratch2);
     pthread_cond_destroy(&s->rcv);
     pthread_mutex_destroy(&s->cmu);
+    pthread_mutex_destroy(&s->akmu);
     pthread_mutex_destroy(&s->rmu);
     pthread_mutex_destroy(&s->wmu);
     pthread_cond_destroy(&s->gcv);

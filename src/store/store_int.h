@@ -20,7 +20,7 @@
 #include "store.h"
 
 /* Highest schema version this code knows (the last migration step). */
-#define FL_STORE_SCHEMA_VERSION 3
+#define FL_STORE_SCHEMA_VERSION 4
 /* PRAGMA application_id of a faultline database ("FLTD"). */
 #define FL_STORE_APP_ID 1179407428
 #define FL_STORE_DB_NAME "faultline.db"
@@ -37,13 +37,16 @@
  * so do a batch's inferences of a model version whose newest block does (so that a trickle of
  * small batches does not make one block each); larger batches get their own. */
 #define FL_STORE_BLOCK_ROWS 4096
+/* Span attribute keys kept in the span_attr_keys dictionary; keys beyond are stored inline in
+ * each span (attrs.h), so hostile high-cardinality keys cannot grow the dictionary forever. */
+#define FL_STORE_ATTR_KEYS_MAX 16384
 
 /* Every SQL statement the store runs, by id; the texts are in fl_store__sql (store.c). */
 // clang-format off
 #define FL_STORE_STMT_LIST(X)                                                                      \
     X(W_BEGIN) X(W_COMMIT) X(W_ROLLBACK) X(W_SAVEPOINT) X(W_RELEASE) X(W_ROLLBACK_TO)              \
     X(W_SERIES_FIND) X(W_SERIES_ADD) X(W_HEAD_INS) X(W_HEAD_UPD) X(W_EXEMPLAR) X(W_META)           \
-    X(W_SPAN_INS) X(W_SPAN_MULTI) X(W_SPAN_UPD) X(W_ORIGIN_FIND) X(W_ORIGIN_ADD) X(W_STRACE_HAS) X(W_SPAN_FIND) X(W_STRACE_ADD) X(W_SPAN_MAXID) X(W_SBLOCK_ADD) X(W_SBLOCK_LAST)    \
+    X(W_SPAN_INS) X(W_SPAN_MULTI) X(W_SPAN_UPD) X(W_ORIGIN_FIND) X(W_ORIGIN_ADD) X(W_AKEY_FIND) X(W_AKEY_MAX) X(W_AKEY_ADD) X(W_STRACE_HAS) X(W_SPAN_FIND) X(W_STRACE_ADD) X(W_SPAN_MAXID) X(W_SBLOCK_ADD) X(W_SBLOCK_LAST)    \
     X(W_SBLOCK_GROW) X(W_SBLOCK_SVC)    \
     X(W_SBLOCK_WIDEN) X(W_INF_MAXID) X(W_IBLOCK_LAST) X(W_IBLOCK_GROW) X(W_IBLOCK_ADD) X(W_INF) X(W_INF_MULTI) X(W_SEEN) X(W_OUTCOME) X(W_EVENT_INS) X(W_EVENT_UPD)      \
     X(W_MODEL) X(W_FSET_FIND) X(W_FSET_ADD) X(N_MODELS)                                            \
@@ -54,7 +57,7 @@
     X(R_SEEN_FIRST)         \
     X(R_SEEN_DROP) X(R_OUTCOMES) X(R_EVENTS) X(R_SERIES)                                           \
     X(Q_SERIES_NAME) X(Q_SERIES_ALL) X(Q_CHUNKS) X(Q_HEAD) X(Q_HAS_HEAD) X(Q_HAS_CHUNK)            \
-    X(Q_EXEMPLARS) X(Q_META_ONE) X(Q_META_ALL) X(Q_TRACE) X(Q_SBLOCKS_SVC) X(Q_SBLOCKS_ANY) X(Q_SPANS_IN) X(Q_SPAN_ONE) \
+    X(Q_EXEMPLARS) X(Q_META_ONE) X(Q_META_ALL) X(Q_TRACE) X(Q_SBLOCKS_SVC) X(Q_SBLOCKS_ANY) X(Q_SPANS_IN) X(Q_SPAN_ONE) X(Q_AKEY) \
                \
     X(Q_REQ_INF) X(Q_REQ_OUT) X(Q_IBLOCKS_MV) X(Q_IBLOCKS_M) X(Q_IBLOCKS_ANY) X(Q_INF_IN) \
     X(Q_INF_ONE) X(Q_OUTCOMES) X(Q_EVENTS) \
@@ -100,6 +103,7 @@ struct fl_store {
     struct fl_map *series_cache; /* labels_key bytes -> (void *)(intptr_t)series id; under wmu */
     struct fl_map *fset_cache;   /* feature names blob -> (void *)(intptr_t)feature set id */
     struct fl_map *origin_cache; /* span_origins key -> (void *)(intptr_t)origin id */
+    struct fl_map *akey_cache;   /* span attribute key -> (void *)(intptr_t)id, or -1: inline */
     int64_t span_block_rows;     /* FL_STORE_BLOCK_ROWS (tests lower it); under wmu */
     int64_t inf_block_rows;      /* FL_STORE_BLOCK_ROWS (tests lower it); under wmu */
     struct fl_buf scratch;       /* encodings; under wmu */
@@ -112,6 +116,12 @@ struct fl_store {
 
     pthread_mutex_t cmu;
     struct fl_store__counts counts;
+
+    /* Span attribute keys by id for readers (query.c), loaded on first use; a key never changes
+     * once committed, so entries are never replaced. */
+    pthread_mutex_t akmu;
+    struct fl_str *akeys; /* [id], owned copies; .p NULL when not loaded */
+    size_t n_akeys;
 };
 
 /* Record a SQLite failure in d ("what: errmsg") and return the matching fl_err. */

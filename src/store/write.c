@@ -18,13 +18,14 @@
 
 #include "../core/alloc.h"
 #include "../core/limits.h"
+#include "attrs.h"
 #include "codec.h"
 #include "store_int.h"
 
 struct pending {
     size_t off, len; /* key bytes in keys */
     int64_t id;
-    int cache; /* 0: series_cache, 1: fset_cache, 2: origin_cache */
+    int cache; /* 0: series_cache, 1: fset_cache, 2: origin_cache, 3: akey_cache */
 };
 
 FL_STORE__GROW_FN(grow_pending, struct pending)
@@ -50,6 +51,8 @@ struct wctx {
     struct agg *aggs;
     size_t n_aggs, cap_aggs, last_agg;
     struct fl_map *agg_index; /* "model\0version" -> index + 1 */
+    struct fl_buf attrs;      /* the batch's encoded span attributes (attrs.h) */
+    struct fl_map *akeys;     /* attribute keys looked up by this batch -> id, or -1: inline */
 };
 
 static fl_err bad(struct wctx *w, const char *kind, size_t i, const char *field, const char *msg)
@@ -319,10 +322,23 @@ static fl_err write_meta(struct wctx *w)
 
 /* ---- spans ---- */
 
-/* Bind sp as parameters base+1 .. base+16 (the order of SPAN_WCOLS; W_SPAN_UPD uses 1..14). */
-static int bind_span(sqlite3_stmt *st, int base, const struct fl_span *sp, int64_t origin)
+/* A span of the batch in write order: sorted by trace, then span, then position in the batch. */
+struct sref {
+    int64_t trace_key, span_key, origin;
+    size_t idx;
+    size_t attrs_off, attrs_len; /* encoded attributes in wctx.attrs, when attrs_enc */
+    int attrs_enc;
+    int skip; /* 1: a later copy in the batch wins; 2: rewrote a stored row */
+};
+
+/* Bind span r as parameters base+1 .. base+16 (the order of SPAN_WCOLS; W_SPAN_UPD uses 1..14). */
+static int bind_span(struct wctx *w, sqlite3_stmt *st, int base, const struct sref *r)
 {
-    return sqlite3_bind_text(st, base + 1, sp->trace_id, -1, SQLITE_STATIC) |
+    const struct fl_span *sp = &w->b->spans[r->idx];
+    int rc = r->attrs_enc ? sqlite3_bind_blob(st, base + 12, w->attrs.data + r->attrs_off,
+                                              (int)r->attrs_len, SQLITE_STATIC)
+                          : fl_store__bind_text(st, base + 12, sp->attrs_json);
+    return rc | sqlite3_bind_text(st, base + 1, sp->trace_id, -1, SQLITE_STATIC) |
            sqlite3_bind_text(st, base + 2, sp->span_id, -1, SQLITE_STATIC) |
            sqlite3_bind_text(st, base + 3, sp->parent_span_id, -1, SQLITE_STATIC) |
            sqlite3_bind_text(st, base + 4, sp->service ? sp->service : "unknown_service", -1,
@@ -334,12 +350,11 @@ static int bind_span(sqlite3_stmt *st, int base, const struct fl_span *sp, int64
            sqlite3_bind_int(st, base + 9, sp->status_code) |
            sqlite3_bind_text(st, base + 10, sp->status_message ? sp->status_message : "", -1,
                              SQLITE_STATIC) |
-           sqlite3_bind_int64(st, base + 11, origin) |
-           fl_store__bind_text(st, base + 12, sp->attrs_json) |
+           sqlite3_bind_int64(st, base + 11, r->origin) |
            fl_store__bind_text(st, base + 13, sp->events_json) |
            fl_store__bind_text(st, base + 14, sp->links_json) |
-           sqlite3_bind_int64(st, base + 15, fl_store__key(sp->trace_id)) |
-           sqlite3_bind_int64(st, base + 16, fl_store__key(sp->span_id));
+           sqlite3_bind_int64(st, base + 15, r->trace_key) |
+           sqlite3_bind_int64(st, base + 16, r->span_key);
 }
 
 static fl_err check_span(struct wctx *w, size_t i, const struct fl_span *sp)
@@ -503,13 +518,6 @@ static fl_err write_span_block(struct wctx *w, int64_t before, int64_t last)
     return e;
 }
 
-/* A span of the batch in write order: sorted by trace, then span, then position in the batch. */
-struct sref {
-    int64_t trace_key, span_key, origin;
-    size_t idx;
-    int skip; /* 1: a later copy in the batch wins; 2: rewrote a stored row */
-};
-
 static int sref_cmp(const void *pa, const void *pb)
 {
     const struct sref *a = pa, *b = pb;
@@ -559,7 +567,7 @@ static fl_err rewrite_stored(struct wctx *w, struct sref *r, size_t k, int64_t b
             return e;
         if (!found)
             continue;
-        if ((bind_span(upd, 0, sp, r[j].origin) | sqlite3_bind_int64(upd, 17, id)) != SQLITE_OK)
+        if ((bind_span(w, upd, 0, &r[j]) | sqlite3_bind_int64(upd, 17, id)) != SQLITE_OK)
             return bind_failed(w, "bind span");
         if ((e = step_done(w, upd, "update span")) != FL_OK)
             return e;
@@ -584,7 +592,6 @@ static fl_err rewrite_stored(struct wctx *w, struct sref *r, size_t k, int64_t b
 /* Insert the spans of r[0..n) not marked skip, in order, FL_STORE_SPAN_MULTI rows at a time. */
 static fl_err insert_spans(struct wctx *w, const struct sref *r, size_t n)
 {
-    const struct fl_span *spans = w->b->spans;
     sqlite3_stmt *ins, *multi = NULL;
     size_t todo = 0;
     fl_err e;
@@ -603,7 +610,7 @@ static fl_err insert_spans(struct wctx *w, const struct sref *r, size_t n)
         for (size_t j = 0; j < k; i++) {
             if (r[i].skip)
                 continue;
-            rc |= bind_span(st, (int)j * 16, &spans[r[i].idx], r[i].origin);
+            rc |= bind_span(w, st, (int)j * 16, &r[i]);
             j++;
         }
         if (rc != SQLITE_OK)
@@ -612,6 +619,75 @@ static fl_err insert_spans(struct wctx *w, const struct sref *r, size_t n)
             return e;
         todo -= k;
     }
+    return FL_OK;
+}
+
+/*
+ * The dictionary id of a span attribute key (attrs.h), adding it when new; 0 (store the key
+ * inline) once the dictionary holds FL_STORE_ATTR_KEYS_MAX keys. Committed ids come from the
+ * store's cache; ids found or made by this batch wait in w->akeys until the commit.
+ */
+static fl_err attr_key(void *ud, const char *key, size_t len, uint64_t *id)
+{
+    struct wctx *w = ud;
+    struct fl_store *s = w->s;
+    sqlite3_stmt *st;
+    int64_t v = 0, max = 0;
+    int found = 0;
+    fl_err e;
+    void *hit = fl_map_get(s->akey_cache, key, len);
+    if (!hit && w->akeys)
+        hit = fl_map_get(w->akeys, key, len);
+    if (hit) {
+        v = (int64_t)(intptr_t)hit;
+        *id = v > 0 ? (uint64_t)v : 0;
+        return FL_OK;
+    }
+    if (!w->akeys && !(w->akeys = fl_map_new(NULL, FL_STORE_ATTR_KEYS_MAX)))
+        return alloc_err(w);
+    if ((e = fl_store__stmt(&s->w, FL_ST_W_AKEY_FIND, &st, w->d)) != FL_OK)
+        return e;
+    if (sqlite3_bind_blob(st, 1, key, (int)len, SQLITE_STATIC) != SQLITE_OK)
+        return bind_failed(w, "bind attribute key");
+    if ((e = step_int(w, st, &v, &found, "find attribute key")) != FL_OK)
+        return e;
+    if (!found) {
+        if ((e = fl_store__stmt(&s->w, FL_ST_W_AKEY_MAX, &st, w->d)) != FL_OK ||
+            (e = step_int(w, st, &max, &found, "count attribute keys")) != FL_OK)
+            return e;
+        v = -1;
+        if (max < FL_STORE_ATTR_KEYS_MAX) {
+            if ((e = fl_store__stmt(&s->w, FL_ST_W_AKEY_ADD, &st, w->d)) != FL_OK)
+                return e;
+            if (sqlite3_bind_blob(st, 1, key, (int)len, SQLITE_STATIC) != SQLITE_OK)
+                return bind_failed(w, "bind attribute key");
+            if ((e = step_done(w, st, "insert attribute key")) != FL_OK)
+                return e;
+            v = sqlite3_last_insert_rowid(s->w.db);
+        }
+    }
+    if (fl_map_put(w->akeys, key, len, (void *)(intptr_t)v) != FL_OK) {
+        /* a full map only costs this lookup again for the key's next span */
+    }
+    if (v > 0 && (e = remember(w, key, len, v, 3)) != FL_OK)
+        return e;
+    *id = v > 0 ? (uint64_t)v : 0;
+    return FL_OK;
+}
+
+/* Encode sp's attributes into w->attrs when they are a compact JSON object (else r keeps text). */
+static fl_err span_attrs(struct wctx *w, const struct fl_span *sp, struct sref *r)
+{
+    r->attrs_enc = 0;
+    if (!sp->attrs_json || fl_buf_err(&w->attrs) != FL_OK)
+        return FL_OK;
+    size_t off = w->attrs.len;
+    fl_err e = fl_store_attrs_encode(sp->attrs_json, strlen(sp->attrs_json), attr_key, w,
+                                     &w->attrs, &r->attrs_enc);
+    if (e != FL_OK || !r->attrs_enc)
+        return e;
+    r->attrs_off = off;
+    r->attrs_len = w->attrs.len - off;
     return FL_OK;
 }
 
@@ -641,6 +717,7 @@ static fl_err write_spans(struct wctx *w)
             return e;
     if (!(r = fl_malloc(n * sizeof *r)))
         return alloc_err(w);
+    fl_buf_reset(&w->attrs);
     for (size_t i = 0; i < n; i++) {
         const struct fl_span *sp = &spans[i], *prev = i ? &spans[i - 1] : NULL;
         r[i].trace_key = fl_store__key(sp->trace_id);
@@ -651,6 +728,8 @@ static fl_err write_spans(struct wctx *w)
         if (prev && prev->resource_json == sp->resource_json && prev->scope_name == sp->scope_name)
             r[i].origin = r[i - 1].origin;
         else if ((e = span_origin(w, sp, &r[i].origin)) != FL_OK)
+            goto out;
+        if ((e = span_attrs(w, sp, &r[i])) != FL_OK)
             goto out;
     }
     qsort(r, n, sizeof *r, sref_cmp);
@@ -1106,6 +1185,8 @@ static void wctx_cleanup(struct wctx *w)
     fl_free(w->ids);
     fl_free(w->pend);
     fl_buf_cleanup(&w->keys);
+    fl_buf_cleanup(&w->attrs);
+    fl_map_free(w->akeys);
     memset(w, 0, sizeof *w);
 }
 
@@ -1118,6 +1199,7 @@ static void wctx_init(struct wctx *w, struct fl_store *s, const struct fl_batch 
     w->d = d;
     w->delta.models = -1;
     fl_buf_init(&w->keys, FL_LIMIT_BATCH_ARENA_BYTES);
+    fl_buf_init(&w->attrs, FL_LIMIT_BATCH_ARENA_BYTES);
 }
 
 /* Committed: now the side effects. A cache entry that cannot be added costs only a SELECT on the
@@ -1126,7 +1208,8 @@ static void apply_committed(struct wctx *w)
 {
     struct fl_store *s = w->s;
     for (size_t i = 0; i < w->n_pend; i++) {
-        struct fl_map *m = w->pend[i].cache == 2   ? s->origin_cache
+        struct fl_map *m = w->pend[i].cache == 3   ? s->akey_cache
+                           : w->pend[i].cache == 2 ? s->origin_cache
                            : w->pend[i].cache == 1 ? s->fset_cache
                                                    : s->series_cache;
         fl_err pe = fl_map_put(m, w->keys.data + w->pend[i].off, w->pend[i].len,

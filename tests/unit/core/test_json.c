@@ -237,6 +237,66 @@ Test(json, strings_slice_or_unescape)
     fl_buf_cleanup(&s);
 }
 
+/*
+ * Plain runs are skipped eight bytes at a time: put each kind of special byte at every offset of
+ * a long string (and strings of every length around the word size) and check the byte-exact
+ * result: the end quote, an escape, a raw control character, UTF-8, invalid UTF-8.
+ */
+Test(json, string_specials_at_every_offset)
+{
+    static const struct {
+        const char *ins; /* inserted at offset k of a run of 'a' */
+        const char *want; /* what replaces it in the value; NULL: an error */
+    } kinds[] = {
+        {"\\\"", "\""},  {"\\\\", "\\"}, {"\\n", "\n"},   {"\x01", NULL},
+        {"\x1f", NULL}, {"\xc3\xa9", "\xc3\xa9"}, {"\xff", NULL}, {"\x7f", "\x7f"},
+        {" ", " "},      {"!", "!"},         {"#", "#"},     {"\x5b", "["}, {"\x5d", "]"},
+    };
+    struct fl_buf s, doc;
+    fl_buf_init(&s, 1024);
+    fl_buf_init(&doc, 1024);
+    for (size_t t = 0; t < sizeof kinds / sizeof kinds[0]; t++) {
+        for (size_t len = 0; len < 26; len++) {
+            for (size_t k = 0; k <= len; k++) {
+                char want[64];
+                size_t wn = 0;
+                fl_buf_reset(&doc);
+                fl_buf_putc(&doc, '"');
+                for (size_t i = 0; i < k; i++)
+                    fl_buf_putc(&doc, 'a'), want[wn++] = 'a';
+                fl_buf_puts(&doc, kinds[t].ins);
+                if (kinds[t].want)
+                    for (const char *w = kinds[t].want; *w; w++)
+                        want[wn++] = *w;
+                for (size_t i = k; i < len; i++)
+                    fl_buf_putc(&doc, 'b'), want[wn++] = 'b';
+                fl_buf_putc(&doc, '"');
+                struct fl_json j;
+                struct fl_str val;
+                fl_json_init(&j, doc.data, doc.len, NULL);
+                fl_err e = fl_json_get_string(&j, &s, &val);
+                if (!kinds[t].want) {
+                    cr_expect_eq(e, FL_EPARSE, "kind %zu len %zu offset %zu", t, len, k);
+                    continue;
+                }
+                cr_expect_eq(e, FL_OK, "kind %zu len %zu offset %zu", t, len, k);
+                if (e == FL_OK)
+                    cr_expect(val.len == wn && !memcmp(val.p, want, wn),
+                              "kind %zu len %zu offset %zu: got %.*s", t, len, k, (int)val.len,
+                              val.p);
+            }
+        }
+        /* unterminated: the quote is missing after a long plain run */
+        struct fl_json j;
+        struct fl_str val;
+        const char *open = "\"aaaaaaaaaaaaaaaaaaaaaaa";
+        fl_json_init(&j, open, strlen(open), NULL);
+        cr_expect_eq(fl_json_get_string(&j, &s, &val), FL_EPARSE);
+    }
+    fl_buf_cleanup(&s);
+    fl_buf_cleanup(&doc);
+}
+
 Test(json, nul_escape_keeps_length)
 {
     const char *text = "\"a\\u0000b\"";

@@ -398,6 +398,60 @@ Test(store_blocks, traces_in_pieces_read_back_whole, .init = setup, .fini = tear
     }
 }
 
+/*
+ * Attributes come back as the exact text written, whether the store encoded them (compact
+ * objects, keys in span_attr_keys) or kept them as text (anything else), also after a reopen
+ * (the readers' key table starts empty) and for a key seen by an earlier batch only.
+ */
+struct attrs_got {
+    char text[4][160];
+};
+
+static int got_attrs(const struct fl_span *sp, void *ud)
+{
+    struct attrs_got *g = ud;
+    unsigned t, k;
+    cr_assert_eq(sscanf(sp->span_id, "%8x%8x", &t, &k), 2);
+    cr_assert(k >= 1 && k <= 4);
+    snprintf(g->text[k - 1], sizeof g->text[k - 1], "%s", sp->attrs_json);
+    return 0;
+}
+
+Test(store_blocks, span_attributes_read_back_exactly, .init = setup, .fini = teardown)
+{
+    static const char *attrs[4] = {
+        "{\"http.route\":\"/pay\",\"http.response.status_code\":200,\"retry\":true}",
+        "{ \"spaced\": 1 }",
+        "{\"nested\":{\"a\":[1,\"}\"]},\"k\\\"q\":\"\\u00e9\"}",
+        "{\"http.route\":\"/b\",\"new.key\":null}",
+    };
+    struct fl_span sp[4];
+    struct fl_batch b;
+    struct fl_diag d;
+    for (int k = 0; k < 4; k++) {
+        piece_span(&sp[k], 1, k, "op");
+        sp[k].attrs_json = attrs[k];
+    }
+    for (int part = 0; part < 2; part++) { /* spans 0-2, then 3 in a later batch */
+        th_batch(&b);
+        b.spans = part ? sp + 3 : sp;
+        b.n_spans = part ? 1 : 3;
+        fl_diag_init(&d);
+        cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+    }
+    cr_assert_eq(db_int(st, "SELECT count(*) FROM spans WHERE typeof(attrs_json) = 'blob'"), 3);
+    cr_assert_eq(db_int(st, "SELECT count(*) FROM span_attr_keys"), 6);
+    for (int round = 0; round < 2; round++) {
+        struct attrs_got g;
+        memset(&g, 0, sizeof g);
+        cr_assert_eq(fl_store_trace(st, sp[0].trace_id, got_attrs, &g, NULL), FL_OK);
+        for (int k = 0; k < 4; k++)
+            cr_expect_str_eq(g.text[k], attrs[k], "round %d span %d", round, k);
+        fl_store_free(st);
+        st = th_open(dir);
+    }
+}
+
 /* Small batches that follow each other join one block until it holds span_block_rows rows. */
 Test(store_blocks, small_span_batches_share_a_block, .init = setup, .fini = teardown)
 {
