@@ -8,7 +8,7 @@
  * ~10% of spans and an error status on ~5%. Then:
  *   bench=otlp_parse        parse into a batch repeatedly (batch reset between requests)
  *   bench=otlp_ingest_store parse + fl_store_write of distinct requests into a temporary store
- * Each prints one machine-readable line. Usage: bench_otlp [seconds_per_figure (default 2) [parse|store]].
+ * Each prints one machine-readable line. Usage: bench_otlp [seconds_per_figure (default 2) [parse|store [requests]]].
  * Build without the store with -DFL_BENCH_NO_STORE.
  */
 #include <inttypes.h>
@@ -30,7 +30,7 @@
 #define SPANS_PER_REQ 1000
 #define SPANS_PER_TRACE 10
 #define N_SERVICES 8
-#define N_STORE_REQS 300 /* 300,000 distinct spans: the store grows as in sustained ingest */
+#define N_STORE_REQS 300 /* requests of 1,000 distinct spans (default; argv[3] changes it) */
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
@@ -220,9 +220,9 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
-static int bench_store(double seconds)
+static int bench_store(double seconds, int n_reqs)
 {
-    struct fl_buf reqs[N_STORE_REQS];
+    struct fl_buf req;
     struct fl_store *st = NULL;
     struct fl_store_opts opts;
     struct fl_batch b;
@@ -230,10 +230,7 @@ static int bench_store(double seconds)
     struct fl_diag d;
     char dir[] = "/tmp/fl_bench_otlp_XXXXXX";
     int rc = 1, have_batch = 0, have_dir = 0;
-    for (int i = 0; i < N_STORE_REQS; i++) {
-        fl_buf_init(&reqs[i], 64u << 20);
-        gen_request(&reqs[i], 1000 + (uint64_t)i);
-    }
+    fl_buf_init(&req, 64u << 20);
     if (!mkdtemp(dir)) {
         perror("bench_otlp: mkdtemp");
         goto out;
@@ -249,40 +246,55 @@ static int bench_store(double seconds)
     if (fl_batch_init(&b, 0) != FL_OK)
         goto out;
     have_batch = 1;
-    size_t spans = 0;
-    double t0 = now_s(), t = 0, t_parse = 0;
-    double u0 = cpu_s(0), s0 = cpu_s(1);
-    for (int i = 0; i < N_STORE_REQS && (i < 3 || t < seconds); i++) {
+    /* Requests are generated one at a time, outside the measured time and CPU; the last
+     * LAST_REQS requests are also measured alone, to show the rate once the store is large. */
+    enum { LAST_REQS = 300 };
+    size_t spans = 0, last_spans = 0;
+    double t = 0, t_parse = 0, user = 0, sys = 0, t_last = 0, c_last = 0;
+    for (int i = 0; i < n_reqs && (i < 3 || t < seconds); i++) {
+        fl_buf_reset(&req);
+        gen_request(&req, 1000 + (uint64_t)i);
         fl_batch_reset(&b);
         fl_diag_init(&d);
-        double tp = now_s();
-        if (fl_otlp_json_to_batch(reqs[i].data, reqs[i].len, &b, &res, &d) != FL_OK) {
+        double t0 = now_s(), u0 = cpu_s(0), s0 = cpu_s(1);
+        if (fl_otlp_json_to_batch(req.data, req.len, &b, &res, &d) != FL_OK) {
             fprintf(stderr, "bench_otlp: parse failed: %s\n", d.msg);
             goto out;
         }
-        t_parse += now_s() - tp;
+        t_parse += now_s() - t0;
         if (fl_store_write(st, &b, &d) != FL_OK) {
             fprintf(stderr, "bench_otlp: store write failed: %s\n", d.msg);
             goto out;
         }
+        double dt = now_s() - t0, du = cpu_s(0) - u0, ds = cpu_s(1) - s0;
+        t += dt;
+        user += du;
+        sys += ds;
         spans += res.accepted_spans;
-        t = now_s() - t0;
+        if (i >= n_reqs - LAST_REQS) {
+            t_last += dt;
+            c_last += du + ds;
+            last_spans += res.accepted_spans;
+        }
     }
     struct fl_store_stats stats;
     uint64_t stored = fl_store_stats(st, &stats) == FL_OK ? stats.n_spans : 0;
     uint64_t bytes = stored ? stats.bytes : 0;
-    double user = cpu_s(0) - u0, sys = cpu_s(1) - s0;
     printf("bench=otlp_ingest_store spans_per_s=%.0f spans_per_cpu_s=%.0f spans=%zu stored=%" PRIu64
-           " parse_share=%.2f user_s=%.3f sys_s=%.3f batch_spans=%d store_bytes_per_span=%.0f\n",
+           " parse_share=%.2f user_s=%.3f sys_s=%.3f batch_spans=%d store_bytes_per_span=%.0f",
            (double)spans / t, (double)spans / (user + sys), spans, stored, t_parse / t, user, sys,
            SPANS_PER_REQ, stored ? (double)bytes / (double)stored : 0.0);
+    if (n_reqs > LAST_REQS && last_spans > 0)
+        printf(" last_%d_spans_per_s=%.0f last_%d_spans_per_cpu_s=%.0f", LAST_REQS * SPANS_PER_REQ,
+               (double)last_spans / t_last, LAST_REQS * SPANS_PER_REQ,
+               (double)last_spans / c_last);
+    printf("\n");
     rc = 0;
 out:
     if (have_batch)
         fl_batch_cleanup(&b);
     fl_store_free(st);
-    for (int i = 0; i < N_STORE_REQS; i++)
-        fl_buf_cleanup(&reqs[i]);
+    fl_buf_cleanup(&req);
     if (have_dir && !getenv("FL_BENCH_KEEP"))
         remove_dir(dir);
     else if (have_dir)
@@ -295,6 +307,7 @@ int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? strtod(argv[1], NULL) : 2.0;
     const char *only = argc > 2 ? argv[2] : NULL; /* "parse" or "store": one figure only */
+    int n_reqs = argc > 3 ? atoi(argv[3]) : N_STORE_REQS;
     if (!(seconds > 0))
         seconds = 2.0;
     struct fl_buf req;
@@ -308,7 +321,7 @@ int main(int argc, char **argv)
     fl_buf_cleanup(&req);
 #ifndef FL_BENCH_NO_STORE
     if (rc == 0 && !(only && !strcmp(only, "parse")))
-        rc = bench_store(seconds);
+        rc = bench_store(seconds, n_reqs > 0 ? n_reqs : N_STORE_REQS);
 #endif
     return rc;
 }

@@ -489,6 +489,100 @@ static void put_key(const struct fl_json *j, struct fl_buf *out, size_t *n, stru
     fl_buf_putc(out, ':');
 }
 
+/* p at the first byte of a string body: its closing quote when every byte before it is plain
+ * printable ASCII (no escape, control or UTF-8 byte to check), else NULL. */
+static const char *plain_ascii_end(const char *p, const char *end)
+{
+    for (; p < end; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '"')
+            return p;
+        if (ch < 0x20 || ch >= 0x80 || ch == '\\')
+            return NULL;
+    }
+    return NULL;
+}
+
+/* Match the literal lit at *p (advancing it), within end. */
+static bool lit_at(const char **p, const char *end, const char *lit, size_t n)
+{
+    if ((size_t)(end - *p) < n || memcmp(*p, lit, n) != 0)
+        return false;
+    *p += n;
+    return true;
+}
+
+#define LIT_AT(p, end, lit) lit_at(p, end, lit, sizeof lit - 1)
+
+/*
+ * The fast path for the KeyValue shapes that SDKs send nearly always, in compact JSON:
+ * {"key":"k","value":{"stringValue":"v"}}, {"intValue":"12"} or {"intValue":12}, and
+ * {"boolValue":true|false}, with plain ASCII strings within the limits. It matches the bytes
+ * ahead without consuming them and, only on a complete match, writes what key_value would write
+ * and moves past the object (a valid JSON value, so the reader's state is as after a skip).
+ * Anything else, including every input key_value would reject, returns false untouched.
+ */
+static bool key_value_fast(struct otlp *c, struct fl_json *j, struct fl_buf *out, size_t *n,
+                           bool top, const char **service, fl_err *e)
+{
+    const char *p = j->p + j->pos, *end = j->p + j->len;
+    if (j->depth + 2 > FL_LIMIT_JSON_DEPTH || !LIT_AT(&p, end, "{\"key\":\""))
+        return false;
+    const char *ks = p, *ke = plain_ascii_end(p, end);
+    if (!ke || (size_t)(ke - ks) > FL_LIMIT_NAME_BYTES)
+        return false;
+    p = ke + 1;
+    if (!LIT_AT(&p, end, ",\"value\":{\""))
+        return false;
+    const char *vs, *ve; /* the value's JSON text */
+    bool is_string = false;
+    if (LIT_AT(&p, end, "stringValue\":\"")) {
+        vs = p - 1;
+        if (!(ve = plain_ascii_end(p, end)) || (size_t)(ve - p) > FL_LIMIT_VALUE_BYTES)
+            return false;
+        p = ++ve;
+        is_string = true;
+    } else if (LIT_AT(&p, end, "boolValue\":")) {
+        vs = p;
+        if (!LIT_AT(&p, end, "true") && !LIT_AT(&p, end, "false"))
+            return false;
+        ve = p;
+    } else if (LIT_AT(&p, end, "intValue\":")) {
+        bool quoted = LIT_AT(&p, end, "\"");
+        vs = p;
+        p += p < end && *p == '-';
+        /* canonical decimal of at most 18 digits: prints back the same and fits in int64 */
+        if (p >= end || *p < '1' || *p > '9') {
+            if (!(p < end && *p == '0' && vs == p))
+                return false;
+        }
+        const char *d = p;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+        if (p - d > 18 || (*d == '0' && p - d != 1))
+            return false;
+        ve = p;
+        if (quoted && !LIT_AT(&p, end, "\""))
+            return false;
+    } else {
+        return false;
+    }
+    if (!LIT_AT(&p, end, "}}"))
+        return false;
+    struct fl_str key = {ks, (size_t)(ke - ks)};
+    if (top)
+        set_attr_key(c, key);
+    if (service && is_string && KEY_IS(key, "service.name") &&
+        (*e = fl_ingest__dup(c->b, c->d, (struct fl_str){vs + 1, (size_t)(ve - vs - 2)},
+                             service)) != FL_OK)
+        return true;
+    put_key(j, out, n, key);
+    fl_buf_append(out, vs, (size_t)(ve - vs));
+    j->pos = (size_t)(p - j->p);
+    *e = FL_OK;
+    return true;
+}
+
 /* One KeyValue {key, value}; the value may come before the key (then it is re-read from raw). */
 static fl_err key_value(struct otlp *c, struct fl_json *j, struct fl_buf *out, size_t *n,
                         bool top, const char **service)
@@ -496,6 +590,8 @@ static fl_err key_value(struct otlp *c, struct fl_json *j, struct fl_buf *out, s
     bool more, have_key = false, have_val = false, capture_service = false;
     struct fl_str k, raw = {NULL, 0};
     fl_err e;
+    if (key_value_fast(c, j, out, n, top, service, &e))
+        return e;
     if (fl_json_peek(j) != FL_JSON_OBJECT) {
         if (top)
             set_attr_key(c, FL_STR_LIT("?"));

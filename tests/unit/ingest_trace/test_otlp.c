@@ -193,6 +193,93 @@ Test(otlp, attribute_types)
     }
 }
 
+/*
+ * Compact KeyValues of the common shapes take a fast path (otlp.c key_value_fast); a space
+ * after the value's colon sends the same KeyValue through the general path. Both must give the
+ * same attributes, acceptance and message, for the fast path's shapes and for every near miss.
+ */
+static const char *fast_cases[] = {
+    "{\"key\":\"http.route\",\"value\":{\"stringValue\":\"/pay\"}}",
+    "{\"key\":\"k\",\"value\":{\"stringValue\":\"\"}}",
+    "{\"key\":\"\",\"value\":{\"stringValue\":\"empty key\"}}",
+    "{\"key\":\"k\",\"value\":{\"stringValue\":\"caf\xc3\xa9\"}}",
+    "{\"key\":\"k\",\"value\":{\"stringValue\":\"tab\\there\"}}",
+    "{\"key\":\"k\\u0041\",\"value\":{\"stringValue\":\"x\"}}",
+    "{\"key\":\"k\",\"value\":{\"intValue\":\"0\"}}",
+    "{\"key\":\"k\",\"value\":{\"intValue\":0}}",
+    "{\"key\":\"k\",\"value\":{\"intValue\":\"-0\"}}",
+    "{\"key\":\"k\",\"value\":{\"intValue\":\"007\"}}",
+    "{\"key\":\"k\",\"value\":{\"intValue\":\"-12\"}}",
+    "{\"key\":\"k\",\"value\":{\"intValue\":123456789012345678}}",
+    "{\"key\":\"k\",\"value\":{\"intValue\":\"1234567890123456789\"}}",
+    "{\"key\":\"k\",\"value\":{\"intValue\":\"9223372036854775808\"}}",
+    "{\"key\":\"k\",\"value\":{\"intValue\":\"12\"x}}",
+    "{\"key\":\"k\",\"value\":{\"intValue\":1.5}}",
+    "{\"key\":\"k\",\"value\":{\"intValue\":\"\"}}",
+    "{\"key\":\"k\",\"value\":{\"boolValue\":true}}",
+    "{\"key\":\"k\",\"value\":{\"boolValue\":false}}",
+    "{\"key\":\"k\",\"value\":{\"boolValue\":tru}}",
+    "{\"key\":\"k\",\"value\":{\"boolValue\":\"true\"}}",
+    "{\"key\":\"k\",\"value\":{\"stringValue\":\"a\",\"intValue\":1}}",
+    "{\"key\":\"k\",\"value\":{\"stringValue\":\"a\"},\"extra\":1}",
+    "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"override\"}}",
+    "{\"key\":\"k\",\"value\":{\"stringValue\":\"unterminated}}",
+};
+
+static char *spaced_value(const char *kv)
+{
+    /* insert a space after the colon that follows "value" */
+    const char *at = strstr(kv, "\"value\":");
+    cr_assert_not_null(at);
+    size_t pre = (size_t)(at - kv) + 8, n = strlen(kv);
+    char *out = malloc(n + 2);
+    cr_assert_not_null(out);
+    memcpy(out, kv, pre);
+    out[pre] = ' ';
+    memcpy(out + pre + 1, kv + pre, n - pre + 1);
+    return out;
+}
+
+Test(otlp, fast_and_general_keyvalue_paths_agree)
+{
+    for (size_t i = 0; i < sizeof fast_cases / sizeof fast_cases[0]; i++) {
+        char *spaced = spaced_value(fast_cases[i]);
+        struct parsed x[2];
+        const char *kv[2] = {fast_cases[i], spaced};
+        for (int v = 0; v < 2; v++) {
+            char span[1024];
+            snprintf(span, sizeof span,
+                     "{" TID "," SID "," NAME "," TIMES ",\"attributes\":[%s,"
+                     "{\"key\":\"after\",\"value\":{\"boolValue\":true}}]}",
+                     kv[v]);
+            parse_spans(&x[v], span);
+        }
+        cr_expect_eq(x[0].e, x[1].e, "case %zu: %d vs %d", i, x[0].e, x[1].e);
+        cr_expect_eq(x[0].res.accepted_spans, x[1].res.accepted_spans, "case %zu", i);
+        cr_expect_str_eq(x[0].res.error_message ? x[0].res.error_message : "",
+                         x[1].res.error_message ? x[1].res.error_message : "", "case %zu", i);
+        if (x[0].e == FL_OK && x[0].res.accepted_spans == 1 && x[1].res.accepted_spans == 1) {
+            cr_expect_str_eq(x[0].b.spans[0].attrs_json, x[1].b.spans[0].attrs_json,
+                             "case %zu", i);
+            cr_expect_str_eq(x[0].b.spans[0].service, x[1].b.spans[0].service, "case %zu", i);
+        }
+        done(&x[0]);
+        done(&x[1]);
+        free(spaced);
+    }
+}
+
+/* The resource's service.name through the fast path sets the spans' service. */
+Test(otlp, fast_path_captures_service_name)
+{
+    struct parsed x;
+    parse_spans(&x, SPAN_OK);
+    cr_assert_eq(x.e, FL_OK, "%s", x.d.msg);
+    cr_assert_eq(x.res.accepted_spans, 1);
+    cr_assert_str_eq(x.b.spans[0].service, "svc");
+    done(&x);
+}
+
 Test(otlp, attribute_value_before_key_and_multiple)
 {
     struct parsed x;
