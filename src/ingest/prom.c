@@ -1008,6 +1008,18 @@ static fl_err check_sample(struct st *st, const struct fl_prom_sample *s, const 
             return perr(st, name_at, "histogram bucket counts must be cumulative: %s after %s",
                         a, b);
         }
+        /* OpenMetrics 1.0: a bucket's exemplar value falls within the bucket, (previous le, le]. */
+        if (s->has_exemplar &&
+            (!(s->ex_value <= le) || (st->g_nb > 0 && !(s->ex_value > st->g_last_le)))) {
+            fl_fmt_double(s->ex_value, a, sizeof a);
+            fl_fmt_double(le, b, sizeof b);
+            char lo[32];
+            if (st->g_nb > 0)
+                fl_fmt_double(st->g_last_le, lo, sizeof lo);
+            else
+                snprintf(lo, sizeof lo, "-Inf");
+            return perr(st, name_at, "exemplar value %s is outside its bucket (%s, %s]", a, lo, b);
+        }
         st->g_nb++;
         st->g_last_le = le;
         st->g_last_cnt = s->value;

@@ -91,6 +91,20 @@ static const struct value_case value_cases[] = {
     {"# TYPE i info\ni_info{v=\"1.2\"} 1\n# EOF\n", 0, NULL},
     {"# TYPE i info\ni_info{v=\"1.2\"} 0\n# EOF\n", 2, "info sample value must be 1"},
     {"# TYPE g gauge\ng -1\ng{a=\"1\"} NaN\n# EOF\n", 0, NULL},
+    /* a bucket's exemplar value lies in (previous le, le] */
+    {"# TYPE h histogram\nh_bucket{le=\"0.5\"} 1 # {trace_id=\"a\"} 0.5\n"
+     "h_bucket{le=\"1\"} 2 # {trace_id=\"b\"} 0.75\nh_bucket{le=\"+Inf\"} 3 # {} 9e9\n# EOF\n",
+     0, NULL},
+    {"# TYPE h histogram\nh_bucket{le=\"0.5\"} 1 # {} -7\nh_bucket{le=\"+Inf\"} 1\n# EOF\n", 0,
+     NULL},
+    {"# TYPE h histogram\nh_bucket{le=\"0.5\"} 1 # {trace_id=\"a\"} 0.7\n"
+     "h_bucket{le=\"+Inf\"} 1\n# EOF\n",
+     2, "exemplar value 0.7 is outside its bucket (-Inf, 0.5]"},
+    {"# TYPE h histogram\nh_bucket{le=\"0.5\"} 1\nh_bucket{le=\"1\"} 1 # {} 0.5\n"
+     "h_bucket{le=\"+Inf\"} 1\n# EOF\n",
+     3, "exemplar value 0.5 is outside its bucket (0.5, 1]"},
+    {"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1 # {} NaN\n# EOF\n", 2,
+     "exemplar value NaN is outside its bucket (-Inf, +Inf]"},
 };
 
 Test(prom_families, openmetrics_value_rules)
@@ -113,8 +127,8 @@ Test(prom_families, openmetrics_value_rules)
         }
         /* Text format has no such rules (and its counters/statesets are just numbers). */
         const char *eof = strstr(c->in, "# EOF\n");
-        if (strstr(c->in, "stateset") || strstr(c->in, " info\n"))
-            continue; /* not text-format types */
+        if (strstr(c->in, "stateset") || strstr(c->in, " info\n") || strstr(c->in, " # {"))
+            continue; /* not text-format types; text format has no exemplars */
         fl_diag_init(&d);
         e = fl_prom_parse(p, c->in, (size_t)(eof - c->in), FL_PROM_TEXT, NULL, NULL, NULL, &d);
         cr_assert_eq(e, FL_OK, "case %zu as text: %lu:%lu: %s", i, d.line, d.column, d.msg);
