@@ -94,10 +94,9 @@ static fl_err get_string(struct ctx *c, const char *name, size_t max, bool allow
     if (e)
         return e;
     if (!allow_empty && out->len == 0)
-        return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, name, "%s: must not be empty", what);
+        return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, name, "must not be empty");
     if (out->len > max)
-        return fl_ingest__err_at(&c->jc, pos, FL_ELIMIT, name, "%s: longer than %zu bytes", what,
-                                 max);
+        return fl_ingest__err_at(&c->jc, pos, FL_ELIMIT, name, "longer than %zu bytes", max);
     return FL_OK;
 }
 
@@ -121,8 +120,7 @@ static fl_err get_enum(struct ctx *c, const char *name, const char *const *list,
         v[i] = ((unsigned char)s.p[i] < 0x20 || s.p[i] == '"') ? '?' : s.p[i];
     v[n] = '\0';
     return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, name,
-                             "field \"%s\": unknown value \"%s\" (expected one of:%s)", name, v,
-                             list_text);
+                             "unknown value \"%s\" (expected one of:%s)", v, list_text);
 }
 
 static fl_err get_rows(struct ctx *c, int64_t *rows)
@@ -137,7 +135,7 @@ static fl_err get_rows(struct ctx *c, int64_t *rows)
         return fl_ingest__json_fail(&c->jc, e);
     if (!(v >= 0) || v > 9007199254740992.0 || v != floor(v))
         return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, "rows",
-                                 "field \"rows\": expected an integer >= 0, got %.17g", v);
+                                 "expected an integer >= 0, got %.17g", v);
     *rows = (int64_t)v;
     return FL_OK;
 }

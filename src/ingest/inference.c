@@ -163,11 +163,10 @@ static fl_err get_str_field(struct ctx *c, const char *name, size_t max, struct 
     if (e)
         return e;
     if (out->len == 0)
-        return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, name, "field \"%s\": must not be empty",
-                                 name);
+        return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, name, "must not be empty");
     if (out->len > max)
         return fl_ingest__err_at(&c->jc, pos, FL_ELIMIT, name,
-                                 "field \"%s\": longer than %zu bytes", name, max);
+                                 "longer than %zu bytes", max);
     return FL_OK;
 }
 
@@ -219,9 +218,12 @@ static fl_err feature_value(struct ctx *c, struct fl_feature *f, const char *fna
         if ((e = fl_ingest__get_str(&c->jc, &s)) != FL_OK)
             return e;
         if (s.len > FL_LIMIT_VALUE_BYTES)
-            return fl_ingest__err_at(&c->jc, pos, FL_ELIMIT, NULL,
-                                     "feature \"%s\"%s: string longer than %u bytes", fname,
-                                     suffix, (unsigned)FL_LIMIT_VALUE_BYTES);
+        {
+            char path[FL_DIAG_FIELD_CAP];
+            snprintf(path, sizeof path, "features.%s%s", fname, *suffix ? ".value" : "");
+            return fl_ingest__err_at(&c->jc, pos, FL_ELIMIT, path, "string longer than %u bytes",
+                                     (unsigned)FL_LIMIT_VALUE_BYTES);
+        }
         f->kind = FL_VAL_STRING;
         if (!(f->str = intern(c, s, NULL)))
             return oom(c);
@@ -263,15 +265,12 @@ static fl_err feature_object(struct ctx *c, struct fl_feature *f, const char *fn
             quote_name(key, kn, sizeof kn);
             snprintf(path, sizeof path, "features.%s.%s", fname, kn);
             return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, path,
-                                     "feature \"%s\": unknown field \"%s\" (expected value or "
-                                     "status)",
-                                     fname, kn);
+                                     "unknown field \"%s\" (expected value or status)", kn);
         }
         if ((is_value && have_value) || (is_status && have_status)) {
             snprintf(path, sizeof path, "features.%s.%s", fname, is_value ? "value" : "status");
             return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, path,
-                                     "feature \"%s\": field \"%s\" given twice", fname,
-                                     is_value ? "value" : "status");
+                                     "field \"%s\" given twice", is_value ? "value" : "status");
         }
         if (is_value) {
             have_value = true;
@@ -296,9 +295,9 @@ static fl_err feature_object(struct ctx *c, struct fl_feature *f, const char *fn
             char sv[160];
             quote_name(s, sv, sizeof sv);
             return fl_ingest__err_at(&c->jc, spos, FL_EPARSE, path,
-                                     "feature \"%s\": unknown status \"%s\" (expected present, "
-                                     "null, not_found or outside_max_age)",
-                                     fname, sv);
+                                     "unknown status \"%s\" (expected present, null, not_found "
+                                     "or outside_max_age)",
+                                     sv);
         }
         f->status = st;
     }
@@ -306,16 +305,14 @@ static fl_err feature_object(struct ctx *c, struct fl_feature *f, const char *fn
     if (!have_status) {
         if (!have_value)
             return fl_ingest__err_at(&c->jc, opos, FL_EPARSE, path,
-                                     "feature \"%s\": object needs \"value\" or \"status\"",
-                                     fname);
+                                     "object needs \"value\" or \"status\"");
         f->status = f->kind == FL_VAL_NULL ? FL_FEAT_NULL : FL_FEAT_PRESENT;
     } else if (f->status == FL_FEAT_PRESENT && f->kind == FL_VAL_NULL) {
         return fl_ingest__err_at(&c->jc, opos, FL_EPARSE, path,
-                                 "feature \"%s\": status \"present\" needs a non-null value",
-                                 fname);
+                                 "status \"present\" needs a non-null value");
     } else if (f->status == FL_FEAT_NULL && f->kind != FL_VAL_NULL) {
         return fl_ingest__err_at(&c->jc, opos, FL_EPARSE, path,
-                                 "feature \"%s\": status \"null\" with a non-null value", fname);
+                                 "status \"null\" with a non-null value");
     }
     return FL_OK;
 }
@@ -363,7 +360,7 @@ static fl_err check_duplicate_features(struct ctx *c, size_t n, bool all_interne
         return FL_OK;
     char path[FL_DIAG_FIELD_CAP];
     snprintf(path, sizeof path, "features.%s", dup);
-    return fl_ingest__err_at(&c->jc, dup_pos, FL_EPARSE, path, "feature \"%s\" given twice", dup);
+    return fl_ingest__err_at(&c->jc, dup_pos, FL_EPARSE, path, "feature given twice");
 }
 
 /*
@@ -767,7 +764,7 @@ static fl_err parse_trace_id(struct ctx *c, const char **out)
     }
     if (!ok || zero)
         return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, "trace_id",
-                                 "field \"trace_id\": expected 32 hex digits, not all zero");
+                                 "expected 32 hex digits, not all zero");
     char *id = fl_batch_strndup(c->b, s.p, s.len);
     if (!id)
         return oom(c);
@@ -812,7 +809,7 @@ static fl_err parse_latency(struct ctx *c, double *out)
         return fl_ingest__json_fail(&c->jc, e);
     if (!(*out >= 0) || !isfinite(*out))
         return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, "latency_ms",
-                                 "field \"latency_ms\": must be a finite number >= 0");
+                                 "must be a finite number >= 0");
     return FL_OK;
 }
 

@@ -270,16 +270,20 @@ const char *fl_ingest__json_type_name(enum fl_json_type t)
 fl_err fl_ingest__bad_type(struct fl_ingest__jctx *c, size_t pos, enum fl_json_type t,
                            const char *field_path, const char *what, const char *expected)
 {
+    const char *got = fl_ingest__json_type_name(t);
     if (t == FL_JSON_NONE) {
         /* Not a value at all: let the reader say what is wrong with the text. */
         fl_err e = fl_json_skip(&c->j);
         if (e != FL_OK)
             return fl_ingest__json_fail(c, e);
-        return fl_ingest__err_at(c, pos, FL_EPARSE, field_path, "%s: expected %s, got %s", what,
-                                 expected, "end of input");
+        got = "end of input";
     }
-    return fl_ingest__err_at(c, pos, FL_EPARSE, field_path, "%s: expected %s, got %s", what,
-                             expected, fl_ingest__json_type_name(t));
+    /* With a field path the diagnostic already names the field: do not say it twice. */
+    if (field_path)
+        return fl_ingest__err_at(c, pos, FL_EPARSE, field_path, "expected %s, got %s", expected,
+                                 got);
+    return fl_ingest__err_at(c, pos, FL_EPARSE, NULL, "%s: expected %s, got %s", what, expected,
+                             got);
 }
 
 fl_err fl_ingest__get_str(struct fl_ingest__jctx *c, struct fl_str *out)
@@ -314,9 +318,9 @@ fl_err fl_ingest__get_ts(struct fl_ingest__jctx *c, const char *what, int64_t *t
             return fl_ingest__json_fail(c, e);
         if (fl_ingest__ts_from_number(v, ts_ms) != FL_OK)
             return fl_ingest__err_at(c, pos, FL_EPARSE, what,
-                                     "field \"%s\": timestamp %.17g out of range (expected unix "
-                                     "seconds or milliseconds, 1970 to 9999)",
-                                     what, v);
+                                     "timestamp %.17g out of range (expected unix seconds or "
+                                     "milliseconds, 1970 to 9999)",
+                                     v);
         return FL_OK;
     }
     if (t == FL_JSON_STRING) {
@@ -327,7 +331,7 @@ fl_err fl_ingest__get_ts(struct fl_ingest__jctx *c, const char *what, int64_t *t
             char buf[80];
             excerpt(s, buf, sizeof buf);
             return fl_ingest__err_at(c, pos, FL_EPARSE, what,
-                                     "field \"%s\": invalid RFC 3339 timestamp \"%s\"", what, buf);
+                                     "invalid RFC 3339 timestamp \"%s\"", buf);
         }
         return FL_OK;
     }
