@@ -27,6 +27,8 @@ static const struct subcommand commands[] = {
     {"query", fl_cli_query,
      "query [--source NAME|--url URL] [--start T] [--end T] [--step D] SELECTOR   read series"},
     {"config", fl_cli_config, "config check FILE | config show [FILE] | config defaults"},
+    {"rules", fl_cli_rules,
+     "rules export [--for D] [--stale-ratio R] [--job NAME] [--out FILE]   alerting rules"},
     {"version", cmd_version, "version   print the version"},
     {"help", cmd_help, "help   this text"},
 };
