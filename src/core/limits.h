@@ -26,6 +26,12 @@
 #define FL_LIMIT_BATCH_ARENA_BYTES (512u * 1024 * 1024) /* all strings of one batch */
 #define FL_LIMIT_CSV_COLUMNS 10000
 #define FL_LIMIT_MAP_ENTRIES 10000000
+#define FL_LIMIT_SKETCH_BYTES (16u * 1024 * 1024)     /* one serialized sketch (src/stats) */
+#define FL_LIMIT_KLL_K 65535                          /* KLL sketch accuracy parameter k */
+#define FL_LIMIT_KLL_LEVELS 61                        /* KLL compaction levels */
+#define FL_LIMIT_HLL_P 18                             /* HyperLogLog precision: 2^p registers */
+#define FL_LIMIT_FREQ_COUNTERS 65536                  /* counters of a frequent-items sketch */
+#define FL_LIMIT_FREQ_ITEM_BYTES 4096                 /* one frequent-items key, after truncation */
 
 /* Run-time limits (defaults from the macros above; overridable in config). */
 struct fl_limits {

