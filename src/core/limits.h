@@ -32,6 +32,12 @@
 #define FL_LIMIT_HLL_P 18                             /* HyperLogLog precision: 2^p registers */
 #define FL_LIMIT_FREQ_COUNTERS 65536                  /* counters of a frequent-items sketch */
 #define FL_LIMIT_FREQ_ITEM_BYTES 4096                 /* one frequent-items key, after truncation */
+#define FL_LIMIT_TABLE_COLUMNS 10000                  /* columns of a CSV / JSON Lines table */
+#define FL_LIMIT_TABLE_ROWS 100000000                 /* rows of one table file, streamed */
+#define FL_LIMIT_TABLE_LOAD_CELLS (32u * 1024 * 1024) /* cells fl_table_load keeps in memory */
+#define FL_LIMIT_SCHEMA_BYTES (32u * 1024 * 1024)     /* a data schema YAML file */
+#define FL_LIMIT_SCHEMA_NODES 1000000                 /* YAML nodes of a data schema */
+#define FL_LIMIT_DOMAIN_VALUES 10000                  /* values of a column domain in a schema */
 
 /* Run-time limits (defaults from the macros above; overridable in config). */
 struct fl_limits {

@@ -1,0 +1,1 @@
+validate --schema tests/cases/validate/schema.yml tests/cases/validate/bad_type.csv

@@ -1,0 +1,1 @@
+schema check tests/cases/validate/schema.yml

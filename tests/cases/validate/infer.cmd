@@ -1,0 +1,1 @@
+schema infer --batch-rows 500 tests/cases/validate/train.csv

@@ -1,0 +1,1 @@
+schema infer tests/cases/validate/empty.csv

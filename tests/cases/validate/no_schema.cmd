@@ -1,0 +1,1 @@
+validate tests/cases/validate/good.csv
