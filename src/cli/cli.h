@@ -19,6 +19,7 @@ int fl_cli_import(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_config(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_query(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_rules(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_skew(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_schema(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_validate(const struct fl_cli_globals *g, int argc, char **argv);
 

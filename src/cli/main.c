@@ -30,6 +30,8 @@ static const struct subcommand commands[] = {
     {"schema", fl_cli_schema, "schema infer [OPTIONS] FILE | schema check SCHEMA   data schemas"},
     {"validate", fl_cli_validate,
      "validate --schema SCHEMA [--format table|json|markdown] FILE   check a data batch"},
+    {"skew", fl_cli_skew,
+     "skew --offline FILE (--served FILE | --model M) [OPTIONS]   training-serving skew"},
     {"rules", fl_cli_rules,
      "rules export [--for D] [--stale-ratio R] [--job NAME] [--out FILE]   alerting rules"},
     {"version", cmd_version, "version   print the version"},

@@ -60,6 +60,8 @@ static const struct fl_route routes[] = {
      "one inference joined with its outcomes"},
     {FL_HTTP_GET, "/api/v1/models", false, fl_server__h_models_get,
      "model registry with serving statistics"},
+    {FL_HTTP_POST, "/api/v1/skew", false, fl_server__h_skew_post,
+     "training-serving skew: offline rows in the body vs the store's served logs"},
     {FL_HTTP_GET, "/metrics", false, fl_server__h_metrics,
      "faultline's own metrics, Prometheus text format 0.0.4"},
     {FL_HTTP_GET, "/healthz", false, fl_server__h_healthz, "liveness; 503 while shutting down"},

@@ -92,6 +92,7 @@ void fl_server__h_query_range(struct fl_http_req *r);
 void fl_server__h_series(struct fl_http_req *r);
 void fl_server__h_labels(struct fl_http_req *r);
 void fl_server__h_label_values(struct fl_http_req *r);
+void fl_server__h_skew_post(struct fl_http_req *r);
 void fl_server__h_metrics(struct fl_http_req *r);
 void fl_server__h_healthz(struct fl_http_req *r);
 

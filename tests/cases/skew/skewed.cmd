@@ -1,0 +1,1 @@
+skew --offline tests/cases/skew/offline_skewed.csv --served tests/cases/skew/served.jsonl
