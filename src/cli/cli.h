@@ -20,6 +20,8 @@ int fl_cli_config(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_query(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_rules(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_skew(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_models(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_freshness(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_schema(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_validate(const struct fl_cli_globals *g, int argc, char **argv);
 

@@ -34,6 +34,9 @@ static const struct subcommand commands[] = {
      "skew --offline FILE (--served FILE | --model M) [OPTIONS]   training-serving skew"},
     {"rules", fl_cli_rules,
      "rules export [--for D] [--stale-ratio R] [--job NAME] [--out FILE]   alerting rules"},
+    {"models", fl_cli_models, "models list|show|versions|register|stage|alias|traffic   registry"},
+    {"freshness", fl_cli_freshness,
+     "freshness [--at T] [--format table|json]   batch jobs' freshness (exit 1: alert)"},
     {"version", cmd_version, "version   print the version"},
     {"help", cmd_help, "help   this text"},
 };

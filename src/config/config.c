@@ -577,6 +577,8 @@ fl_err fl_config_default(struct fl_config **out)
     c->scrape_timeout_ms = 10000;
     c->self_scrape = 1;
     c->threads = 4;
+    c->stale_window_ms = FL_CONFIG_STALE_WINDOW_MS;
+    c->stale_max_requests = FL_CONFIG_STALE_MAX_REQUESTS;
     fl_limits_default(&c->limits);
     if (!c->source || !c->listen || !c->data_dir || !c->log_level) {
         fl_config_free(c);
@@ -821,6 +823,9 @@ void fl_config_free(struct fl_config *c)
         fl_free(m->outcome);
     }
     fl_free(c->models);
+    for (size_t i = 0; i < c->n_freshness; i++)
+        fl_free(c->freshness[i].component);
+    fl_free(c->freshness);
     fl_free(c);
 }
 

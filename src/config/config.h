@@ -77,6 +77,22 @@ struct fl_model_cfg {
     char *outcome;        /* outcome name joined to predictions, e.g. "click" (optional) */
 };
 
+/*
+ * The expected cadence of a batch job or feature pipeline: freshness is judged from its
+ * batch_run / feature_pipeline_run events (src/monitor/freshness.h, docs/REGISTRY.md).
+ */
+struct fl_freshness_cfg {
+    char *component;          /* component of the run events; defined in topology */
+    int64_t every_ms;         /* expected time between successful runs (required) */
+    int64_t grace_ms;         /* allowed lateness on top (default every / 10) */
+    int64_t startup_grace_ms; /* a job never seen since watching began is unknown this long,
+                                 then alerts (default every + grace) */
+    int64_t min_rows, max_rows; /* rows of a successful run must lie within; -1 = unchecked */
+    double max_drop;          /* fraction in (0, 1]: a success with fewer rows than
+                                 (1 - max_drop) x the median of the previous ones; 0 = unchecked */
+    unsigned history;         /* previous successful runs in that median (default 7) */
+};
+
 struct fl_config {
     char *source;   /* file name it was read from, or "(defaults)" */
     char *listen;   /* "127.0.0.1:9470" */
@@ -99,6 +115,10 @@ struct fl_config {
     size_t n_kpis;
     struct fl_model_cfg *models;
     size_t n_models;
+    struct fl_freshness_cfg *freshness;
+    size_t n_freshness;
+    int64_t stale_window_ms;   /* feature_staleness.window (default 15m) */
+    size_t stale_max_requests; /* feature_staleness.max_requests (default 100000) */
 };
 
 /* The built-in defaults (no file). *out owned by caller; fl_config_free. */

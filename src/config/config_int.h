@@ -17,6 +17,9 @@
 #endif
 #define FL_CONFIG_MAX_VISITS 200000 /* nodes walked, counting each use of an alias again */
 #define FL_CONFIG_MAX_ITEMS 10000   /* entries in any one list */
+/* Defaults of feature_staleness (the stale share of served features on /metrics). */
+#define FL_CONFIG_STALE_WINDOW_MS (15 * 60 * 1000)
+#define FL_CONFIG_STALE_MAX_REQUESTS 100000
 
 /* "64MiB", "1MB", "512KiB", "1000" -> bytes; FL_EINVAL when malformed or zero. */
 fl_err fl_config__parse_bytes(struct fl_str s, uint64_t *out);

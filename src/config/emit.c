@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_int.h"
 #include "core/buf.h"
 #include "core/time.h"
 
@@ -73,6 +74,40 @@ static void emit_scrape(const struct fl_config *c, struct fl_buf *b)
         fl_buf_puts(b, "\n        labels: ");
         labels(b, j->labels, j->n_labels);
         fl_buf_putc(b, '\n');
+    }
+}
+
+/* freshness and feature_staleness are written only when set, so that the output of a
+ * configuration without them stays as it was before they existed. */
+static void emit_freshness(const struct fl_config *c, struct fl_buf *b)
+{
+    if (c->n_freshness)
+        fl_buf_puts(b, "freshness:\n");
+    for (size_t i = 0; i < c->n_freshness; i++) {
+        const struct fl_freshness_cfg *f = &c->freshness[i];
+        fl_buf_puts(b, "  - component: ");
+        q(b, f->component);
+        fl_buf_puts(b, "\n    every: ");
+        dur(b, f->every_ms);
+        fl_buf_puts(b, "\n    grace: ");
+        dur(b, f->grace_ms);
+        fl_buf_puts(b, "\n    startup_grace: ");
+        dur(b, f->startup_grace_ms);
+        if (f->min_rows >= 0)
+            fl_buf_printf(b, "\n    min_rows: %lld", (long long)f->min_rows);
+        if (f->max_rows >= 0)
+            fl_buf_printf(b, "\n    max_rows: %lld", (long long)f->max_rows);
+        if (f->max_drop > 0) {
+            fl_buf_puts(b, "\n    max_drop: ");
+            fl_buf_put_double(b, f->max_drop);
+        }
+        fl_buf_printf(b, "\n    history: %u\n", f->history);
+    }
+    if (c->stale_window_ms != FL_CONFIG_STALE_WINDOW_MS ||
+        c->stale_max_requests != FL_CONFIG_STALE_MAX_REQUESTS) {
+        fl_buf_puts(b, "feature_staleness:\n  window: ");
+        dur(b, c->stale_window_ms);
+        fl_buf_printf(b, "\n  max_requests: %zu\n", c->stale_max_requests);
     }
 }
 
@@ -147,6 +182,7 @@ static void emit_rest(const struct fl_config *c, struct fl_buf *b)
         strv(b, m->features, m->n_features);
         fl_buf_putc(b, '\n');
     }
+    emit_freshness(c, b);
 }
 
 void fl_config_write_yaml(const struct fl_config *c, struct fl_buf *b)

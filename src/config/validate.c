@@ -178,6 +178,8 @@ fl_err fl_config__validate(struct fl_config *c, struct fl_diag *d, fl_config__lo
         e = check_component_ref(&v, c->kpis[i].component, "kpis", i);
     for (size_t i = 0; !e && i < c->n_models; i++)
         e = check_component_ref(&v, c->models[i].component, "models", i);
+    for (size_t i = 0; !e && i < c->n_freshness; i++)
+        e = check_component_ref(&v, c->freshness[i].component, "freshness", i);
     fl_map_free(v.index);
     return e;
 }
@@ -230,6 +232,16 @@ const char *const *fl_config__key_paths(void)
         "models[].reference",
         "models[].features",
         "models[].outcome",
+        "freshness[].component",
+        "freshness[].every",
+        "freshness[].grace",
+        "freshness[].startup_grace",
+        "freshness[].min_rows",
+        "freshness[].max_rows",
+        "freshness[].max_drop",
+        "freshness[].history",
+        "feature_staleness.window",
+        "feature_staleness.max_requests",
         NULL,
     };
     return paths;

@@ -58,8 +58,18 @@ static const struct fl_route routes[] = {
     {FL_HTTP_GET, "/api/v1/traces/{id}", false, fl_server__h_trace_get, "all spans of one trace"},
     {FL_HTTP_GET, "/api/v1/requests/{request_id}", false, fl_server__h_request_get,
      "one inference joined with its outcomes"},
-    {FL_HTTP_GET, "/api/v1/models", false, fl_server__h_models_get,
-     "model registry with serving statistics"},
+    {FL_HTTP_GET | FL_HTTP_POST, "/api/v1/models", true, fl_server__h_models,
+     "model registry: GET lists versions with serving statistics, POST registers or updates"},
+    {FL_HTTP_GET, "/api/v1/models/{name}", false, fl_server__h_model_get,
+     "one model: aliases, versions by stage, versions"},
+    {FL_HTTP_GET, "/api/v1/models/{name}/versions", false, fl_server__h_model_versions,
+     "versions of one model with their metadata"},
+    {FL_HTTP_POST, "/api/v1/models/{name}/aliases", true, fl_server__h_model_aliases,
+     "move or remove an alias of a model"},
+    {FL_HTTP_GET, "/api/v1/models/{name}/traffic", false, fl_server__h_model_traffic,
+     "inferences per version and step (traffic share)"},
+    {FL_HTTP_GET, "/api/v1/freshness", false, fl_server__h_freshness,
+     "batch job and feature pipeline freshness, feature staleness"},
     {FL_HTTP_POST, "/api/v1/skew", false, fl_server__h_skew_post,
      "training-serving skew: offline rows in the body vs the store's served logs"},
     {FL_HTTP_GET, "/metrics", false, fl_server__h_metrics,
@@ -329,6 +339,7 @@ void fl_server__h_metrics(struct fl_http_req *r)
     struct fl_buf b;
     fl_buf_init(&b, 64u * 1024 * 1024);
     fl_selfmetrics_render(s->metrics, have_st ? &st : NULL, tl.v, tl.n, &b);
+    fl_server__freshness_metrics(s, &b);
     for (size_t i = 0; i < tl.n; i++) {
         fl_free((char *)tl.v[i].job);
         fl_free((char *)tl.v[i].instance);
@@ -414,6 +425,8 @@ static enum fl_sm_kind route_kind(size_t route)
         return FL_SM_OUTCOME;
     if (h == fl_server__h_prom_import)
         return FL_SM_SAMPLE;
+    if (h == fl_server__h_models || h == fl_server__h_model_aliases)
+        return FL_SM_MODEL;
     return FL_SM_EVENT;
 }
 

@@ -87,12 +87,19 @@ void fl_server__h_prom_import(struct fl_http_req *r);
 void fl_server__h_events_get(struct fl_http_req *r);
 void fl_server__h_trace_get(struct fl_http_req *r);
 void fl_server__h_request_get(struct fl_http_req *r);
-void fl_server__h_models_get(struct fl_http_req *r);
 void fl_server__h_query_range(struct fl_http_req *r);
 void fl_server__h_series(struct fl_http_req *r);
 void fl_server__h_labels(struct fl_http_req *r);
 void fl_server__h_label_values(struct fl_http_req *r);
 void fl_server__h_skew_post(struct fl_http_req *r);
+void fl_server__h_models(struct fl_http_req *r);
+void fl_server__h_model_get(struct fl_http_req *r);
+void fl_server__h_model_versions(struct fl_http_req *r);
+void fl_server__h_model_aliases(struct fl_http_req *r);
+void fl_server__h_model_traffic(struct fl_http_req *r);
+void fl_server__h_freshness(struct fl_http_req *r);
+/* Append the freshness families to a /metrics answer (routes_models.c). */
+void fl_server__freshness_metrics(struct fl_server *s, struct fl_buf *out);
 void fl_server__h_metrics(struct fl_http_req *r);
 void fl_server__h_healthz(struct fl_http_req *r);
 

@@ -275,6 +275,47 @@ static const struct step steps[] = {
      "  key BLOB NOT NULL UNIQUE\n"
      ");\n"
      "PRAGMA user_version = 4;\n"},
+    /*
+     * 5: the model registry (src/store/registry.c, docs/REGISTRY.md) and freshness watching.
+     * model_versions gains the per-version metadata: created_ms (first registration; ts_ms
+     * stays the time of the last registration or stage change), description, the training data
+     * window, the training reference profile (an opaque blob) and data schema (text). Metrics
+     * (name -> number) and aliases (name -> one version of a model) get tables of their own.
+     * freshness_watch remembers when faultline started watching each job, so that a job which
+     * never reported alerts after its startup grace even across restarts. Events get indexes on
+     * kind and component: registry listings look for model_version_change events, freshness
+     * walks one component's runs newest first. Existing versions keep their rows; their
+     * created_ms is their ts_ms.
+     */
+    {5,
+     "ALTER TABLE model_versions ADD COLUMN created_ms INTEGER;\n"
+     "ALTER TABLE model_versions ADD COLUMN description TEXT;\n"
+     "ALTER TABLE model_versions ADD COLUMN train_from_ms INTEGER;\n"
+     "ALTER TABLE model_versions ADD COLUMN train_to_ms INTEGER;\n"
+     "ALTER TABLE model_versions ADD COLUMN reference_profile BLOB;\n"
+     "ALTER TABLE model_versions ADD COLUMN schema_text TEXT;\n"
+     "UPDATE model_versions SET created_ms = ts_ms;\n"
+     "CREATE TABLE model_metrics (\n"
+     "  model TEXT NOT NULL,\n"
+     "  version TEXT NOT NULL,\n"
+     "  name TEXT NOT NULL,\n"
+     "  value REAL NOT NULL,\n"
+     "  PRIMARY KEY (model, version, name)\n"
+     ") WITHOUT ROWID;\n"
+     "CREATE TABLE model_aliases (\n"
+     "  model TEXT NOT NULL,\n"
+     "  alias TEXT NOT NULL,\n"
+     "  version TEXT NOT NULL,\n"
+     "  ts_ms INTEGER NOT NULL,\n"
+     "  PRIMARY KEY (model, alias)\n"
+     ") WITHOUT ROWID;\n"
+     "CREATE TABLE freshness_watch (\n"
+     "  component TEXT PRIMARY KEY,\n"
+     "  since_ms INTEGER NOT NULL\n"
+     ") WITHOUT ROWID;\n"
+     "CREATE INDEX events_kind ON events(kind, ts_ms);\n"
+     "CREATE INDEX events_component ON events(component, ts_ms);\n"
+     "PRAGMA user_version = 5;\n"},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

@@ -128,10 +128,16 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
                           "?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
     [FL_ST_W_EVENT_UPD] = "UPDATE events SET ts_ms = ?2, end_ms = ?3, kind = ?4, component = ?5, "
                           "status = ?6, rows = ?7, message = ?8, attrs_json = ?9 WHERE id = ?1",
-    [FL_ST_W_MODEL] = "INSERT INTO model_versions(model, version, stage, ts_ms, attrs_json) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (model, version) DO UPDATE SET "
-                      "stage = excluded.stage, ts_ms = excluded.ts_ms, "
-                      "attrs_json = excluded.attrs_json",
+    /* A model_version_change event without a stage keeps the version's stage, and one older
+     * than the version's last change (history imported out of order) changes only created_ms,
+     * the first registration (registry.c). SET expressions all read the row as it was. */
+    [FL_ST_W_MODEL] = "INSERT INTO model_versions(model, version, stage, ts_ms, attrs_json, "
+                      "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?4) ON CONFLICT (model, version) "
+                      "DO UPDATE SET stage = CASE WHEN excluded.ts_ms >= ts_ms THEN "
+                      "coalesce(excluded.stage, stage) ELSE stage END, attrs_json = CASE WHEN "
+                      "excluded.ts_ms >= ts_ms THEN excluded.attrs_json ELSE attrs_json END, "
+                      "created_ms = min(coalesce(created_ms, excluded.ts_ms), excluded.ts_ms), "
+                      "ts_ms = max(ts_ms, excluded.ts_ms)",
     [FL_ST_N_MODELS] = "SELECT count(*) FROM (SELECT model, version FROM model_versions UNION "
                        "SELECT model, version FROM model_seen)",
     [FL_ST_N_SERIES] = "SELECT count(*) FROM series",
@@ -248,6 +254,89 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
         "SELECT s.model, s.version, NULL, NULL, NULL, s.first_ms, s.last_ms, s.n "
         "FROM model_seen s WHERE (?1 IS NULL OR s.model = ?1) AND NOT EXISTS (SELECT 1 FROM "
         "model_versions v WHERE v.model = s.model AND v.version = s.version) ORDER BY 1, 2",
+    /* ---- model registry and freshness (registry.c, schema migration 5) ---- */
+    [FL_ST_W_REG_GET] = "SELECT stage FROM model_versions WHERE model = ?1 AND version = ?2",
+    [FL_ST_W_REG_SEEN] = "SELECT 1 FROM model_seen WHERE model = ?1 AND version = ?2",
+    [FL_ST_W_REG_INS] = "INSERT INTO model_versions(model, version, stage, ts_ms, created_ms) "
+                        "VALUES (?1, ?2, NULL, ?3, ?3)",
+    [FL_ST_W_REG_STAGE] = "UPDATE model_versions SET stage = ?3, ts_ms = ?4 WHERE model = ?1 "
+                          "AND version = ?2",
+    [FL_ST_W_REG_DESC] = "UPDATE model_versions SET description = ?3 WHERE model = ?1 "
+                         "AND version = ?2",
+    [FL_ST_W_REG_TRAIN] = "UPDATE model_versions SET train_from_ms = coalesce(?3, train_from_ms), "
+                          "train_to_ms = coalesce(?4, train_to_ms) WHERE model = ?1 "
+                          "AND version = ?2",
+    [FL_ST_W_REG_PROFILE] = "UPDATE model_versions SET reference_profile = ?3 WHERE model = ?1 "
+                            "AND version = ?2",
+    [FL_ST_W_REG_SCHEMA] = "UPDATE model_versions SET schema_text = ?3 WHERE model = ?1 "
+                           "AND version = ?2",
+    [FL_ST_W_REG_METRIC] = "INSERT INTO model_metrics(model, version, name, value) "
+                           "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (model, version, name) "
+                           "DO UPDATE SET value = excluded.value",
+    [FL_ST_W_REG_ARCHIVE] = "UPDATE model_versions SET stage = 'archived', ts_ms = ?4 "
+                            "WHERE model = ?1 AND stage = ?3 AND version <> ?2 RETURNING version",
+    [FL_ST_W_ALIAS_GET] = "SELECT version FROM model_aliases WHERE model = ?1 AND alias = ?2",
+    [FL_ST_W_ALIAS_SET] = "INSERT INTO model_aliases(model, alias, version, ts_ms) "
+                          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (model, alias) DO UPDATE SET "
+                          "version = excluded.version, ts_ms = excluded.ts_ms",
+    [FL_ST_W_ALIAS_DEL] = "DELETE FROM model_aliases WHERE model = ?1 AND alias = ?2",
+    [FL_ST_W_WATCH_ADD] = "INSERT INTO freshness_watch(component, since_ms) VALUES (?1, ?2) "
+                          "ON CONFLICT (component) DO NOTHING",
+    [FL_ST_Q_WATCH] = "SELECT since_ms FROM freshness_watch WHERE component = ?1",
+    /* Registered versions and versions only seen serving, in registration (else first-seen)
+     * order per model. */
+    [FL_ST_Q_REG_VERSIONS] =
+        "SELECT * FROM (SELECT v.model AS m, v.version AS ver, v.stage, v.ts_ms, v.attrs_json, "
+        "coalesce(v.created_ms, v.ts_ms) AS c, v.description, v.train_from_ms, v.train_to_ms, "
+        "length(v.reference_profile), length(v.schema_text), s.first_ms AS f, s.last_ms, s.n, 1 "
+        "FROM model_versions v LEFT JOIN model_seen s ON s.model = v.model "
+        "AND s.version = v.version WHERE ?1 IS NULL OR v.model = ?1 "
+        "UNION ALL "
+        "SELECT s.model, s.version, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+        "s.first_ms, s.last_ms, s.n, 0 FROM model_seen s WHERE (?1 IS NULL OR s.model = ?1) "
+        "AND NOT EXISTS (SELECT 1 FROM model_versions v WHERE v.model = s.model "
+        "AND v.version = s.version)) ORDER BY m, coalesce(c, f), ver",
+    [FL_ST_Q_REG_ARTIFACTS] = "SELECT reference_profile, schema_text FROM model_versions "
+                              "WHERE model = ?1 AND version = ?2",
+    [FL_ST_Q_REG_METRICS] = "SELECT name, value FROM model_metrics WHERE model = ?1 "
+                            "AND version = ?2 ORDER BY name",
+    [FL_ST_Q_REG_ALIASES_V] = "SELECT alias FROM model_aliases WHERE model = ?1 "
+                              "AND version = ?2 ORDER BY alias",
+    [FL_ST_Q_REG_ALIASES_M] = "SELECT alias, version, ts_ms FROM model_aliases WHERE model = ?1 "
+                              "ORDER BY alias",
+    /* The earliest model_version_change event naming each (model, version): attributes.model
+     * and attributes.version (or to_version; numbers read as their text). */
+    [FL_ST_Q_REG_FIRST_CHANGE] =
+        "SELECT m, v, min(ts_ms) FROM (SELECT ts_ms, CASE WHEN json_valid(attrs_json) THEN "
+        "attrs_json ->> '$.model' END AS m, CAST(CASE WHEN json_valid(attrs_json) THEN "
+        "coalesce(attrs_json ->> '$.version', attrs_json ->> '$.to_version') END AS TEXT) AS v "
+        "FROM events WHERE kind = 'model_version_change') WHERE m IS NOT NULL AND v IS NOT NULL "
+        "AND (?1 IS NULL OR m = ?1) GROUP BY m, v",
+    [FL_ST_Q_REG_CHANGES] = "SELECT " EVENT_COLS " FROM events WHERE kind = "
+                            "'model_version_change' AND ts_ms BETWEEN ?2 AND ?3 AND CASE WHEN "
+                            "json_valid(attrs_json) THEN attrs_json ->> '$.model' END = ?1 "
+                            "ORDER BY ts_ms, rowid LIMIT ?4",
+    /* Traffic: the blocks of every version of model ?1 overlapping [?2, ?3], by rowid (registry.c
+     * merges overlapping ranges), then per merged range the version and time of each row
+     * (counted in C: a GROUP BY here cost twice the scan itself). */
+    [FL_ST_Q_TRAFFIC_BLOCKS] = "SELECT first_id, last_id FROM inf_blocks WHERE model_key IN "
+                               "(SELECT model_key FROM model_seen WHERE model = ?1) "
+                               "AND min_ts <= ?3 AND max_ts >= ?2 ORDER BY first_id",
+    [FL_ST_Q_TRAFFIC_COUNT] = "SELECT model_version, ts_ms FROM inferences "
+                              "WHERE id BETWEEN ?1 AND ?2 AND ts_ms BETWEEN ?3 AND ?5 "
+                              "AND model = ?4",
+    /* Feature status counts: the blocks by rowid (registry.c merges them and walks the ranges
+     * newest first), then the rows of each range newest first. */
+    [FL_ST_Q_FSTAT_BLOCKS] = "SELECT first_id, last_id FROM inf_blocks WHERE (?1 IS NULL OR "
+                             "model_key IN (SELECT model_key FROM model_seen WHERE model = ?1)) "
+                             "AND min_ts <= ?3 AND max_ts >= ?2 ORDER BY first_id",
+    [FL_ST_Q_FSTAT_ROWS] = "SELECT model, feature_set, features FROM inferences WHERE id BETWEEN "
+                           "?1 AND ?2 AND ts_ms BETWEEN ?3 AND ?4 AND (?5 IS NULL OR model = ?5) "
+                           "ORDER BY id DESC",
+    [FL_ST_Q_FSET] = "SELECT names FROM feature_sets WHERE id = ?1",
+    [FL_ST_Q_RUNS] = "SELECT " EVENT_COLS " FROM events WHERE component = ?1 AND kind IN "
+                     "('batch_run', 'feature_pipeline_run') AND ts_ms <= ?2 AND (?3 IS NULL OR "
+                     "status = ?3) ORDER BY ts_ms DESC, rowid DESC LIMIT ?4",
 };
 
 /* ---- small helpers ---- */

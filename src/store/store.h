@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "../core/err.h"
+#include "../core/limits.h"
 #include "../core/matcher.h"
 #include "../core/record.h"
 
@@ -155,5 +156,151 @@ struct fl_model_info {
 typedef int (*fl_store_model_fn)(const struct fl_model_info *m, void *ud);
 fl_err fl_store_models(struct fl_store *s, const char *model, fl_store_model_fn fn, void *ud,
                        struct fl_diag *d) FL_MUST_CHECK;
+
+/* ---- model registry, traffic, freshness (src/store/registry.c; docs/REGISTRY.md) ---- */
+
+/* Most versions fl_store_registry_put archives at once, and most metrics of one version. */
+#define FL_STORE_REG_MAX_ARCHIVE 1000
+#define FL_STORE_REG_MAX_METRICS 1000
+
+struct fl_store_reg_metric {
+    const char *name;
+    double value; /* finite */
+};
+
+/*
+ * Register a version or update its metadata. NULL strings and FL_TS_NONE times mean "keep what is
+ * stored" (nothing, for a new version). Stages: "none", "staging", "production", "archived",
+ * "shadow"; "none" is stored as NULL (fl_model_version.stage NULL).
+ */
+struct fl_store_reg_put {
+    const char *model, *version; /* required, non-empty */
+    const char *stage;           /* NULL: keep */
+    bool archive_others;         /* with stage: the model's other versions in it become archived */
+    bool must_exist;             /* FL_ENOTFOUND unless registered or seen serving already */
+    const char *description;     /* NULL: keep; "" clears */
+    int64_t train_from_ms, train_to_ms; /* FL_TS_NONE: keep */
+    const struct fl_store_reg_metric *metrics; /* upserted by name */
+    size_t n_metrics;
+    bool set_profile; /* replace the reference profile with profile[0..profile_len) (len 0 clears) */
+    const void *profile;
+    size_t profile_len;
+    const char *schema;    /* data schema text; NULL: keep; "" clears */
+    const char *component; /* component of the change events written; NULL = the model name */
+    int64_t now_ms;        /* time of the change (and of its events) */
+};
+
+struct fl_store_reg_result {
+    bool created;       /* the version was not registered before */
+    bool stage_changed;
+    char old_stage[16]; /* "none" when it had none */
+    size_t n_archived;  /* other versions moved to archived */
+    size_t n_events;    /* model_version_change events written */
+};
+
+/*
+ * Apply p in one transaction, acknowledged after its commit. A stage change writes a change event
+ * of kind model_version_change (attributes model, version, stage, from_stage, source "registry"),
+ * and so does each version archived by archive_others. res may be NULL. Errors: FL_EINVAL (empty
+ * names, unknown stage, non-finite metric, read-only store), FL_ENOTFOUND (must_exist), FL_ESTORE.
+ */
+fl_err fl_store_registry_put(struct fl_store *s, const struct fl_store_reg_put *p,
+                             struct fl_store_reg_result *res, struct fl_diag *d) FL_MUST_CHECK;
+
+struct fl_store_alias_result {
+    bool changed;     /* false: the alias already pointed there (nothing written) */
+    bool had_old;     /* it pointed at old_version before */
+    char old_version[FL_LIMIT_NAME_BYTES + 1];
+};
+
+/*
+ * Point alias of model at version (NULL removes the alias). The version must be registered or
+ * seen serving (FL_ENOTFOUND otherwise; also when removing an alias that does not exist). A move
+ * writes a model_version_change event (attributes model, alias, version, from_version, source
+ * "registry") with component (NULL = the model name) at now_ms. The alias text is not checked
+ * here (see fl_registry_alias_valid). res may be NULL.
+ */
+fl_err fl_store_registry_alias(struct fl_store *s, const char *model, const char *alias,
+                               const char *version, const char *component, int64_t now_ms,
+                               struct fl_store_alias_result *res, struct fl_diag *d) FL_MUST_CHECK;
+
+/* One version as the registry sees it. Pointers valid during the callback only. */
+struct fl_store_reg_version {
+    struct fl_model_info info;  /* model, version, stage, ts_ms (last registration or stage
+                                   change), attrs, first/last seen serving, n_inferences */
+    bool registered;            /* false: known from inference logs only */
+    int64_t created_ms;         /* first registration; FL_TS_NONE when not registered */
+    const char *description;    /* NULL = none */
+    int64_t train_from_ms, train_to_ms; /* FL_TS_NONE = not given */
+    const struct fl_store_reg_metric *metrics; /* sorted by name */
+    size_t n_metrics;
+    const char *const *aliases; /* aliases pointing at this version, sorted */
+    size_t n_aliases;
+    int64_t first_change_ms; /* earliest model_version_change event naming it, or FL_TS_NONE */
+    int64_t profile_bytes, schema_bytes; /* -1 = none stored */
+    const void *profile;    /* with_artifacts only (else NULL) */
+    const char *schema;     /* with_artifacts only (else NULL); NUL-terminated */
+};
+typedef int (*fl_store_reg_version_fn)(const struct fl_store_reg_version *v, void *ud);
+
+/* Every version of model (NULL = all models), by model, then registration (else first-seen)
+ * time, then version text; from one consistent snapshot. */
+fl_err fl_store_registry_versions(struct fl_store *s, const char *model, bool with_artifacts,
+                                  fl_store_reg_version_fn fn, void *ud,
+                                  struct fl_diag *d) FL_MUST_CHECK;
+
+typedef int (*fl_store_alias_fn)(const char *alias, const char *version, int64_t ts_ms, void *ud);
+/* The aliases of model, sorted by alias. */
+fl_err fl_store_registry_aliases(struct fl_store *s, const char *model, fl_store_alias_fn fn,
+                                 void *ud, struct fl_diag *d) FL_MUST_CHECK;
+
+/* model_version_change events about model (attributes.model) in [start_ms, end_ms], time order,
+ * at most limit (0 = 1000). */
+fl_err fl_store_registry_changes(struct fl_store *s, const char *model, int64_t start_ms,
+                                 int64_t end_ms, size_t limit, fl_store_event_fn fn, void *ud,
+                                 struct fl_diag *d) FL_MUST_CHECK;
+
+/*
+ * Inferences of model per version and per step: bucket k holds ts_ms in
+ * [start_ms + k*step_ms, start_ms + (k+1)*step_ms), limited to ts_ms <= end_ms (so bucket
+ * (end_ms - start_ms) / step_ms may appear). Walks only the inference blocks of the model's
+ * versions that overlap the range, scanning each merged rowid range once and reading only the
+ * version and time of each row. fn may be called more than once for the same (version, bucket):
+ * the counts add up; a non-zero return stops. Requires start_ms <= end_ms, step_ms > 0.
+ */
+typedef int (*fl_store_traffic_fn)(const char *version, int64_t bucket, uint64_t n, void *ud);
+fl_err fl_store_traffic(struct fl_store *s, const char *model, int64_t start_ms, int64_t end_ms,
+                        int64_t step_ms, fl_store_traffic_fn fn, void *ud,
+                        struct fl_diag *d) FL_MUST_CHECK;
+
+/*
+ * How the feature store served each feature: counts by enum fl_feature_status per (model,
+ * feature) over the inferences of model (NULL = all) with ts_ms in [start_ms, end_ms], newest
+ * first, at most max_rows inferences (0 = no cap). *rows receives the inferences read and
+ * *truncated whether max_rows stopped the walk. fn is called once per (model, feature) at the
+ * end, in no particular order.
+ */
+typedef int (*fl_store_feature_status_fn)(const char *model, const char *feature,
+                                          const uint64_t counts[4], void *ud);
+fl_err fl_store_feature_status(struct fl_store *s, const char *model, int64_t start_ms,
+                               int64_t end_ms, size_t max_rows, fl_store_feature_status_fn fn,
+                               void *ud, uint64_t *rows, bool *truncated,
+                               struct fl_diag *d) FL_MUST_CHECK;
+
+/*
+ * Run events (kinds batch_run and feature_pipeline_run) of component with ts_ms <= at_ms, newest
+ * first, at most limit (0 = 1000), only those with status (NULL = any).
+ */
+fl_err fl_store_runs(struct fl_store *s, const char *component, int64_t at_ms,
+                     const char *status, size_t limit, fl_store_event_fn fn, void *ud,
+                     struct fl_diag *d) FL_MUST_CHECK;
+
+/*
+ * When faultline started watching each of components[0..n) for freshness: the time stored at the
+ * first call that saw it (now_ms then; recorded only when the store is writable), else now_ms.
+ * since[i] receives the time of components[i].
+ */
+fl_err fl_store_watch_since(struct fl_store *s, const char *const *components, size_t n,
+                            int64_t now_ms, int64_t *since, struct fl_diag *d) FL_MUST_CHECK;
 
 #endif

@@ -20,7 +20,7 @@
 #include "store.h"
 
 /* Highest schema version this code knows (the last migration step). */
-#define FL_STORE_SCHEMA_VERSION 4
+#define FL_STORE_SCHEMA_VERSION 5
 /* PRAGMA application_id of a faultline database ("FLTD"). */
 #define FL_STORE_APP_ID 1179407428
 #define FL_STORE_DB_NAME "faultline.db"
@@ -61,7 +61,13 @@
                \
     X(Q_REQ_INF) X(Q_REQ_OUT) X(Q_IBLOCKS_MV) X(Q_IBLOCKS_M) X(Q_IBLOCKS_ANY) X(Q_INF_IN) \
     X(Q_INF_ONE) X(Q_OUTCOMES) X(Q_EVENTS) \
-    X(Q_MODELS)
+    X(Q_MODELS)                                                                                \
+    X(W_REG_GET) X(W_REG_SEEN) X(W_REG_INS) X(W_REG_STAGE) X(W_REG_DESC) X(W_REG_TRAIN)           \
+    X(W_REG_PROFILE) X(W_REG_SCHEMA) X(W_REG_METRIC) X(W_REG_ARCHIVE) X(W_ALIAS_GET)              \
+    X(W_ALIAS_SET) X(W_ALIAS_DEL) X(W_WATCH_ADD) X(Q_WATCH) X(Q_REG_VERSIONS) X(Q_REG_ARTIFACTS)  \
+    X(Q_REG_METRICS) X(Q_REG_ALIASES_V) X(Q_REG_ALIASES_M) X(Q_REG_FIRST_CHANGE)                  \
+    X(Q_REG_CHANGES) X(Q_TRAFFIC_BLOCKS) X(Q_TRAFFIC_COUNT) X(Q_FSTAT_BLOCKS) X(Q_FSTAT_ROWS)     \
+    X(Q_FSET) X(Q_RUNS)
 // clang-format on
 
 enum fl_store__stmt {

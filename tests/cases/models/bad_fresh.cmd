@@ -1,0 +1,1 @@
+config check tests/cases/models/bad_fresh.yml

@@ -1,0 +1,1 @@
+-c tests/cases/models/fresh.yml import --data-dir $TMP tests/cases/models/runs.jsonl tests/cases/models/inferences.jsonl > /dev/null && "$bin" -c tests/cases/models/fresh.yml freshness --data-dir $TMP --at 2026-11-25T11:00:00Z

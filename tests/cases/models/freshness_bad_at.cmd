@@ -1,0 +1,1 @@
+-c tests/cases/models/fresh_ok.yml freshness --data-dir $TMP --at soon

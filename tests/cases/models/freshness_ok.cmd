@@ -1,0 +1,1 @@
+-c tests/cases/models/fresh_ok.yml import --data-dir $TMP tests/cases/models/runs.jsonl > /dev/null && "$bin" -c tests/cases/models/fresh_ok.yml freshness --data-dir $TMP --at 2026-11-24T12:00:00Z

@@ -1,0 +1,1 @@
+import --data-dir $TMP tests/cases/models/registry.jsonl tests/cases/models/inferences.jsonl > /dev/null && "$bin" models --data-dir $TMP traffic fraud --from 2026-11-25T10:00:00Z --to 2026-11-25T11:00:00Z --step 15m

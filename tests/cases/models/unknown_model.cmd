@@ -1,0 +1,1 @@
+models --data-dir $TMP register fraud v3 > /dev/null && "$bin" models --data-dir $TMP show nope
