@@ -20,10 +20,12 @@ int fl_cli_config(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_query(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_rules(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_skew(const struct fl_cli_globals *g, int argc, char **argv);
-int fl_cli_models(const struct fl_cli_globals *g, int argc, char **argv);
-int fl_cli_freshness(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_schema(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_validate(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_profile(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_drift(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_models(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_freshness(const struct fl_cli_globals *g, int argc, char **argv);
 
 /* Load the configuration the globals point at (or defaults); prints the error and returns NULL. */
 struct fl_config;

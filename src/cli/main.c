@@ -37,6 +37,10 @@ static const struct subcommand commands[] = {
     {"models", fl_cli_models, "models list|show|versions|register|stage|alias|traffic   registry"},
     {"freshness", fl_cli_freshness,
      "freshness [--at T] [--format table|json]   batch jobs' freshness (exit 1: alert)"},
+    {"profile", fl_cli_profile,
+     "profile [--out FILE] [--format table|json] [OPTIONS] FILE...   column profiles"},
+    {"drift", fl_cli_drift,
+     "drift [--reference REF] [--format table|json|markdown] [OPTIONS] CURRENT   feature drift"},
     {"version", cmd_version, "version   print the version"},
     {"help", cmd_help, "help   this text"},
 };

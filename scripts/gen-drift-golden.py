@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""gen-drift-golden.py: golden values for src/monitor/drift*.c, computed by SciPy (the oracle).
+
+Run with Debian's interpreter so the recorded SciPy is the packaged one:
+    /usr/bin/python3 scripts/gen-drift-golden.py > tests/unit/monitor_drift/golden/drift_golden.h
+
+The drift statistics are exact while both KLL sketches hold every value (n <= k = 1024) and both
+frequent-items sketches every category, so these cases stay below that size; the C test profiles
+the same values (regenerated from the seeds by the LCG below), runs fl_drift_compare and compares.
+
+Rules mirrored here (docs/DRIFT.md):
+  - ks: scipy.stats.ks_2samp(ref, cur) (two-sided, method auto);
+  - mwu: scipy.stats.mannwhitneyu(ref, cur) (two-sided, use_continuity, method auto);
+  - wasserstein: wasserstein_distance(ref, cur) / max(np.std(ref), 0.001) (Evidently's score);
+  - binned numeric: edges = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1))) with the
+    outer edges replaced by -inf and +inf, counts by np.histogram; then
+      psi = sum (r - c) ln(r / c) after Evidently's empty-bin fill (min nonzero / 1e6 if it is
+            <= 1e-4, else 1e-4, no renormalization), kl = scipy.stats.entropy(filled r, filled c),
+      js = scipy.spatial.distance.jensenshannon(r, c, base),
+      hellinger = ||sqrt p - sqrt q|| / sqrt 2,
+      chi2 = scipy.stats.chi2_contingency([r, c]) on the bins not empty on both sides;
+  - categorical: one bin per category over the union (sorted by bytes), the same formulas;
+    z = pooled two-proportion z-test of the second category's share (statsmodels'
+    proportions_ztest written out, as scripts/gen-stats-golden.py does).
+Doubles are written with repr(), which C's strtod reads back to the identical double.
+"""
+import math
+
+import numpy as np
+import scipy
+from scipy import stats
+from scipy.spatial import distance
+
+
+def c(v):
+    v = float(v)
+    if math.isnan(v):
+        return "NAN"
+    if math.isinf(v):
+        return "INFINITY" if v > 0 else "-INFINITY"
+    return repr(v)
+
+
+class Lcg:
+    """64-bit LCG with Knuth's MMIX constants, mirrored in tests/unit/monitor_drift."""
+
+    def __init__(self, seed):
+        self.s = seed & (2**64 - 1)
+
+    def uniform(self):
+        self.s = (self.s * 6364136223846793005 + 1442695040888963407) & (2**64 - 1)
+        return (self.s >> 11) * 2.0**-53
+
+
+def sample(seed, n, scale, shift, quant):
+    g = Lcg(seed)
+    out = np.empty(n)
+    for i in range(n):
+        v = g.uniform() * scale + shift
+        if quant:
+            v = math.floor(v * quant) / quant
+        out[i] = v
+    return out
+
+
+def fill(counts):
+    p = np.asarray(counts, float) / np.sum(counts)
+    nz = p[p > 0]
+    m = nz.min()
+    eps = m / 1e6 if m <= 1e-4 else 1e-4
+    return np.where(p == 0, eps, p)
+
+
+def binned(r, cur):
+    r = np.asarray(r, float)
+    cur = np.asarray(cur, float)
+    rf, cf = fill(r), fill(cur)
+    psi = float(np.sum((rf - cf) * np.log(rf / cf)))
+    kl = float(stats.entropy(rf, cf))
+    js_e = float(distance.jensenshannon(r, cur))
+    js_2 = float(distance.jensenshannon(r, cur, base=2))
+    p, q = r / r.sum(), cur / cur.sum()
+    hell = float(np.sqrt(np.sum((np.sqrt(p) - np.sqrt(q)) ** 2)) / np.sqrt(2))
+    keep = (r > 0) | (cur > 0)
+    if keep.sum() >= 2:
+        res = stats.chi2_contingency(np.array([r[keep], cur[keep]]))
+        chi2, chi2_p = float(res[0]), float(res[1])
+    else:
+        chi2, chi2_p = 0.0, 1.0
+    return psi, kl, js_e, js_2, hell, chi2, chi2_p, int(keep.sum())
+
+
+def ztest(r, cur):
+    x1, n1 = r[1], r[0] + r[1]
+    x2, n2 = cur[1], cur[0] + cur[1]
+    pp = (x1 + x2) / (n1 + n2)
+    z = (x1 / n1 - x2 / n2) / math.sqrt(pp * (1 - pp) * (1 / n1 + 1 / n2))
+    return z, float(stats.norm.sf(abs(z)) * 2)
+
+
+# name, seed_r, seed_c, n_r, n_c, scale_r, shift_r, scale_c, shift_c, quant, bins
+NUM = [
+    ("same_uniform", 11, 12, 600, 500, 10.0, 0.0, 10.0, 0.0, 0, 10),
+    ("shifted", 21, 22, 800, 700, 10.0, 0.0, 10.0, 1.5, 0, 10),
+    ("scaled", 31, 32, 1000, 1000, 1.0, 0.0, 1.6, -0.3, 0, 10),
+    ("ties_grid", 41, 42, 900, 650, 10.0, 0.0, 10.0, 0.5, 2, 10),
+    ("small_samples", 51, 52, 40, 35, 5.0, 100.0, 5.0, 101.0, 0, 10),
+    ("seven_bins", 61, 62, 750, 800, 3.0, -1.0, 3.0, -0.8, 0, 7),
+    ("twenty_bins", 71, 72, 1000, 900, 2.0, 5.0, 2.2, 5.0, 0, 20),
+    ("tails_outside", 81, 82, 500, 500, 1.0, 0.0, 3.0, -1.0, 0, 10),
+]
+
+# name, reference counts, current counts (category i is the string "c<i>")
+CAT = [
+    ("three_same", [300, 200, 100], [290, 210, 100]),
+    ("three_shift", [300, 200, 100], [150, 250, 200]),
+    ("binary_same", [700, 300], [690, 310]),
+    ("binary_shift", [30, 70], [45, 55]),
+    ("new_category", [400, 400, 0], [300, 300, 200]),
+    ("gone_category", [200, 200, 200], [300, 300, 0]),
+    ("many", [50, 40, 30, 20, 10, 5, 5, 40], [45, 44, 25, 20, 15, 5, 9, 30]),
+]
+
+
+def main():
+    print("/* SPDX-License-Identifier: Apache-2.0 */")
+    print("/* Generated by scripts/gen-drift-golden.py; do not edit. */")
+    print('#define FL_DRIFT_GOLDEN_SCIPY "%s"' % scipy.__version__)
+    print('#define FL_DRIFT_GOLDEN_NUMPY "%s"' % np.__version__)
+    print("struct g_num {")
+    print("    const char *name;")
+    print("    unsigned long long seed_r, seed_c;")
+    print("    unsigned n_r, n_c;")
+    print("    double scale_r, shift_r, scale_c, shift_c, quant;")
+    print("    unsigned bins, n_bins;")
+    print("    double ks_d, ks_p, mwu_u, mwu_p, wass;")
+    print("    double psi, kl, js_e, js_2, hell, chi2, chi2_p;")
+    print("};")
+    print("static const struct g_num g_num[] = {")
+    for (name, sr, sc, nr, nc, ar, br, ac, bc, qt, bins) in NUM:
+        r = sample(sr, nr, ar, br, qt)
+        cur = sample(sc, nc, ac, bc, qt)
+        ks = stats.ks_2samp(r, cur)
+        mw = stats.mannwhitneyu(r, cur, alternative="two-sided")
+        wass = stats.wasserstein_distance(r, cur) / max(np.std(r), 0.001)
+        edges = np.unique(np.quantile(r, np.linspace(0, 1, bins + 1)))
+        edges[0], edges[-1] = -np.inf, np.inf
+        hr = np.histogram(r, edges)[0]
+        hc = np.histogram(cur, edges)[0]
+        psi, kl, js_e, js_2, hell, chi2, chi2_p, nb = binned(hr, hc)
+        vals = [ks.statistic, ks.pvalue, mw.statistic, mw.pvalue, wass,
+                psi, kl, js_e, js_2, hell, chi2, chi2_p]
+        print('    {"%s", %dULL, %dULL, %d, %d, %s, %s, %s, %s, %s, %d, %d,' %
+              (name, sr, sc, nr, nc, c(ar), c(br), c(ac), c(bc), c(qt), bins, len(edges) - 1))
+        print("     " + ", ".join(c(v) for v in vals) + "},")
+    print("};")
+    print("struct g_cat {")
+    print("    const char *name;")
+    print("    unsigned k;")
+    print("    unsigned ref[8], cur[8];")
+    print("    double chi2, chi2_p, z, z_p, psi, kl, js_e, js_2, hell;")
+    print("    unsigned n_bins;")
+    print("};")
+    print("static const struct g_cat g_cat[] = {")
+    for (name, r, cur) in CAT:
+        psi, kl, js_e, js_2, hell, chi2, chi2_p, nb = binned(r, cur)
+        if len(r) == 2:
+            z, zp = ztest(r, cur)
+        else:
+            z, zp = float("nan"), float("nan")
+        rr = ", ".join(str(x) for x in r)
+        cc = ", ".join(str(x) for x in cur)
+        print('    {"%s", %d, {%s}, {%s},' % (name, len(r), rr, cc))
+        print("     " + ", ".join(c(v) for v in [chi2, chi2_p, z, zp, psi, kl, js_e, js_2, hell])
+              + ", %d}," % nb)
+    print("};")
+
+
+if __name__ == "__main__":
+    main()

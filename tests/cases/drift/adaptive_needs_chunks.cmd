@@ -1,0 +1,1 @@
+drift --adaptive --reference tests/cases/drift/ref.profile tests/cases/drift/same.csv

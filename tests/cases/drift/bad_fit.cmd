@@ -1,0 +1,1 @@
+drift --method country=ks --reference tests/cases/drift/ref.csv tests/cases/drift/same.csv

@@ -1,0 +1,1 @@
+drift --reference tests/cases/drift/ref.csv tests/cases/drift/malformed.csv

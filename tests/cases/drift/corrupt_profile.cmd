@@ -1,0 +1,1 @@
+drift --reference tests/cases/drift/corrupt.profile tests/cases/drift/same.csv

@@ -1,0 +1,1 @@
+drift tests/cases/drift/same.csv

@@ -1,0 +1,1 @@
+profile --format json --top 2 tests/cases/drift/same.csv

@@ -1,0 +1,1 @@
+profile --out $TMP/ref.profile tests/cases/drift/ref.csv

@@ -1,0 +1,1 @@
+profile tests/cases/drift/ref.csv

@@ -1,0 +1,1 @@
+drift --reference tests/cases/drift/ref.profile tests/cases/drift/shift.csv

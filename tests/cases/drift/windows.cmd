@@ -1,0 +1,1 @@
+drift --input inferences --window-size 1h tests/cases/drift/inferences.jsonl
