@@ -25,7 +25,8 @@
 static const char usage_text[] =
     "usage: faultline drift [--reference REF] [--format table|json|markdown]\n"
     "         (CURRENT | --current CURRENT)\n"
-    "         [--input csv|jsonl|inferences] [--method [FEATURE=]METHOD]...\n"
+    "         [--input csv|jsonl|inferences] [--reference-input csv|jsonl|inferences]\n"
+    "         [--method [FEATURE=]METHOD]...\n"
     "         [--threshold FEATURE=T]... [--bins [FEATURE=]N]... [--skip FEATURE]...\n"
     "         [--options FILE] [--js-base e|2] [--drift-share S] [--adaptive] [--chunks N]\n"
     "         [--null-rate-threshold X] [--new-category-threshold X]\n"
@@ -38,7 +39,8 @@ struct dopts {
     const char *reference, *options_file;
     const char *current; /* --current FILE, the same as the CURRENT argument */
     int format; /* 0 table, 1 json, 2 markdown */
-    enum fl_profile_input input;
+    enum fl_profile_input input;     /* CURRENT's format (--input) */
+    enum fl_profile_input ref_input; /* REF's (--reference-input); AUTO: detected by content */
     const char *model, *version, *ref_version, *window, *ref_window, *segment;
     const char *segment_by;
     int64_t window_ms;
@@ -169,15 +171,19 @@ static int parse_option(const char *a, const char *v, struct dopts *o, char **ar
             o->format = 2;
         else
             return usage_error("--format: expected table, json or markdown", v);
-    } else if (!strcmp(a, "--input")) {
+    } else if (!strcmp(a, "--input") || !strcmp(a, "--reference-input")) {
+        enum fl_profile_input *in = a[2] == 'i' ? &o->input : &o->ref_input;
         if (!strcmp(v, "csv"))
-            o->input = FL_PROFILE_INPUT_CSV;
+            *in = FL_PROFILE_INPUT_CSV;
         else if (!strcmp(v, "jsonl"))
-            o->input = FL_PROFILE_INPUT_JSONL;
+            *in = FL_PROFILE_INPUT_JSONL;
         else if (!strcmp(v, "inferences"))
-            o->input = FL_PROFILE_INPUT_INFERENCES;
+            *in = FL_PROFILE_INPUT_INFERENCES;
         else
-            return usage_error("--input: expected csv, jsonl or inferences", v);
+            return usage_error(a[2] == 'i' ? "--input: expected csv, jsonl or inferences"
+                                           : "--reference-input: expected csv, jsonl or "
+                                             "inferences",
+                               v);
     } else if (!strcmp(a, "--model")) {
         o->model = v;
     } else if (!strcmp(a, "--model-version")) {
@@ -238,8 +244,8 @@ static int parse_options(int argc, char **argv, int *i, struct dopts *o, bool *a
 }
 
 /* Profile one input into a new set. */
-static fl_err load_side(const struct dopts *o, const char *path, uint32_t chunks,
-                        struct fl_profile_set **out, struct fl_diag *d)
+static fl_err load_side(const struct dopts *o, const char *path, enum fl_profile_input input,
+                        uint32_t chunks, struct fl_profile_set **out, struct fl_diag *d)
 {
     struct fl_profile_opts po;
     struct fl_profile_file_opts fo;
@@ -248,7 +254,7 @@ static fl_err load_side(const struct dopts *o, const char *path, uint32_t chunks
     if (o->k)
         po.kll_k = o->k;
     memset(&fo, 0, sizeof fo);
-    fo.input = o->input;
+    fo.input = input;
     fo.table.model = o->model;
     fo.table.model_version = o->version;
     fo.table.segment = o->segment;
@@ -327,9 +333,9 @@ static int run(const struct dopts *o, const struct fl_drift_opts *dop, const cha
     fl_diag_init(&d);
     fl_buf_init(&out, (size_t)1 << 30);
     uint32_t chunks = dop->adaptive ? (o->chunks ? o->chunks : 10) : 0;
-    fl_err e = load_side(o, cur_path, 0, &s.cur_raw, &d);
+    fl_err e = load_side(o, cur_path, o->input, 0, &s.cur_raw, &d);
     if (!e && o->reference)
-        e = load_side(o, o->reference, chunks, &s.ref_raw, &d);
+        e = load_side(o, o->reference, o->ref_input, chunks, &s.ref_raw, &d);
     if (!e) {
         fl_diag_init(&d); /* loading named the files; later errors name their own */
         e = select_sides(o, dop->adaptive, &s, &d);
