@@ -134,57 +134,28 @@ static int cmp_pair(const void *x, const void *y)
     return (a->v > b->v) - (a->v < b->v);
 }
 
-static uint64_t le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* Layout of docs/SKETCHES.md, KLL version 1: version, type, k u16, m u8, levels u8, reserved
- * u16, n u64, rng u64, min f64, max f64 (40 bytes), level sizes u32, then the items level by
- * level, lowest first. kll.h has no accessor for the retained items, so they are read here. */
-#define KLL_HEAD 40
-
 fl_err fl_drift__kll_sample(const struct fl_kll *s, struct fl_drift__wsample *out)
 {
     memset(out, 0, sizeof *out);
-    struct fl_buf b;
-    struct pair *pr = NULL;
-    fl_buf_init(&b, FL_LIMIT_SKETCH_BYTES);
-    fl_err e = fl_kll_serialize(s, &b);
-    if (e)
-        goto out;
-    const uint8_t *p = (const uint8_t *)b.data;
-    e = FL_EUNSUPPORTED;
-    if (b.len < KLL_HEAD || p[0] != 1 || p[1] != 1)
-        goto out;
-    uint32_t nl = p[5];
     size_t retained = fl_kll_retained(s);
-    if (b.len != KLL_HEAD + 4 * (size_t)nl + 8 * retained || nl == 0 || nl > 63)
+    struct pair *pr = fl_reallocarray(NULL, retained ? retained : 1, sizeof *pr);
+    double *v = fl_reallocarray(NULL, retained ? retained : 1, sizeof *v);
+    double *w = fl_reallocarray(NULL, retained ? retained : 1, sizeof *w);
+    fl_err e = FL_ENOMEM;
+    if (!pr || !v || !w)
         goto out;
-    e = FL_ENOMEM;
-    pr = fl_reallocarray(NULL, retained ? retained : 1, sizeof *pr);
-    out->v = fl_reallocarray(NULL, retained ? retained : 1, sizeof *out->v);
-    out->w = fl_reallocarray(NULL, retained ? retained : 1, sizeof *out->w);
-    if (!pr || !out->v || !out->w)
+    if (fl_kll_items(s, v, w, retained) != retained) {
+        e = FL_EINVAL;
         goto out;
-    const uint8_t *items = p + KLL_HEAD + 4 * (size_t)nl;
-    size_t at = 0;
-    for (uint32_t l = 0; l < nl; l++) {
-        uint64_t size = le(p + KLL_HEAD + 4 * l, 4);
-        for (uint64_t i = 0; i < size && at < retained; i++, at++) {
-            uint64_t bits = le(items + 8 * at, 8);
-            memcpy(&pr[at].v, &bits, sizeof bits);
-            pr[at].w = ldexp(1.0, (int)l);
-        }
     }
-    if (at != retained) {
-        e = FL_EUNSUPPORTED;
-        goto out;
+    for (size_t i = 0; i < retained; i++) {
+        pr[i].v = v[i];
+        pr[i].w = w[i];
     }
     qsort(pr, retained, sizeof *pr, cmp_pair);
+    out->v = v;
+    out->w = w;
+    v = w = NULL;
     out->n = retained;
     out->total = 0;
     for (size_t i = 0; i < retained; i++) {
@@ -196,9 +167,8 @@ fl_err fl_drift__kll_sample(const struct fl_kll *s, struct fl_drift__wsample *ou
     e = FL_OK;
 out:
     fl_free(pr);
-    fl_buf_cleanup(&b);
-    if (e)
-        fl_drift__wsample_cleanup(out);
+    fl_free(v);
+    fl_free(w);
     return e;
 }
 

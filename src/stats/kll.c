@@ -516,6 +516,21 @@ size_t fl_kll_retained(const struct fl_kll *s)
     return s->cap - s->levels[0];
 }
 
+size_t fl_kll_items(const struct fl_kll *s, double *v, double *w, size_t cap)
+{
+    size_t at = 0;
+    for (uint32_t h = 0; h < s->n_levels; h++) {
+        double weight = ldexp(1.0, (int)h);
+        for (uint32_t i = s->levels[h]; i < s->levels[h + 1]; i++, at++) {
+            if (at < cap) {
+                v[at] = s->items[i];
+                w[at] = weight;
+            }
+        }
+    }
+    return at;
+}
+
 double fl_kll_min(const struct fl_kll *s)
 {
     return s->min;

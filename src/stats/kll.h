@@ -68,6 +68,12 @@ FL_MUST_CHECK fl_err fl_kll_merge(struct fl_kll *dst, const struct fl_kll *src, 
 uint64_t fl_kll_n(const struct fl_kll *s); /* values added (NaN excluded) */
 unsigned fl_kll_k(const struct fl_kll *s);
 size_t fl_kll_retained(const struct fl_kll *s); /* items stored */
+/*
+ * The retained items with their weights (2^level), level by level, lowest first; within a level
+ * in storage order (not sorted). Copies min(cap, retained) of them into v[] and w[] and returns
+ * fl_kll_retained(s). The weights add up to fl_kll_n(s). Thread-safe for concurrent readers.
+ */
+size_t fl_kll_items(const struct fl_kll *s, double *v, double *w, size_t cap);
 double fl_kll_min(const struct fl_kll *s);      /* exact; NaN when empty */
 double fl_kll_max(const struct fl_kll *s);      /* exact; NaN when empty */
 

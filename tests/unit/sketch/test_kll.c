@@ -646,3 +646,40 @@ Test(kll, every_allocation_failure_is_clean)
     fl_free(v);
     fl_free(srt);
 }
+
+/* fl_kll_items: every retained item with weight 2^level; the weights add up to n, and before
+ * the first compaction the items are the inputs with weight 1. */
+Test(kll, items_and_weights_account_for_every_value)
+{
+    struct fl_kll *s = NULL;
+    cr_assert_eq(fl_kll_new(200, 7, &s), FL_OK);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(fl_kll_update(s, (double)(i * 7 % 100)), FL_OK);
+    size_t n = fl_kll_retained(s);
+    cr_assert_eq(n, 100);
+    double v[100], w[100];
+    cr_assert_eq(fl_kll_items(s, v, w, 100), 100);
+    double sum = 0;
+    int seen[100] = {0};
+    for (size_t i = 0; i < n; i++) {
+        cr_expect_eq(w[i], 1.0);
+        seen[(int)v[i]]++;
+    }
+    for (int i = 0; i < 100; i++)
+        cr_expect_eq(seen[i], 1, "value %d", i);
+    for (int i = 0; i < 1000000; i++)
+        cr_assert_eq(fl_kll_update(s, (double)(i % 977)), FL_OK);
+    n = fl_kll_retained(s);
+    double *vv = malloc(n * sizeof *vv), *ww = malloc(n * sizeof *ww);
+    cr_assert(vv && ww);
+    cr_assert_eq(fl_kll_items(s, vv, ww, n), n);
+    cr_assert_eq(fl_kll_items(s, vv, ww, 3), n, "a short buffer still reports the count");
+    for (size_t i = 0; i < n; i++) {
+        sum += ww[i];
+        cr_expect(ww[i] >= 1 && ww[i] == ldexp(1.0, ilogb(ww[i])), "weight %g", ww[i]);
+    }
+    cr_expect_eq(sum, (double)fl_kll_n(s));
+    free(vv);
+    free(ww);
+    fl_kll_free(s);
+}
