@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_serve.c: `faultline serve [--listen ADDR] [--data-dir DIR]`: the telemetry hub. Opens the
- * store, starts the HTTP server (docs/API.md), the scrape loop and a maintenance thread
- * (compaction every minute, retention every ten), then waits for SIGTERM or SIGINT.
+ * store, starts the HTTP server (docs/API.md), the scrape loop, live ML monitoring
+ * (monitor/live.h, its own ticker thread) and a maintenance thread (compaction every minute,
+ * retention every ten), then waits for SIGTERM or SIGINT.
  *
  * Signals are blocked before any thread starts, so every thread inherits the mask and only the
  * main thread receives them, in sigwait. Shutdown order: /healthz turns 503 and writes are
@@ -24,6 +25,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "core/version.h"
+#include "monitor/live.h"
 #include "server/scrape.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -128,6 +130,7 @@ int fl_cli_serve(const struct fl_cli_globals *g, int argc, char **argv)
     bool maint_running = false;
     pthread_t maint_thread;
     struct fl_scraper *scraper = NULL;
+    struct fl_live *live = NULL;
     struct fl_diag d;
     fl_diag_init(&d);
     char msg[1024];
@@ -162,6 +165,11 @@ int fl_cli_serve(const struct fl_cli_globals *g, int argc, char **argv)
         fprintf(stderr, "faultline serve: cannot open store in %s: %s\n", cfg->data_dir, msg);
         goto out;
     }
+    if (cfg->monitoring.enabled && fl_live_from_config(cfg, store, &live, &d) != FL_OK) {
+        fl_diag_format(&d, msg, sizeof msg);
+        fprintf(stderr, "faultline serve: live monitoring: %s\n", msg);
+        goto out;
+    }
     if (fl_server_start(cfg, store, &srv, &d) != FL_OK) {
         fl_diag_format(&d, msg, sizeof msg);
         fprintf(stderr, "faultline serve: %s\n", msg);
@@ -174,6 +182,12 @@ int fl_cli_serve(const struct fl_cli_globals *g, int argc, char **argv)
         goto out;
     }
     fl_server_set_scraper(srv, scraper);
+    fl_server_set_live(srv, live);
+    if (live && fl_live_start(live, cfg->monitoring.tick_ms, &d) != FL_OK) {
+        fl_diag_format(&d, msg, sizeof msg);
+        fprintf(stderr, "faultline serve: live monitoring: %s\n", msg);
+        goto out;
+    }
     m.store = store;
     pthread_mutex_init(&m.mu, NULL);
     pthread_cond_init(&m.cv, NULL);
@@ -199,7 +213,9 @@ out:
     if (srv)
         fl_server_set_scraper(srv, NULL);
     fl_scraper_stop(scraper);
-    fl_server_stop(srv);
+    fl_live_stop(live);
+    fl_server_stop(srv); /* waits for requests in flight, which may still use the live monitor */
+    fl_live_free(live);
     if (maint_running) {
         pthread_mutex_lock(&m.mu);
         m.stop = true;

@@ -579,6 +579,7 @@ fl_err fl_config_default(struct fl_config **out)
     c->threads = 4;
     c->stale_window_ms = FL_CONFIG_STALE_WINDOW_MS;
     c->stale_max_requests = FL_CONFIG_STALE_MAX_REQUESTS;
+    fl_config__monitoring_default(&c->monitoring);
     fl_limits_default(&c->limits);
     if (!c->source || !c->listen || !c->data_dir || !c->log_level) {
         fl_config_free(c);
@@ -826,6 +827,8 @@ void fl_config_free(struct fl_config *c)
     for (size_t i = 0; i < c->n_freshness; i++)
         fl_free(c->freshness[i].component);
     fl_free(c->freshness);
+    strv_free(c->monitoring.segment_by, c->monitoring.n_segment_by);
+    fl_free(c->monitoring.drift_options);
     fl_free(c);
 }
 

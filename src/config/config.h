@@ -93,6 +93,25 @@ struct fl_freshness_cfg {
     unsigned history;         /* previous successful runs in that median (default 7) */
 };
 
+/*
+ * Live ML monitoring inside `faultline serve` (src/monitor/live.h, docs/MONITORING.md): committed
+ * inference records are profiled per model version and time window; closed windows are compared
+ * with the reference and with the previous window.
+ */
+struct fl_monitoring_cfg {
+    int enabled;                  /* default 1 */
+    int64_t window_ms;            /* window length (default 1h) */
+    int64_t grace_ms;             /* a window closes this long after its end (default 1m) */
+    uint64_t min_rows;            /* fewer rows in a window: no drift verdict (default 100) */
+    unsigned open_windows;        /* windows kept open per model version (default 3) */
+    char **segment_by;            /* segment dimensions also profiled */
+    size_t n_segment_by;
+    char *drift_options;          /* drift options file (monitor/drift.h), or NULL */
+    int64_t tick_ms;              /* how often windows are checked for closing (default 10s) */
+    int64_t reference_refresh_ms; /* registry references re-read this often (default 5m) */
+    int64_t forget_after_ms;      /* a version without records this long leaves /metrics (1d) */
+};
+
 struct fl_config {
     char *source;   /* file name it was read from, or "(defaults)" */
     char *listen;   /* "127.0.0.1:9470" */
@@ -119,6 +138,7 @@ struct fl_config {
     size_t n_freshness;
     int64_t stale_window_ms;   /* feature_staleness.window (default 15m) */
     size_t stale_max_requests; /* feature_staleness.max_requests (default 100000) */
+    struct fl_monitoring_cfg monitoring;
 };
 
 /* The built-in defaults (no file). *out owned by caller; fl_config_free. */

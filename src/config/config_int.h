@@ -34,6 +34,8 @@ typedef void (*fl_config__locate_fn)(void *arg, const char *path, unsigned long 
  * the cycle path), KPI and model component references. locate may be NULL (no line/column). */
 fl_err fl_config__validate(struct fl_config *c, struct fl_diag *d, fl_config__locate_fn locate,
                            void *arg);
+/* The defaults of the monitoring: section (no allocation). */
+void fl_config__monitoring_default(struct fl_monitoring_cfg *m);
 /* Every key path the parser knows ("scrape_configs[].static_configs[].targets"), for the docs
  * test; NULL-terminated, static storage. */
 const char *const *fl_config__key_paths(void);

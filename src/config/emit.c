@@ -111,6 +111,38 @@ static void emit_freshness(const struct fl_config *c, struct fl_buf *b)
     }
 }
 
+/* monitoring is written only when it differs from the defaults (as freshness above). */
+static void emit_monitoring(const struct fl_config *c, struct fl_buf *b)
+{
+    const struct fl_monitoring_cfg *m = &c->monitoring;
+    struct fl_monitoring_cfg def;
+    fl_config__monitoring_default(&def);
+    if (m->enabled == def.enabled && m->window_ms == def.window_ms &&
+        m->grace_ms == def.grace_ms && m->min_rows == def.min_rows &&
+        m->open_windows == def.open_windows && !m->n_segment_by && !m->drift_options &&
+        m->tick_ms == def.tick_ms && m->reference_refresh_ms == def.reference_refresh_ms &&
+        m->forget_after_ms == def.forget_after_ms)
+        return;
+    fl_buf_printf(b, "monitoring:\n  enabled: %s\n  window: ", m->enabled ? "true" : "false");
+    dur(b, m->window_ms);
+    fl_buf_puts(b, "\n  grace: ");
+    dur(b, m->grace_ms);
+    fl_buf_printf(b, "\n  min_rows: %llu\n  open_windows: %u\n  segment_by: ",
+                  (unsigned long long)m->min_rows, m->open_windows);
+    strv(b, m->segment_by, m->n_segment_by);
+    if (m->drift_options) {
+        fl_buf_puts(b, "\n  drift_options: ");
+        q(b, m->drift_options);
+    }
+    fl_buf_puts(b, "\n  tick: ");
+    dur(b, m->tick_ms);
+    fl_buf_puts(b, "\n  reference_refresh: ");
+    dur(b, m->reference_refresh_ms);
+    fl_buf_puts(b, "\n  forget_after: ");
+    dur(b, m->forget_after_ms);
+    fl_buf_putc(b, '\n');
+}
+
 static void emit_rest(const struct fl_config *c, struct fl_buf *b)
 {
     fl_buf_printf(b, "remote_sources:%s\n", c->n_remotes ? "" : " []");
@@ -183,6 +215,7 @@ static void emit_rest(const struct fl_config *c, struct fl_buf *b)
         fl_buf_putc(b, '\n');
     }
     emit_freshness(c, b);
+    emit_monitoring(c, b);
 }
 
 void fl_config_write_yaml(const struct fl_config *c, struct fl_buf *b)

@@ -242,6 +242,16 @@ const char *const *fl_config__key_paths(void)
         "freshness[].history",
         "feature_staleness.window",
         "feature_staleness.max_requests",
+        "monitoring.enabled",
+        "monitoring.window",
+        "monitoring.grace",
+        "monitoring.min_rows",
+        "monitoring.open_windows",
+        "monitoring.segment_by",
+        "monitoring.drift_options",
+        "monitoring.tick",
+        "monitoring.reference_refresh",
+        "monitoring.forget_after",
         NULL,
     };
     return paths;

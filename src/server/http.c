@@ -72,6 +72,10 @@ static const struct fl_route routes[] = {
      "batch job and feature pipeline freshness, feature staleness"},
     {FL_HTTP_POST, "/api/v1/skew", false, fl_server__h_skew_post,
      "training-serving skew: offline rows in the body vs the store's served logs"},
+    {FL_HTTP_GET, "/api/v1/drift", false, fl_server__h_drift,
+     "live monitoring: the latest closed window's drift per baseline"},
+    {FL_HTTP_GET, "/api/v1/profiles", false, fl_server__h_profiles,
+     "live monitoring: stored window profiles of a model"},
     {FL_HTTP_GET, "/metrics", false, fl_server__h_metrics,
      "faultline's own metrics, Prometheus text format 0.0.4"},
     {FL_HTTP_GET, "/healthz", false, fl_server__h_healthz, "liveness; 503 while shutting down"},
@@ -340,6 +344,7 @@ void fl_server__h_metrics(struct fl_http_req *r)
     fl_buf_init(&b, 64u * 1024 * 1024);
     fl_selfmetrics_render(s->metrics, have_st ? &st : NULL, tl.v, tl.n, &b);
     fl_server__freshness_metrics(s, &b);
+    fl_server__live_metrics(s, &b);
     for (size_t i = 0; i < tl.n; i++) {
         fl_free((char *)tl.v[i].job);
         fl_free((char *)tl.v[i].instance);
@@ -688,6 +693,7 @@ fl_err fl_server_start(const struct fl_config *cfg, struct fl_store *store, stru
     pthread_mutex_init(&s->scraper_mu, NULL);
     atomic_init(&s->shutting_down, 0);
     atomic_init(&s->in_flight, 0);
+    atomic_init(&s->live, NULL);
     for (size_t i = 0; i < N_ROUTES; i++)
         names[i] = routes[i].pattern;
     s->metrics = fl_selfmetrics_new(names, N_ROUTES, (double)fl_time_now_ms() / 1000.0);

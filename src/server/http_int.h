@@ -19,6 +19,8 @@
 #include "server.h"
 
 struct MHD_Daemon;
+struct fl_live;
+struct fl_batch;
 struct MHD_Connection;
 
 struct fl_server {
@@ -32,6 +34,7 @@ struct fl_server {
     atomic_long in_flight;
     unsigned port;
     size_t body_max; /* bytes, after gunzip */
+    struct fl_live *_Atomic live; /* borrowed, may be NULL (routes_live.c) */
 };
 
 /* One HTTP request, from its first line to the end of its response. */
@@ -100,6 +103,12 @@ void fl_server__h_model_traffic(struct fl_http_req *r);
 void fl_server__h_freshness(struct fl_http_req *r);
 /* Append the freshness families to a /metrics answer (routes_models.c). */
 void fl_server__freshness_metrics(struct fl_server *s, struct fl_buf *out);
+/* Live monitoring (routes_live.c): the routes, the /metrics families, and the hook that profiles
+ * a committed batch's inferences. */
+void fl_server__h_drift(struct fl_http_req *r);
+void fl_server__h_profiles(struct fl_http_req *r);
+void fl_server__live_metrics(struct fl_server *s, struct fl_buf *out);
+void fl_server__live_committed(struct fl_server *s, const struct fl_batch *b);
 void fl_server__h_metrics(struct fl_http_req *r);
 void fl_server__h_healthz(struct fl_http_req *r);
 

@@ -91,6 +91,7 @@ static void ingest(struct fl_http_req *r, enum fl_sm_kind kind, parse_fn parse)
         goto out;
     }
     count_ingested(s->metrics, &b);
+    fl_server__live_committed(s, &b);
     struct fl_buf out;
     fl_buf_init(&out, 4096);
     fl_buf_printf(&out, "{\"accepted\":%zu}\n", kind_count(&b, kind));

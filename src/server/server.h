@@ -59,6 +59,11 @@ enum fl_route_result fl_server_route_find(const char *method, struct fl_str path
  */
 fl_err fl_server_start(const struct fl_config *cfg, struct fl_store *store, struct fl_server **out,
                        struct fl_diag *d) FL_MUST_CHECK;
+/* Give the server the live monitor (monitor/live.h) that profiles committed inferences and serves
+ * /api/v1/drift and its /metrics families (borrowed; NULL to detach). Requests in flight may
+ * still use a detached monitor: free it only after fl_server_stop returned. Thread-safe. */
+struct fl_live;
+void fl_server_set_live(struct fl_server *s, struct fl_live *l);
 /* Give the server the scrape loop whose targets /metrics reports (borrowed; NULL to detach). */
 void fl_server_set_scraper(struct fl_server *s, struct fl_scraper *sc);
 /*

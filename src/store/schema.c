@@ -316,6 +316,63 @@ static const struct step steps[] = {
      "CREATE INDEX events_kind ON events(kind, ts_ms);\n"
      "CREATE INDEX events_component ON events(component, ts_ms);\n"
      "PRAGMA user_version = 5;\n"},
+    /*
+     * 6: live monitoring (src/store/profiles.c, docs/MONITORING.md). window_profiles keeps the
+     * serialized profile set (monitor/profile.h) of each closed window of a model version;
+     * drift_runs one row per (window, baseline) with the verdict's summary, or why there is none
+     * (status); drift_rows the rows of its drift report. Rows are keyed by (model, version,
+     * window start), so writing a window again replaces it. Retention deletes by window end.
+     */
+    {6,
+     "CREATE TABLE window_profiles (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  model TEXT NOT NULL,\n"
+     "  version TEXT NOT NULL,\n"
+     "  start_ms INTEGER NOT NULL,\n"
+     "  end_ms INTEGER NOT NULL,\n"
+     "  rows INTEGER NOT NULL,\n"
+     "  profile BLOB NOT NULL,\n"
+     "  UNIQUE (model, version, start_ms)\n"
+     ");\n"
+     "CREATE TABLE drift_runs (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  model TEXT NOT NULL,\n"
+     "  version TEXT NOT NULL,\n"
+     "  start_ms INTEGER NOT NULL,\n"
+     "  end_ms INTEGER NOT NULL,\n"
+     "  baseline TEXT NOT NULL,\n"
+     "  baseline_source TEXT,\n"
+     "  baseline_start_ms INTEGER,\n"
+     "  baseline_end_ms INTEGER,\n"
+     "  status TEXT NOT NULL,\n"
+     "  message TEXT,\n"
+     "  ref_rows INTEGER NOT NULL,\n"
+     "  cur_rows INTEGER NOT NULL,\n"
+     "  n_features INTEGER NOT NULL,\n"
+     "  n_drifted INTEGER NOT NULL,\n"
+     "  share REAL,\n"
+     "  dataset_drift INTEGER NOT NULL,\n"
+     "  UNIQUE (model, version, start_ms, baseline)\n"
+     ");\n"
+     "CREATE TABLE drift_rows (\n"
+     "  run INTEGER NOT NULL REFERENCES drift_runs(id) ON DELETE CASCADE,\n"
+     "  feature TEXT NOT NULL,\n"
+     "  check_kind TEXT NOT NULL,\n"
+     "  method TEXT,\n"
+     "  kind TEXT,\n"
+     "  stat_name TEXT,\n"
+     "  statistic REAL,\n"
+     "  pvalue REAL,\n"
+     "  score REAL,\n"
+     "  threshold REAL,\n"
+     "  drifted INTEGER NOT NULL,\n"
+     "  exact INTEGER NOT NULL,\n"
+     "  n_ref INTEGER NOT NULL,\n"
+     "  n_cur INTEGER NOT NULL,\n"
+     "  detail TEXT\n"
+     ");\n"
+     "CREATE INDEX drift_rows_run ON drift_rows(run);\n"
+     "PRAGMA user_version = 6;\n"},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

@@ -337,6 +337,49 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
     [FL_ST_Q_RUNS] = "SELECT " EVENT_COLS " FROM events WHERE component = ?1 AND kind IN "
                      "('batch_run', 'feature_pipeline_run') AND ts_ms <= ?2 AND (?3 IS NULL OR "
                      "status = ?3) ORDER BY ts_ms DESC, rowid DESC LIMIT ?4",
+    /* ---- live monitoring: window profiles and drift results (profiles.c, migration 6) ---- */
+    [FL_ST_W_WIN_PUT] = "INSERT INTO window_profiles(model, version, start_ms, end_ms, rows, "
+                        "profile) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (model, version, "
+                        "start_ms) DO UPDATE SET end_ms = excluded.end_ms, rows = excluded.rows, "
+                        "profile = excluded.profile",
+    [FL_ST_W_DRUN_PUT] =
+        "INSERT INTO drift_runs(model, version, start_ms, end_ms, baseline, baseline_source, "
+        "baseline_start_ms, baseline_end_ms, status, message, ref_rows, cur_rows, n_features, "
+        "n_drifted, share, dataset_drift) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+        "?12, ?13, ?14, ?15, ?16) ON CONFLICT (model, version, start_ms, baseline) DO UPDATE SET "
+        "end_ms = excluded.end_ms, baseline_source = excluded.baseline_source, "
+        "baseline_start_ms = excluded.baseline_start_ms, baseline_end_ms = "
+        "excluded.baseline_end_ms, status = excluded.status, message = excluded.message, "
+        "ref_rows = excluded.ref_rows, cur_rows = excluded.cur_rows, n_features = "
+        "excluded.n_features, n_drifted = excluded.n_drifted, share = excluded.share, "
+        "dataset_drift = excluded.dataset_drift RETURNING id",
+    [FL_ST_W_DROWS_DEL] = "DELETE FROM drift_rows WHERE run = ?1",
+    [FL_ST_W_DROW_ADD] = "INSERT INTO drift_rows(run, feature, check_kind, method, kind, "
+                         "stat_name, statistic, pvalue, score, threshold, drifted, exact, n_ref, "
+                         "n_cur, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                         "?12, ?13, ?14, ?15)",
+    /* Windows of model ?1 (version ?2, NULL = any) starting in [?3, ?4], with the profile when
+     * ?5, oldest (or newest) first, at most ?6. */
+    [FL_ST_Q_WINDOWS] = "SELECT model, version, start_ms, end_ms, rows, CASE WHEN ?5 THEN "
+                        "profile END FROM window_profiles WHERE model = ?1 AND (?2 IS NULL OR "
+                        "version = ?2) AND start_ms BETWEEN ?3 AND ?4 ORDER BY start_ms, version "
+                        "LIMIT ?6",
+    [FL_ST_Q_WINDOWS_DESC] = "SELECT model, version, start_ms, end_ms, rows, CASE WHEN ?5 THEN "
+                             "profile END FROM window_profiles WHERE model = ?1 AND (?2 IS NULL "
+                             "OR version = ?2) AND start_ms BETWEEN ?3 AND ?4 ORDER BY start_ms "
+                             "DESC, version LIMIT ?6",
+    [FL_ST_Q_DRUNS] = "SELECT id, model, version, start_ms, end_ms, baseline, baseline_source, "
+                      "baseline_start_ms, baseline_end_ms, status, message, ref_rows, cur_rows, "
+                      "n_features, n_drifted, share, dataset_drift FROM drift_runs WHERE "
+                      "model = ?1 AND (?2 IS NULL OR version = ?2) AND start_ms BETWEEN ?3 AND ?4 "
+                      "ORDER BY start_ms, version, baseline LIMIT ?5",
+    [FL_ST_Q_DROWS] = "SELECT feature, check_kind, method, kind, stat_name, statistic, pvalue, "
+                      "score, threshold, drifted, exact, n_ref, n_cur, detail FROM drift_rows "
+                      "WHERE run = ?1 ORDER BY rowid",
+    [FL_ST_R_WIN] = "DELETE FROM window_profiles WHERE end_ms < ?1",
+    [FL_ST_R_DROWS] = "DELETE FROM drift_rows WHERE run IN (SELECT id FROM drift_runs "
+                      "WHERE end_ms < ?1)",
+    [FL_ST_R_DRUNS] = "DELETE FROM drift_runs WHERE end_ms < ?1",
 };
 
 /* ---- small helpers ---- */

@@ -303,4 +303,89 @@ fl_err fl_store_runs(struct fl_store *s, const char *component, int64_t at_ms,
 fl_err fl_store_watch_since(struct fl_store *s, const char *const *components, size_t n,
                             int64_t now_ms, int64_t *since, struct fl_diag *d) FL_MUST_CHECK;
 
+/* ---- live monitoring: window profiles and drift results (src/store/profiles.c, migration 6;
+ * docs/MONITORING.md). The store keeps bytes and text; src/monitor/live.c gives them meaning. ---- */
+
+/* One closed window of a model version. Pointers borrowed (during the call or callback). */
+struct fl_store_window {
+    const char *model, *version;
+    int64_t start_ms, end_ms; /* [start, end) */
+    uint64_t rows;            /* inference records profiled */
+    const void *profile;      /* serialized profile set (monitor/profile.h); NULL when not read */
+    size_t profile_len;
+};
+
+/* One row of a drift report, as text and numbers (NaN stored as NULL and read back as NaN). */
+struct fl_store_drift_row {
+    const char *feature;
+    const char *check;     /* "distribution", "null_rate", "new_category", "missing", ... */
+    const char *method;    /* "ks", ...; NULL when the row has none */
+    const char *kind;      /* "numerical", "categorical", "empty" */
+    const char *stat_name;
+    double statistic, pvalue, score, threshold;
+    bool drifted, exact;
+    uint64_t n_ref, n_cur;
+    const char *detail;
+};
+
+/* The drift of one window against one baseline, or why there is none (status). */
+struct fl_store_drift_run {
+    const char *model, *version;
+    int64_t start_ms, end_ms;          /* the window */
+    const char *baseline;              /* "reference" or "previous_window" */
+    const char *baseline_source;       /* e.g. "registry", "config:ref.csv"; NULL = none */
+    int64_t baseline_start_ms, baseline_end_ms; /* previous window; FL_TS_NONE otherwise */
+    const char *status;                /* "ok", "insufficient_rows", "no_baseline", "error" */
+    const char *message;               /* NULL or one line */
+    uint64_t ref_rows, cur_rows;
+    size_t n_features, n_drifted;
+    double share;                      /* NaN when no verdict */
+    bool dataset_drift;
+    const struct fl_store_drift_row *rows;
+    size_t n_rows;
+};
+
+/*
+ * Store a closed window and its drift runs (runs[i].model/version/start_ms must be the window's)
+ * in one transaction, replacing what was stored for the same (model, version, window start) and
+ * baseline. n_runs may be 0. Errors: FL_EINVAL (read-only store, missing names, a run of another
+ * window), FL_ESTORE, FL_EBUSY, FL_ENOMEM.
+ */
+fl_err fl_store_window_put(struct fl_store *s, const struct fl_store_window *w,
+                           const struct fl_store_drift_run *runs, size_t n_runs,
+                           struct fl_diag *d) FL_MUST_CHECK;
+
+typedef int (*fl_store_window_fn)(const struct fl_store_window *w, void *ud);
+/*
+ * Windows of model (version NULL = every version) whose start lies in [start_ms, end_ms], oldest
+ * first (newest first when newest_first), at most limit (0 = 1000), each with its profile bytes
+ * when with_profile. fn's non-zero return stops (FL_OK). One read snapshot.
+ */
+fl_err fl_store_windows(struct fl_store *s, const char *model, const char *version,
+                        int64_t start_ms, int64_t end_ms, bool with_profile, bool newest_first,
+                        size_t limit, fl_store_window_fn fn, void *ud,
+                        struct fl_diag *d) FL_MUST_CHECK;
+
+typedef int (*fl_store_drift_fn)(const struct fl_store_drift_run *r, void *ud);
+/* Drift runs of model (version NULL = any) whose window starts in [start_ms, end_ms], by window
+ * start, version, baseline, at most limit (0 = 1000), each with its rows. */
+fl_err fl_store_drift_runs(struct fl_store *s, const char *model, const char *version,
+                           int64_t start_ms, int64_t end_ms, size_t limit, fl_store_drift_fn fn,
+                           void *ud, struct fl_diag *d) FL_MUST_CHECK;
+
+/* Delete windows and drift runs whose window ended before before_ms. *n_deleted (may be NULL)
+ * receives the windows deleted. */
+fl_err fl_store_windows_retain(struct fl_store *s, int64_t before_ms, uint64_t *n_deleted,
+                               struct fl_diag *d) FL_MUST_CHECK;
+
+/*
+ * The registry artifacts of one model version: fn(profile, profile_len, schema, ud) is called
+ * once, with profile NULL when no reference profile is stored and schema NULL when no schema is
+ * (both NULL when the version is not registered). Pointers valid during the call only.
+ */
+typedef void (*fl_store_artifacts_fn)(const void *profile, size_t profile_len, const char *schema,
+                                      void *ud);
+fl_err fl_store_reg_artifacts(struct fl_store *s, const char *model, const char *version,
+                              fl_store_artifacts_fn fn, void *ud, struct fl_diag *d) FL_MUST_CHECK;
+
 #endif

@@ -20,7 +20,7 @@
 #include "store.h"
 
 /* Highest schema version this code knows (the last migration step). */
-#define FL_STORE_SCHEMA_VERSION 5
+#define FL_STORE_SCHEMA_VERSION 6
 /* PRAGMA application_id of a faultline database ("FLTD"). */
 #define FL_STORE_APP_ID 1179407428
 #define FL_STORE_DB_NAME "faultline.db"
@@ -67,7 +67,9 @@
     X(W_ALIAS_SET) X(W_ALIAS_DEL) X(W_WATCH_ADD) X(Q_WATCH) X(Q_REG_VERSIONS) X(Q_REG_ARTIFACTS)  \
     X(Q_REG_METRICS) X(Q_REG_ALIASES_V) X(Q_REG_ALIASES_M) X(Q_REG_FIRST_CHANGE)                  \
     X(Q_REG_CHANGES) X(Q_TRAFFIC_BLOCKS) X(Q_TRAFFIC_COUNT) X(Q_FSTAT_BLOCKS) X(Q_FSTAT_ROWS)     \
-    X(Q_FSET) X(Q_RUNS)
+    X(Q_FSET) X(Q_RUNS)                                                                            \
+    X(W_WIN_PUT) X(W_DRUN_PUT) X(W_DROWS_DEL) X(W_DROW_ADD) X(Q_WINDOWS) X(Q_WINDOWS_DESC)        \
+    X(Q_DRUNS) X(Q_DROWS) X(R_WIN) X(R_DROWS) X(R_DRUNS)
 // clang-format on
 
 enum fl_store__stmt {
