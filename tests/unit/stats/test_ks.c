@@ -123,3 +123,126 @@ Test(ks, every_allocation_failure_is_clean)
         cr_assert_lt(n, 10);
     }
 }
+
+/* ---- D of large samples: bucket pruning gives the same D, to the bit, as sorting all ---- */
+
+static int cmp_dbl(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* D by brute force: qsort both, walk the pooled values (the definition, as SciPy). */
+static double ref_d(const double *a, size_t na, const double *b, size_t nb)
+{
+    double *sa = malloc(na * sizeof *sa), *sb = malloc(nb * sizeof *sb);
+    cr_assert(sa && sb);
+    memcpy(sa, a, na * sizeof *sa);
+    memcpy(sb, b, nb * sizeof *sb);
+    qsort(sa, na, sizeof *sa, cmp_dbl);
+    qsort(sb, nb, sizeof *sb, cmp_dbl);
+    double maxs = -INFINITY, mins = INFINITY;
+    size_t i = 0, j = 0;
+    while (i < na || j < nb) {
+        double v = (j >= nb || (i < na && sa[i] <= sb[j])) ? sa[i] : sb[j];
+        while (i < na && sa[i] <= v)
+            i++;
+        while (j < nb && sb[j] <= v)
+            j++;
+        double diff = (double)i / (double)na - (double)j / (double)nb;
+        maxs = diff > maxs ? diff : maxs;
+        mins = diff < mins ? diff : mins;
+    }
+    free(sa);
+    free(sb);
+    double mn = -mins < 0 ? 0 : (-mins > 1 ? 1 : -mins);
+    return mn > maxs ? mn : maxs;
+}
+
+static uint64_t xs = 0x9E3779B97F4A7C15ull;
+static double rnd01(void)
+{
+    xs ^= xs << 13;
+    xs ^= xs >> 7;
+    xs ^= xs << 17;
+    return (double)(xs >> 11) * 0x1p-53;
+}
+
+/* Shapes that stress the buckets: ties, few distinct values, signed zeros, infinities, a
+ * huge range with a tight cluster, all equal, a subnormal range, outliers, a tiny shift. */
+static double shape_value(int shape, int side)
+{
+    double u = rnd01();
+    switch (shape) {
+    case 0:
+        return u + (side ? 0.001 : 0); /* continuous, small shift */
+    case 1:
+        return floor(u * 20) + (side && u < 0.1); /* 20 tied values */
+    case 2:
+        return u < 0.3 ? -0.0 : (u < 0.6 ? 0.0 : u); /* signed zeros tie */
+    case 3:
+        return u < 0.05 ? -INFINITY : (u > 0.95 ? INFINITY : u * (side ? 1.1 : 1)); /* infs */
+    case 4:
+        return u < 0.001 ? 1e300 * (side ? -1 : 1) : 1 + u * 1e-9; /* cluster + far outliers */
+    case 5:
+        return 42.0; /* all equal */
+    case 6:
+        return u * 1e-310 * (side ? 2 : 1); /* subnormals */
+    case 7:
+        return side ? u * u : u; /* different shapes */
+    default:
+        return u < 0.5 ? 1.0 : 2.0; /* two values */
+    }
+}
+
+Test(ks, large_sample_d_equals_brute_force)
+{
+    static const size_t sizes[][2] = {{2048, 2048}, {3000, 1200}, {10000, 9999}, {5, 20000},
+                                      {60000, 45000}};
+    for (int shape = 0; shape <= 8; shape++) {
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            size_t na = sizes[s][0], nb = sizes[s][1];
+            double *a = malloc(na * sizeof *a), *b = malloc(nb * sizeof *b);
+            cr_assert(a && b);
+            for (size_t i = 0; i < na; i++)
+                a[i] = shape_value(shape, 0);
+            for (size_t i = 0; i < nb; i++)
+                b[i] = shape_value(shape, 1);
+            struct fl_ks_result r;
+            cr_assert_eq(fl_ks_two_sample(a, na, b, nb, FL_KS_ASYMP, &r), FL_OK);
+            double want = ref_d(a, na, b, nb);
+            cr_expect(r.d == want, "shape %d, %zu x %zu: D %.17g, brute force %.17g", shape, na,
+                      nb, r.d, want);
+            free(a);
+            free(b);
+        }
+    }
+}
+
+Test(ks, large_sample_nan_and_allocation_failures)
+{
+    enum { N = 5000 };
+    double *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    cr_assert(a && b);
+    for (size_t i = 0; i < N; i++) {
+        a[i] = rnd01();
+        b[i] = rnd01() + 0.01;
+    }
+    struct fl_ks_result ref, r;
+    cr_assert_eq(fl_ks_two_sample(a, N, b, N, FL_KS_ASYMP, &ref), FL_OK);
+    for (long n = 0;; n++) {
+        fl_alloc_fail_after(n);
+        fl_err e = fl_ks_two_sample(a, N, b, N, FL_KS_ASYMP, &r);
+        fl_alloc_fail_after(-1);
+        if (e == FL_OK) {
+            cr_expect_eq(r.d, ref.d);
+            break;
+        }
+        cr_expect_eq(e, FL_ENOMEM, "failure point %ld", n);
+        cr_assert_lt(n, 20);
+    }
+    b[N - 1] = NAN;
+    cr_expect_eq(fl_ks_two_sample(a, N, b, N, FL_KS_AUTO, &r), FL_EINVAL);
+    free(a);
+    free(b);
+}
