@@ -976,6 +976,67 @@ static fl_err newest_inf_block(struct wctx *w, int64_t key, int64_t last, int64_
     return FL_OK;
 }
 
+static int bind_event(sqlite3_stmt *st, const struct fl_event *ev)
+{
+    return fl_store__bind_text(st, 1, ev->id) | sqlite3_bind_int64(st, 2, ev->ts_ms) |
+           (ev->end_ms == FL_TS_NONE ? sqlite3_bind_null(st, 3)
+                                     : sqlite3_bind_int64(st, 3, ev->end_ms)) |
+           fl_store__bind_text(st, 4, ev->kind) | fl_store__bind_text(st, 5, ev->component) |
+           fl_store__bind_text(st, 6, ev->status) | sqlite3_bind_int64(st, 7, ev->rows) |
+           fl_store__bind_text(st, 8, ev->message ? ev->message : "") |
+           fl_store__bind_text(st, 9, ev->attrs_json);
+}
+
+/*
+ * A model version seen serving for the first time: the moment it went live, as a change event
+ * (kind model_version_change, component the model's name, at its first request in the batch),
+ * so that it is on the timeline even when nobody registered or announced it. Its id is derived
+ * from the model and version, so a re-import does not repeat it.
+ */
+static fl_err first_served_event(struct wctx *w, const struct agg *a)
+{
+    struct fl_buf id, msg, attrs;
+    sqlite3_stmt *st;
+    fl_err e;
+    fl_buf_init(&id, 4 * FL_LIMIT_NAME_BYTES + 64);
+    fl_buf_init(&msg, 4 * FL_LIMIT_NAME_BYTES + 64);
+    fl_buf_init(&attrs, 8 * FL_LIMIT_NAME_BYTES + 64);
+    fl_buf_printf(&id, "first-served:%s:%s", a->model, a->version);
+    fl_buf_printf(&msg, "%s %s served its first request", a->model, a->version);
+    fl_buf_puts(&attrs, "{\"model\":");
+    fl_buf_put_json_str(&attrs, a->model, strlen(a->model));
+    fl_buf_puts(&attrs, ",\"version\":");
+    fl_buf_put_json_str(&attrs, a->version, strlen(a->version));
+    fl_buf_puts(&attrs, ",\"source\":\"traffic\"}");
+    if ((e = fl_buf_err(&id)) != FL_OK || (e = fl_buf_err(&msg)) != FL_OK ||
+        (e = fl_buf_err(&attrs)) != FL_OK) {
+        e = buf_err(w, fl_buf_err(&id) ? &id : fl_buf_err(&msg) ? &msg : &attrs);
+        goto out;
+    }
+    struct fl_event ev = {.id = id.data,
+                          .ts_ms = a->first,
+                          .end_ms = FL_TS_NONE,
+                          .kind = "model_version_change",
+                          .component = a->model,
+                          .status = NULL,
+                          .rows = -1,
+                          .message = msg.data,
+                          .attrs_json = attrs.data};
+    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_EVENT_INS, &st, w->d)) != FL_OK)
+        goto out;
+    if (bind_event(st, &ev) != SQLITE_OK) {
+        e = bind_failed(w, "bind event");
+        goto out;
+    }
+    if ((e = step_done(w, st, "insert event")) == FL_OK && sqlite3_changes(w->s->w.db) > 0)
+        w->delta.events++;
+out:
+    fl_buf_cleanup(&id);
+    fl_buf_cleanup(&msg);
+    fl_buf_cleanup(&attrs);
+    return e;
+}
+
 /*
  * Rows go FL_STORE_INF_MULTI at a time through one multi-row INSERT (the per-statement cost of
  * SQLite, about an eighth of a row's insert, is paid once per group); the rest one by one.
@@ -1038,10 +1099,21 @@ static fl_err write_inferences(struct wctx *w)
         if ((e = step_done(w, st, "insert inference block")) != FL_OK)
             return e;
     }
-    if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SEEN, &st, w->d)) != FL_OK)
-        return e;
     for (size_t i = 0; i < w->n_aggs; i++) {
         const struct agg *a = &w->aggs[i];
+        int seen = 0;
+        int64_t one = 0;
+        if ((e = fl_store__stmt(&w->s->w, FL_ST_W_REG_SEEN, &st, w->d)) != FL_OK)
+            return e;
+        if ((fl_store__bind_text(st, 1, a->model) | fl_store__bind_text(st, 2, a->version)) !=
+            SQLITE_OK)
+            return bind_failed(w, "bind model aggregate");
+        if ((e = step_int(w, st, &one, &seen, "find model version")) != FL_OK)
+            return e;
+        if (!seen && (e = first_served_event(w, a)) != FL_OK)
+            return e;
+        if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SEEN, &st, w->d)) != FL_OK)
+            return e;
         if ((fl_store__bind_text(st, 1, a->model) | fl_store__bind_text(st, 2, a->version) |
              sqlite3_bind_int64(st, 3, a->first) | sqlite3_bind_int64(st, 4, a->last) |
              sqlite3_bind_int64(st, 5, a->n) |
@@ -1081,16 +1153,6 @@ static fl_err write_outcomes(struct wctx *w)
     return FL_OK;
 }
 
-static int bind_event(sqlite3_stmt *st, const struct fl_event *ev)
-{
-    return fl_store__bind_text(st, 1, ev->id) | sqlite3_bind_int64(st, 2, ev->ts_ms) |
-           (ev->end_ms == FL_TS_NONE ? sqlite3_bind_null(st, 3)
-                                     : sqlite3_bind_int64(st, 3, ev->end_ms)) |
-           fl_store__bind_text(st, 4, ev->kind) | fl_store__bind_text(st, 5, ev->component) |
-           fl_store__bind_text(st, 6, ev->status) | sqlite3_bind_int64(st, 7, ev->rows) |
-           fl_store__bind_text(st, 8, ev->message ? ev->message : "") |
-           fl_store__bind_text(st, 9, ev->attrs_json);
-}
 
 static fl_err write_events(struct wctx *w)
 {

@@ -137,7 +137,12 @@ expect 200 "$B/api/v1/events?start=2025-11-24T00:00:00Z&end=2025-11-25T00:00:00Z
 check '
 assert d["status"] == "success"
 ids = [e["id"] for e in d["data"]]
-assert ids == ["ev-1", "ev-2", "ev-3", "ev-4"], ids
+# the posted events, then the first request of each model version in the inference logs
+# posted earlier, which the store records as a change event of its own
+assert ids == ["ev-1", "ev-2", "ev-3", "ev-4", "first-served:fraud:v3", "first-served:fraud:v4"], ids
+fs = d["data"][5]
+assert fs["kind"] == "model_version_change" and fs["component"] == "fraud", fs
+assert fs["attributes"] == {"model": "fraud", "version": "v4", "source": "traffic"}, fs
 e1 = d["data"][0]
 assert e1["ts"] == "2025-11-24T15:00:00Z" and e1["ts_ms"] == 1763996400000 and e1["end"] is None
 assert e1["kind"] == "deploy" and e1["component"] == "fraud-api" and e1["message"] == "v3.2 rollout"
@@ -312,5 +317,5 @@ expect 200 "$B/api/v1/requests/r-1"
 check 'assert len(d["outcomes"]) == 2'
 expect 200 "$B/api/v1/traces/$TR"
 expect 200 "$B/api/v1/events?start=0"
-check 'assert len(d["data"]) == 4'
+check 'assert len(d["data"]) == 6, [e["id"] for e in d["data"]]  # 4 posted, 2 first-served'
 pass "SIGTERM exits 0 in $ms ms; data persists across restart"

@@ -37,6 +37,7 @@ grep -q '^faultline_http_requests_total{route="other",code="404"} 1$' "$FL_TMP/m
     fail "404 not counted"
 grep -q '^faultline_http_request_duration_seconds_count{route="/metrics"} 1$' "$FL_TMP/metrics.txt" ||
     fail "earlier /metrics request not in the histogram"
-grep -q '^faultline_store_events 1$' "$FL_TMP/metrics.txt" || fail "store gauge missing"
+# the deploy, and model m v1's first request (recorded as a change event)
+grep -q '^faultline_store_events 2$' "$FL_TMP/metrics.txt" || fail "store gauge missing"
 grep -q '^faultline_build_info{version="' "$FL_TMP/metrics.txt" || fail "build info missing"
 pass "/metrics passes promtool check metrics with no complaint ($(wc -l <"$FL_TMP/metrics.txt") lines)"

@@ -291,8 +291,11 @@ Test(registry_json, traffic_shares_and_limits)
     cr_assert_eq(t.counts[1 * 3 + 2], 2);
     cr_assert_eq(t.totals[2], 3);
     cr_assert_float_eq(fl_registry_traffic_share(&t, 1, 1), 0.5, 0);
-    cr_assert_eq(t.n_changes, 1);
-    cr_assert_str_eq(t.changes[0].message, "m@prod -> a");
+    /* the alias move, and each version's first request (the store's first-served events) */
+    cr_assert_eq(t.n_changes, 3);
+    cr_assert_str_eq(t.changes[0].message, "m b served its first request");
+    cr_assert_str_eq(t.changes[1].message, "m@prod -> a");
+    cr_assert_str_eq(t.changes[2].message, "m a served its first request");
     struct fl_buf j;
     fl_buf_init(&j, 1 << 20);
     fl_registry_traffic_json(&t, "m", &j);
@@ -385,7 +388,7 @@ Test(registry_json, traffic_survives_allocation_failures)
         fl_alloc_fail_after(-1);
         if (e == FL_OK) {
             cr_assert_eq(t.n_versions, 4);
-            cr_assert_eq(t.n_changes, 1);
+            cr_assert_eq(t.n_changes, 5, "the alias move and four first-served events");
             fl_registry_traffic_cleanup(&t);
             break;
         }

@@ -345,7 +345,8 @@ Test(registry_store, aliases_move_emit_events_and_need_a_known_version, .init = 
     cr_assert_str_eq(x.r[1].version, "2");
     cr_assert_not(x.r[1].registered);
     cr_assert_str_eq(x.r[1].aliases, "champion,production");
-    cr_assert_eq(x.r[1].first_change, 200, "the first alias move naming it");
+    cr_assert_eq(x.r[1].first_change, 50, "its first request (a first-served event), before the "
+                                          "first alias move naming it at 200");
 
     /* removing */
     cr_assert_eq(fl_store_registry_alias(st, "m", "production", NULL, NULL, 400, &res, NULL),
@@ -355,14 +356,17 @@ Test(registry_store, aliases_move_emit_events_and_need_a_known_version, .init = 
                  FL_ENOTFOUND);
 
     struct evrows ev = changes("m");
-    cr_assert_eq(ev.n, 4);
-    cr_assert_str_eq(ev.msg[0], "m@champion -> 1");
-    cr_assert_str_eq(ev.msg[1], "m@champion -> 2 (was 1)");
-    cr_assert_str_eq(ev.component[1], "svc");
-    cr_assert_str_eq(ev.attrs[1], "{\"model\":\"m\",\"alias\":\"champion\",\"version\":\"2\","
+    cr_assert_eq(ev.n, 5, "four alias moves and version 2's first request");
+    cr_assert_str_eq(ev.msg[0], "m 2 served its first request");
+    cr_assert_eq(ev.ts[0], 50);
+    cr_assert_str_eq(ev.attrs[0], "{\"model\":\"m\",\"version\":\"2\",\"source\":\"traffic\"}");
+    cr_assert_str_eq(ev.msg[1], "m@champion -> 1");
+    cr_assert_str_eq(ev.msg[2], "m@champion -> 2 (was 1)");
+    cr_assert_str_eq(ev.component[2], "svc");
+    cr_assert_str_eq(ev.attrs[2], "{\"model\":\"m\",\"alias\":\"champion\",\"version\":\"2\","
                                   "\"from_version\":\"1\",\"source\":\"registry\"}");
-    cr_assert_str_eq(ev.msg[3], "m@production removed (was 2)");
-    cr_assert_eq(ev.ts[3], 400);
+    cr_assert_str_eq(ev.msg[4], "m@production removed (was 2)");
+    cr_assert_eq(ev.ts[4], 400);
 }
 
 Test(registry_store, read_only_store_refuses_writes)
@@ -773,4 +777,36 @@ Test(registry_store, version_change_events_keep_the_stage_they_do_not_name, .ini
     x = versions("fraud", false);
     cr_assert_str_eq(x.r[0].stage, "shadow");
     cr_assert_eq(x.r[0].ts, 2500);
+}
+
+/* A version's first request is a change event, once: re-sending the same logs, or more traffic
+ * of the version, adds none; a new version adds its own. */
+Test(registry_store, first_request_of_a_version_is_one_change_event, .init = setup,
+     .fini = teardown)
+{
+    struct fl_inference inf;
+    memset(&inf, 0, sizeof inf);
+    inf.request_id = "r";
+    inf.model = "m";
+    inf.score = NAN;
+    inf.latency_ms = NAN;
+    static const struct {
+        const char *version;
+        int64_t ts;
+    } sends[] = {{"v1", 1000}, {"v1", 1000}, {"v1", 900}, {"v2", 5000}, {"v1", 7000}};
+    for (size_t i = 0; i < sizeof sends / sizeof sends[0]; i++) {
+        struct fl_batch b;
+        inf.model_version = sends[i].version;
+        inf.ts_ms = sends[i].ts;
+        th_batch(&b);
+        b.inferences = &inf;
+        b.n_inferences = 1;
+        cr_assert_eq(fl_store_write(st, &b, NULL), FL_OK);
+    }
+    struct evrows ev = changes("m");
+    cr_assert_eq(ev.n, 2);
+    cr_assert_str_eq(ev.msg[0], "m v1 served its first request");
+    cr_assert_eq(ev.ts[0], 1000, "the time of the first batch that showed it");
+    cr_assert_str_eq(ev.msg[1], "m v2 served its first request");
+    cr_assert_eq(ev.ts[1], 5000);
 }
