@@ -728,6 +728,125 @@ end:
     return FL_OK;
 }
 
+/* p[i] at the first byte of a string body: the index of its closing quote when every byte
+ * before it is printable ASCII other than a backslash, else n (not plain). */
+static size_t plain_ascii_string(const char *p, size_t i, size_t n)
+{
+    for (; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch == '"')
+            return i;
+        if (ch < 0x20 || ch >= 0x80 || ch == '\\')
+            return n;
+    }
+    return n;
+}
+
+/* The end of a JSON number starting at p[i] (strict RFC 8259 syntax), or i when there is none. */
+static size_t number_end(const char *p, size_t i, size_t n)
+{
+    size_t k = i;
+    if (k < n && p[k] == '-')
+        k++;
+    if (k >= n || !is_digit((unsigned char)p[k]))
+        return i;
+    if (p[k] == '0')
+        k++;
+    else
+        while (k < n && is_digit((unsigned char)p[k]))
+            k++;
+    if (k < n && p[k] == '.') {
+        size_t f = ++k;
+        while (k < n && is_digit((unsigned char)p[k]))
+            k++;
+        if (k == f)
+            return i;
+    }
+    if (k < n && (p[k] == 'e' || p[k] == 'E')) {
+        k++;
+        if (k < n && (p[k] == '+' || p[k] == '-'))
+            k++;
+        size_t e = k;
+        while (k < n && is_digit((unsigned char)p[k]))
+            k++;
+        if (k == e)
+            return i;
+    }
+    return k;
+}
+
+bool fl_json_next_scalar_member(struct fl_json *j, struct fl_str *key, struct fl_json_scalar *out)
+{
+    if (j->err || j->depth <= 0 || (j->first[j->depth] & ST_ARRAY))
+        return false;
+    const char *p = j->p;
+    size_t n = j->len, i = j->pos;
+    if (!(j->first[j->depth] & ST_FIRST)) {
+        if (i >= n || p[i] != ',')
+            return false;
+        i++;
+    }
+    if (i >= n || p[i] != '"')
+        return false;
+    size_t ks = i + 1, ke = plain_ascii_string(p, ks, n);
+    if (ke >= n || ke + 1 >= n || p[ke + 1] != ':')
+        return false;
+    i = ke + 2;
+    if (i >= n)
+        return false;
+    size_t vs = i, ve;
+    out->pos = vs;
+    out->num = 0;
+    out->str = (struct fl_str){NULL, 0};
+    switch (p[i]) {
+    case '"':
+        ve = plain_ascii_string(p, i + 1, n);
+        if (ve >= n)
+            return false;
+        out->type = FL_JSON_STRING;
+        out->str = (struct fl_str){p + i + 1, ve - i - 1};
+        ve++;
+        break;
+    case 't':
+    case 'f':
+    case 'n': {
+        static const char *const lit[] = {"true", "false", "null"};
+        int w = p[i] == 't' ? 0 : p[i] == 'f' ? 1 : 2;
+        size_t l = strlen(lit[w]);
+        if (n - i < l || memcmp(p + i, lit[w], l) != 0)
+            return false;
+        ve = i + l;
+        out->type = w == 2 ? FL_JSON_NULL : FL_JSON_BOOL;
+        out->num = w == 0 ? 1.0 : 0.0;
+        break;
+    }
+    default: {
+        ve = number_end(p, i, n);
+        if (ve == i || ve >= n || (p[ve] != ',' && p[ve] != '}'))
+            return false; /* checked before scan_number, which would flag "01" as an error */
+        /* the syntax is valid, so scan_number cannot fail; keep only exact fast conversions */
+        size_t save = j->pos;
+        struct num nm;
+        j->pos = i;
+        fl_err e = scan_number(j, &nm);
+        j->pos = save;
+        if (e != FL_OK || nm.end != ve || nm.n_digits > 15 || nm.exp10 < -22 || nm.exp10 > 22)
+            return false;
+        double v = (double)nm.mant;
+        v = nm.exp10 < 0 ? v / pow10_tab[-nm.exp10] : v * pow10_tab[nm.exp10];
+        out->type = FL_JSON_NUMBER;
+        out->num = nm.neg ? -v : v;
+        break;
+    }
+    }
+    if (ve >= n || (p[ve] != ',' && p[ve] != '}'))
+        return false;
+    *key = (struct fl_str){p + ks, ke - ks};
+    j->first[j->depth] &= (unsigned char)~ST_FIRST;
+    j->pos = ve;
+    return true;
+}
+
 fl_err fl_json_next_elem(struct fl_json *j, bool *more)
 {
     char b[16];

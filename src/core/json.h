@@ -66,6 +66,24 @@ fl_err fl_json_enter_array(struct fl_json *j) FL_MUST_CHECK;
  */
 fl_err fl_json_next_key(struct fl_json *j, struct fl_buf *scratch, struct fl_str *key,
                         bool *more) FL_MUST_CHECK;
+/* A scalar member read by fl_json_next_scalar_member. */
+struct fl_json_scalar {
+    enum fl_json_type type; /* FL_JSON_NULL, _BOOL, _NUMBER or _STRING */
+    double num;             /* NUMBER: as fl_json_get_double gives it; BOOL: 0 or 1 */
+    struct fl_str str;      /* STRING: the value (a slice of the input, no escapes) */
+    size_t pos;             /* byte offset of the value in the input (for messages) */
+};
+
+/*
+ * Inside an object, the fast path for the commonest member: when the next member is, in compact
+ * form (no whitespace), a key of plain printable ASCII without escapes, then ':' and a null,
+ * true, false, a plain-ASCII string without escapes, or a number that converts exactly by the
+ * fast path (at most 15 significant digits and a decimal exponent within 22), followed by ',' or
+ * '}', consume it (with the ',' before it) and return true. *key is a slice of the input. In
+ * every other case consume nothing and return false: the caller reads the member the usual way
+ * (fl_json_next_key and a getter), which also reports any error. Never sets an error.
+ */
+bool fl_json_next_scalar_member(struct fl_json *j, struct fl_str *key, struct fl_json_scalar *out);
 /* Inside an array: *more = false (and ']' consumed) at its end, else a value follows. */
 fl_err fl_json_next_elem(struct fl_json *j, bool *more) FL_MUST_CHECK;
 /*

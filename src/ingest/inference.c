@@ -386,6 +386,35 @@ static fl_err optional_field(struct ctx *c, const char *key, enum fl_json_type w
     return FL_OK;
 }
 
+/* A feature given as a plain scalar, read by fl_json_next_scalar_member: what feature_value and
+ * the null status rule above give for the same value. */
+static fl_err fast_feature_value(struct ctx *c, struct fl_feature *f, const struct fl_json_scalar *sv)
+{
+    switch (sv->type) {
+    case FL_JSON_NUMBER:
+    case FL_JSON_BOOL:
+        f->kind = sv->type == FL_JSON_NUMBER ? FL_VAL_NUMBER : FL_VAL_BOOL;
+        f->num = sv->num;
+        return FL_OK;
+    case FL_JSON_STRING:
+        if (sv->str.len > FL_LIMIT_VALUE_BYTES) {
+            char path[FL_DIAG_FIELD_CAP];
+            snprintf(path, sizeof path, "features.%s", f->name);
+            return fl_ingest__err_at(&c->jc, sv->pos, FL_ELIMIT, path,
+                                     "string longer than %u bytes",
+                                     (unsigned)FL_LIMIT_VALUE_BYTES);
+        }
+        f->kind = FL_VAL_STRING;
+        if (!(f->str = intern(c, sv->str, NULL)))
+            return oom(c);
+        return FL_OK;
+    default:
+        f->kind = FL_VAL_NULL;
+        f->status = FL_FEAT_NULL;
+        return FL_OK;
+    }
+}
+
 static fl_err parse_features(struct ctx *c, struct fl_inference *r)
 {
     size_t pos;
@@ -400,10 +429,15 @@ static fl_err parse_features(struct ctx *c, struct fl_inference *r)
     struct fl_str key;
     for (;;) {
         size_t before = c->jc.j.pos;
-        if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
-            return fl_ingest__json_fail(&c->jc, e);
-        if (!more)
-            break;
+        /* most members are "name":scalar in compact form: read those in one step */
+        struct fl_json_scalar sv;
+        bool fast = fl_json_next_scalar_member(&c->jc.j, &key, &sv);
+        if (!fast) {
+            if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
+                return fl_ingest__json_fail(&c->jc, e);
+            if (!more)
+                break;
+        }
         size_t kpos = key_pos(c, key, before);
         if (n >= FL_LIMIT_FEATURES_PER_RECORD)
             return fl_ingest__err_at(&c->jc, kpos, FL_ELIMIT, "features",
@@ -433,6 +467,12 @@ static fl_err parse_features(struct ctx *c, struct fl_inference *r)
         f->kind = FL_VAL_NULL;
         f->num = 0;
         f->str = NULL;
+        if (fast) {
+            if ((e = fast_feature_value(c, f, &sv)) != FL_OK)
+                return e;
+            n++;
+            continue;
+        }
         size_t vpos = fl_ingest__jctx_mark(&c->jc);
         if (fl_json_peek(&c->jc.j) == FL_JSON_OBJECT)
             e = feature_object(c, f, f->name, vpos);

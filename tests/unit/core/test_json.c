@@ -580,3 +580,82 @@ Test(json, out_of_memory_paths)
     }
     cr_assert(saw_ok && saw_enomem);
 }
+
+/*
+ * fl_json_next_scalar_member: on every member it accepts it gives what the general path gives
+ * (key, type, value, position), and on every member it declines it consumes nothing, so the
+ * general path reads (or rejects) the object exactly as without it.
+ */
+static const char *scalar_docs[] = {
+    "{\"a\":1,\"b\":-2.5,\"c\":\"x\",\"d\":true,\"e\":false,\"f\":null}",
+    "{\"n\":0,\"m\":-0,\"big\":123456789012345,\"huge\":1234567890123456789,\"e\":1e22,"
+    "\"e2\":1e23,\"s\":1.5E-3,\"t\":0.1}",
+    "{\"esc\\u0041\":1,\"k\":\"v\\\"q\",\"u\":\"caf\xc3\xa9\",\"sp\": 1,\"x\":1 }",
+    "{\"nested\":{\"a\":1},\"arr\":[1,2],\"z\":\"\"}",
+    "{}",
+    "{\"bad\":01}",
+    "{\"bad\":1.}",
+    "{\"bad\":tru}",
+    "{\"a\":1,,\"b\":2}",
+    "{\"a\":\"unterminated}",
+    "{\"a\":1",
+};
+
+Test(json, scalar_member_fast_path_agrees_with_general_path)
+{
+    struct fl_buf s;
+    fl_buf_init(&s, 1024);
+    for (size_t d = 0; d < sizeof scalar_docs / sizeof scalar_docs[0]; d++) {
+        const char *text = scalar_docs[d];
+        struct fl_json jf, jg;
+        fl_json_init(&jf, text, strlen(text), NULL);
+        fl_json_init(&jg, text, strlen(text), NULL);
+        cr_assert_eq(fl_json_enter_object(&jf), FL_OK);
+        cr_assert_eq(fl_json_enter_object(&jg), FL_OK);
+        size_t fast = 0;
+        for (int guard = 0; guard < 50; guard++) {
+            struct fl_str kf, kg;
+            struct fl_json_scalar v;
+            bool more;
+            size_t before = jf.pos;
+            if (fl_json_next_scalar_member(&jf, &kf, &v)) {
+                fast++;
+                cr_assert_eq(fl_json_next_key(&jg, &s, &kg, &more), FL_OK, "doc %zu", d);
+                cr_assert(more);
+                cr_expect(kf.len == kg.len && !memcmp(kf.p, kg.p, kf.len), "doc %zu", d);
+                cr_expect_eq(v.pos, jg.pos, "doc %zu: value position", d);
+                cr_expect_eq(fl_json_peek(&jg), v.type, "doc %zu", d);
+                if (v.type == FL_JSON_NUMBER) {
+                    double g;
+                    cr_assert_eq(fl_json_get_double(&jg, &g), FL_OK);
+                    cr_expect(memcmp(&g, &v.num, sizeof g) == 0, "doc %zu: %.17g vs %.17g", d,
+                              v.num, g);
+                } else if (v.type == FL_JSON_STRING) {
+                    struct fl_str g;
+                    cr_assert_eq(fl_json_get_string(&jg, &s, &g), FL_OK);
+                    cr_expect(g.len == v.str.len && !memcmp(g.p, v.str.p, g.len), "doc %zu", d);
+                } else {
+                    cr_assert_eq(fl_json_skip(&jg), FL_OK);
+                }
+                cr_expect_eq(jf.pos, jg.pos, "doc %zu: both at the same place", d);
+                continue;
+            }
+            cr_expect_eq(jf.pos, before, "doc %zu: a declined member consumes nothing", d);
+            /* both readers take the general path for this member */
+            fl_err ef = fl_json_next_key(&jf, &s, &kf, &more);
+            fl_err eg = fl_json_next_key(&jg, &s, &kg, &more);
+            cr_assert_eq(ef, eg, "doc %zu", d);
+            if (ef != FL_OK || !more)
+                break;
+            ef = fl_json_skip(&jf);
+            eg = fl_json_skip(&jg);
+            cr_assert_eq(ef, eg, "doc %zu", d);
+            if (ef != FL_OK)
+                break;
+        }
+        cr_expect_eq(fl_json_end(&jf), fl_json_end(&jg), "doc %zu", d);
+        if (d == 0)
+            cr_expect_eq(fast, 6, "every member of the first document is fast");
+    }
+    fl_buf_cleanup(&s);
+}

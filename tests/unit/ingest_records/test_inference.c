@@ -458,3 +458,62 @@ Test(inference, outcomes_invalid)
         cr_assert_str_eq(diag.msg, c->msg, "case %zu", i);
     }
 }
+
+/*
+ * Feature members in compact form take a fast path (fl_json_next_scalar_member); a space after
+ * the colon sends the same member through the general path. Both must give the same features,
+ * or the same error message and field.
+ */
+static const char *fast_features[] = {
+    "\"a\":1,\"b\":-2.5e-3,\"c\":\"DE\",\"d\":true,\"e\":false,\"f\":null",
+    "\"z\":0,\"m\":-0,\"big\":1234567890123456789,\"e22\":1e22,\"e23\":1e23",
+    "\"s\":\"\",\"u\":\"caf\xc3\xa9\",\"q\":\"a\\\"b\",\"o\":{\"value\":3,\"status\":\"present\"}",
+    "\"n\":{\"status\":\"not_found\"},\"x\":1,\"y\":null",
+    "\"a\":1,\"a\":2",
+    "\"emb\":[1,2]",
+    "\"\":1",
+};
+
+static void snapshot(char *out, size_t cap, fl_err e)
+{
+    size_t k = (size_t)snprintf(out, cap, "e=%d", (int)e);
+    if (e != FL_OK) {
+        snprintf(out + k, cap - k, " field=%s msg=%s", diag.field, diag.msg);
+        return;
+    }
+    const struct fl_inference *r = &batch.inferences[batch.n_inferences - 1];
+    for (size_t i = 0; i < r->n_features && k < cap; i++) {
+        const struct fl_feature *f = &r->features[i];
+        k += (size_t)snprintf(out + k, cap - k, " %s:%d:%d:%.17g:%s", f->name, f->status, f->kind,
+                              f->num, f->str ? f->str : "-");
+    }
+}
+
+Test(inference, fast_and_general_feature_paths_agree)
+{
+    for (size_t i = 0; i < sizeof fast_features / sizeof fast_features[0]; i++) {
+        char line[2048], spaced[2048], a[4096], b[4096];
+        snprintf(line, sizeof line,
+                 "{\"ts\":1,\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\","
+                 "\"features\":{%s}}",
+                 fast_features[i]);
+        /* a space after every ':' that follows a closing quote (keys), outside string values */
+        size_t k = 0;
+        int in_str = 0;
+        for (const char *p = line; *p && k + 2 < sizeof spaced; p++) {
+            if (*p == '"' && (p == line || p[-1] != '\\'))
+                in_str = !in_str;
+            spaced[k++] = *p;
+            if (*p == ':' && !in_str)
+                spaced[k++] = ' ';
+        }
+        spaced[k] = '\0';
+        fl_batch_reset(&batch);
+        fl_diag_init(&diag);
+        snapshot(a, sizeof a, parse(line));
+        fl_batch_reset(&batch);
+        fl_diag_init(&diag);
+        snapshot(b, sizeof b, parse(spaced));
+        cr_expect_str_eq(a, b, "case %zu", i);
+    }
+}
