@@ -9,7 +9,9 @@
  *  - a rejected input has a diagnostic with its code, a message and a 1-based line/column;
  *  - fl_json_raw over an accepted document returns exactly the trimmed text;
  *  - every string read re-encodes with fl_buf_put_json_str and reads back to the same bytes;
- *  - int64/uint64 getters on each number or string either succeed or fail cleanly.
+ *  - int64/uint64 getters on each number or string either succeed or fail cleanly;
+ *  - fl_json_next_scalar_member agrees with the general path on every object member (same key,
+ *    type, value and end) or declines without consuming anything or setting an error.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,12 +54,43 @@ static fl_err walk(struct fl_json *j, struct fl_buf *scratch)
     case FL_JSON_OBJECT:
         if ((e = fl_json_enter_object(j)))
             return e;
-        while ((e = fl_json_next_key(j, scratch, &s, &more)) == FL_OK && more) {
+        for (;;) {
+            /* The scalar-member fast path on a copy of the reader must agree with the general
+             * path: same key, type, value and end position when it accepts; untouched when it
+             * declines. */
+            struct fl_json probe = *j;
+            struct fl_json_scalar sv;
+            struct fl_str pk;
+            probe.diag = NULL;
+            bool fast = fl_json_next_scalar_member(&probe, &pk, &sv);
+            if (!fast)
+                CHECK(probe.pos == j->pos && probe.err == FL_OK &&
+                      probe.first[probe.depth] == j->first[j->depth]);
+            if ((e = fl_json_next_key(j, scratch, &s, &more)) != FL_OK || !more) {
+                CHECK(!fast || e != FL_OK || more);
+                return e;
+            }
+            if (fast) {
+                CHECK(pk.len == s.len && memcmp(pk.p, s.p, s.len) == 0);
+                CHECK(sv.pos == j->pos && fl_json_peek(j) == sv.type);
+                struct fl_json g = *j;
+                g.diag = NULL;
+                if (sv.type == FL_JSON_NUMBER) {
+                    double v;
+                    CHECK(fl_json_get_double(&g, &v) == FL_OK && memcmp(&v, &sv.num, sizeof v) == 0);
+                } else if (sv.type == FL_JSON_STRING) {
+                    struct fl_str gs;
+                    CHECK(fl_json_get_string(&g, scratch, &gs) == FL_OK && gs.len == sv.str.len &&
+                          memcmp(gs.p, sv.str.p, gs.len) == 0);
+                } else {
+                    CHECK(fl_json_skip(&g) == FL_OK);
+                }
+                CHECK(g.pos == probe.pos);
+            }
             check_reencode(s);
             if ((e = walk(j, scratch)))
                 return e;
         }
-        return e;
     case FL_JSON_ARRAY:
         if ((e = fl_json_enter_array(j)))
             return e;
