@@ -210,7 +210,8 @@ out:
     fl_batch_cleanup(&b);
 out_store:
     fl_store_free(st);
-    remove_dir(dir);
+    if (!getenv("FL_BENCH_KEEP"))
+        remove_dir(dir);
     return rc;
 }
 #endif
