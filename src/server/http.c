@@ -209,6 +209,46 @@ static void respond_with(struct fl_http_req *r, int status, const char *content_
     MHD_destroy_response(resp);
 }
 
+bool fl_server__time_param(struct fl_http_req *r, const char *name, const char *alt, int64_t dflt,
+                           int64_t *out)
+{
+    const char *v = fl_http_params_get(&r->params, name);
+    const char *used = name;
+    if ((!v || !*v) && alt) {
+        v = fl_http_params_get(&r->params, alt);
+        used = alt;
+    }
+    if (!v || !*v) {
+        *out = dflt;
+        return true;
+    }
+    struct fl_diag d;
+    fl_diag_init(&d);
+    if (fl_time_parse_any(fl_str_c(v), fl_time_now_ms(), out, &d) != FL_OK) {
+        fl_diag_field(&d, "%s", used);
+        fl_server__diag_error(r, FL_EINVAL, &d);
+        return false;
+    }
+    return true;
+}
+
+void fl_server__answer_json(struct fl_http_req *r, fl_err e, struct fl_buf *b,
+                            const struct fl_diag *d)
+{
+    if (e == FL_OK && fl_buf_err(b) != FL_OK) {
+        fl_err be = fl_buf_err(b);
+        fl_buf_cleanup(b);
+        fl_server__error(r, be == FL_ENOMEM ? FL_ENOMEM : FL_ELIMIT, "answer too large");
+        return;
+    }
+    if (e != FL_OK) {
+        fl_buf_cleanup(b);
+        fl_server__diag_error(r, e, d);
+        return;
+    }
+    fl_server__respond(r, 200, "application/json", b);
+}
+
 void fl_server__respond(struct fl_http_req *r, int status, const char *content_type,
                         struct fl_buf *body)
 {

@@ -55,6 +55,17 @@ struct fl_http_req {
     int64_t t0_ns; /* fl_time_mono_ns at the request's first byte */
 };
 
+/*
+ * An optional time parameter (RFC 3339, unix seconds, now, now-1h): the first of name and alt
+ * (alt may be NULL) that is present and non-empty, else dflt. Returns false after answering 400
+ * with the parameter named, when the value is malformed.
+ */
+bool fl_server__time_param(struct fl_http_req *r, const char *name, const char *alt, int64_t dflt,
+                           int64_t *out);
+/* Answer 200 with the JSON in b, or the error e (with d), or 500/503 when b overflowed. Takes b. */
+void fl_server__answer_json(struct fl_http_req *r, fl_err e, struct fl_buf *b,
+                            const struct fl_diag *d);
+
 /* Request header value (case-insensitive name) or NULL. Valid during the request. */
 const char *fl_server__header(struct fl_http_req *r, const char *name);
 

@@ -52,22 +52,6 @@ void fl_server__live_metrics(struct fl_server *s, struct fl_buf *out)
         fl_live_write_metrics(l, out);
 }
 
-static void answer(struct fl_http_req *r, fl_err e, struct fl_buf *b, const struct fl_diag *d)
-{
-    if (e == FL_OK && fl_buf_err(b) != FL_OK) {
-        fl_err be = fl_buf_err(b);
-        fl_buf_cleanup(b);
-        fl_server__error(r, be == FL_ENOMEM ? FL_ENOMEM : FL_ELIMIT, "answer too large");
-        return;
-    }
-    if (e != FL_OK) {
-        fl_buf_cleanup(b);
-        fl_server__diag_error(r, e, d);
-        return;
-    }
-    fl_server__respond(r, 200, "application/json", b);
-}
-
 /* The model (required) and version (optional) parameters, checked; false when answered. */
 static bool names(struct fl_http_req *r, const char **model, const char **version)
 {
@@ -85,24 +69,6 @@ static bool names(struct fl_http_req *r, const char **model, const char **versio
     if (why) {
         fl_server__error(r, FL_EINVAL, "%s: %s",
                          *version && fl_registry_name_check(*version) ? "version" : "model", why);
-        return false;
-    }
-    return true;
-}
-
-/* An optional time parameter; false when answered. */
-static bool time_param(struct fl_http_req *r, const char *name, int64_t dflt, int64_t *out)
-{
-    const char *v = fl_http_params_get(&r->params, name);
-    if (!v || !*v) {
-        *out = dflt;
-        return true;
-    }
-    struct fl_diag d;
-    fl_diag_init(&d);
-    if (fl_time_parse_any(fl_str_c(v), fl_time_now_ms(), out, &d) != FL_OK) {
-        fl_diag_field(&d, "%s", name);
-        fl_server__diag_error(r, FL_EINVAL, &d);
         return false;
     }
     return true;
@@ -143,7 +109,7 @@ void fl_server__h_drift(struct fl_http_req *r)
     fl_diag_init(&d);
     fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
     fl_err e = fl_live_drift_json(l, model, version, &b, &d);
-    answer(r, e, &b, &d);
+    fl_server__answer_json(r, e, &b, &d);
 }
 
 void fl_server__h_profiles(struct fl_http_req *r)
@@ -151,8 +117,8 @@ void fl_server__h_profiles(struct fl_http_req *r)
     const char *model, *version;
     int64_t start, end;
     size_t limit, top;
-    if (!names(r, &model, &version) || !time_param(r, "end", fl_time_now_ms(), &end) ||
-        !time_param(r, "start", end - PROFILES_DEFAULT_SPAN_MS, &start) ||
+    if (!names(r, &model, &version) || !fl_server__time_param(r, "end", NULL, fl_time_now_ms(), &end) ||
+        !fl_server__time_param(r, "start", NULL, end - PROFILES_DEFAULT_SPAN_MS, &start) ||
         !count_param(r, "limit", PROFILES_DEFAULT_LIMIT, PROFILES_MAX_LIMIT, &limit) ||
         !count_param(r, "top", PROFILES_DEFAULT_TOP, PROFILES_MAX_TOP, &top))
         return;
@@ -169,5 +135,5 @@ void fl_server__h_profiles(struct fl_http_req *r)
     fl_diag_init(&d);
     fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
     fl_err e = fl_live_profiles_json(r->srv->store, model, version, start, end, top, limit, &b, &d);
-    answer(r, e, &b, &d);
+    fl_server__answer_json(r, e, &b, &d);
 }

@@ -23,46 +23,6 @@
 #include "../store/store.h"
 #include "http_int.h"
 
-static void answer(struct fl_http_req *r, fl_err e, struct fl_buf *b, const struct fl_diag *d)
-{
-    if (e == FL_OK && fl_buf_err(b) != FL_OK) {
-        fl_err be = fl_buf_err(b);
-        fl_buf_cleanup(b);
-        fl_server__error(r, be == FL_ENOMEM ? FL_ENOMEM : FL_ELIMIT, "answer too large");
-        return;
-    }
-    if (e != FL_OK) {
-        fl_buf_cleanup(b);
-        fl_server__diag_error(r, e, d);
-        return;
-    }
-    fl_server__respond(r, 200, "application/json", b);
-}
-
-/* An optional time parameter (first of the names given that is present); false when answered. */
-static bool time_param(struct fl_http_req *r, const char *name, const char *alt, int64_t dflt,
-                       int64_t *out)
-{
-    const char *v = fl_http_params_get(&r->params, name);
-    const char *used = name;
-    if ((!v || !*v) && alt) {
-        v = fl_http_params_get(&r->params, alt);
-        used = alt;
-    }
-    if (!v || !*v) {
-        *out = dflt;
-        return true;
-    }
-    struct fl_diag d;
-    fl_diag_init(&d);
-    if (fl_time_parse_any(fl_str_c(v), fl_time_now_ms(), out, &d) != FL_OK) {
-        fl_diag_field(&d, "%s", used);
-        fl_server__diag_error(r, FL_EINVAL, &d);
-        return false;
-    }
-    return true;
-}
-
 /* The {name} of the route, checked; false when answered. */
 static bool model_param(struct fl_http_req *r)
 {
@@ -113,7 +73,7 @@ static void models_post(struct fl_http_req *r)
         fl_selfmetrics_rejected(s->metrics, FL_SM_MODEL, e, 1);
         if (e != FL_EPARSE && e != FL_EINVAL && e != FL_ELIMIT)
             FL_LOG_W("model registration failed: %s", d.msg);
-        answer(r, e, &b, &d);
+        fl_server__answer_json(r, e, &b, &d);
         goto out;
     }
     fl_selfmetrics_ingested(s->metrics, FL_SM_MODEL, 1);
@@ -128,7 +88,7 @@ static void models_post(struct fl_http_req *r)
     if (e == FL_OK && !fv.found)
         fl_buf_puts(&b, "null");
     fl_buf_puts(&b, "}\n");
-    answer(r, e, &b, &d);
+    fl_server__answer_json(r, e, &b, &d);
 out:
     fl_arena_cleanup(&a);
 }
@@ -145,7 +105,7 @@ void fl_server__h_models(struct fl_http_req *r)
     fl_diag_init(&d);
     fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
     fl_err e = fl_registry_list_json(r->srv->store, model && *model ? model : NULL, &b, &d);
-    answer(r, e, &b, &d);
+    fl_server__answer_json(r, e, &b, &d);
 }
 
 /* ---- GET /api/v1/models/{name}, /versions ---- */
@@ -158,7 +118,7 @@ void fl_server__h_model_get(struct fl_http_req *r)
         return;
     fl_diag_init(&d);
     fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
-    answer(r, fl_registry_model_json(r->srv->store, r->param, &b, &d), &b, &d);
+    fl_server__answer_json(r, fl_registry_model_json(r->srv->store, r->param, &b, &d), &b, &d);
 }
 
 void fl_server__h_model_versions(struct fl_http_req *r)
@@ -175,7 +135,7 @@ void fl_server__h_model_versions(struct fl_http_req *r)
     }
     fl_diag_init(&d);
     fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
-    answer(r, fl_registry_versions_json(r->srv->store, r->param, artifacts, &b, &d), &b, &d);
+    fl_server__answer_json(r, fl_registry_versions_json(r->srv->store, r->param, artifacts, &b, &d), &b, &d);
 }
 
 /* ---- POST /api/v1/models/{name}/aliases ---- */
@@ -202,7 +162,7 @@ void fl_server__h_model_aliases(struct fl_http_req *r)
                                     &res, &d);
     if (e != FL_OK) {
         fl_selfmetrics_rejected(s->metrics, FL_SM_MODEL, e, 1);
-        answer(r, e, &b, &d);
+        fl_server__answer_json(r, e, &b, &d);
         goto out;
     }
     fl_selfmetrics_ingested(s->metrics, FL_SM_EVENT, res.changed);
@@ -215,7 +175,7 @@ void fl_server__h_model_aliases(struct fl_http_req *r)
     fl_buf_puts(&b, ",\"previous\":");
     fl_server__json_str(&b, res.had_old ? res.old_version : NULL);
     fl_buf_printf(&b, ",\"changed\":%s}\n", res.changed ? "true" : "false");
-    answer(r, FL_OK, &b, &d);
+    fl_server__answer_json(r, FL_OK, &b, &d);
 out:
     fl_arena_cleanup(&a);
 }
@@ -228,8 +188,8 @@ void fl_server__h_model_traffic(struct fl_http_req *r)
     struct fl_diag d;
     struct fl_buf b;
     int64_t now = fl_time_now_ms(), from, to, step = 0;
-    if (!model_param(r) || !time_param(r, "to", "end", now, &to) ||
-        !time_param(r, "from", "start", to - 3600 * 1000, &from))
+    if (!model_param(r) || !fl_server__time_param(r, "to", "end", now, &to) ||
+        !fl_server__time_param(r, "from", "start", to - 3600 * 1000, &from))
         return;
     fl_diag_init(&d);
     const char *sv = fl_http_params_get(&r->params, "step");
@@ -252,7 +212,7 @@ void fl_server__h_model_traffic(struct fl_http_req *r)
     if (e == FL_OK)
         fl_registry_traffic_json(&t, r->param, &b);
     fl_registry_traffic_cleanup(&t);
-    answer(r, e, &b, &d);
+    fl_server__answer_json(r, e, &b, &d);
 }
 
 /* ---- GET /api/v1/freshness and /metrics ---- */
@@ -263,7 +223,7 @@ void fl_server__h_freshness(struct fl_http_req *r)
     struct fl_diag d;
     struct fl_buf b;
     int64_t now = fl_time_now_ms(), at;
-    if (!time_param(r, "at", NULL, now, &at))
+    if (!fl_server__time_param(r, "at", NULL, now, &at))
         return;
     fl_diag_init(&d);
     fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
@@ -271,7 +231,7 @@ void fl_server__h_freshness(struct fl_http_req *r)
     if (e == FL_OK)
         fl_freshness_json(&rep, &b);
     fl_freshness_report_cleanup(&rep);
-    answer(r, e, &b, &d);
+    fl_server__answer_json(r, e, &b, &d);
 }
 
 void fl_server__freshness_metrics(struct fl_server *s, struct fl_buf *out)

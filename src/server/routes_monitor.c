@@ -46,21 +46,6 @@ static bool num_param(struct fl_http_req *r, const char *name, double *out)
     return true;
 }
 
-static bool time_param(struct fl_http_req *r, const char *name, int64_t *out)
-{
-    const char *v = fl_http_params_get(&r->params, name);
-    if (!v || !*v)
-        return true;
-    struct fl_diag d;
-    fl_diag_init(&d);
-    if (fl_time_parse_any(fl_str_c(v), fl_time_now_ms(), out, &d) != FL_OK) {
-        fl_diag_field(&d, "%s", name);
-        fl_server__diag_error(r, FL_EINVAL, &d);
-        return false;
-    }
-    return true;
-}
-
 void fl_server__h_skew_post(struct fl_http_req *r)
 {
     struct fl_skew_opts o;
@@ -82,8 +67,8 @@ void fl_server__h_skew_post(struct fl_http_req *r)
     if (q.version && !*q.version)
         q.version = NULL;
     if (!num_param(r, "rtol", &o.rtol) || !num_param(r, "atol", &o.atol) ||
-        !num_param(r, "examples", &examples) || !time_param(r, "start", &q.start_ms) ||
-        !time_param(r, "end", &q.end_ms))
+        !num_param(r, "examples", &examples) || !fl_server__time_param(r, "start", NULL, INT64_MIN, &q.start_ms) ||
+        !fl_server__time_param(r, "end", NULL, INT64_MAX, &q.end_ms))
         return;
     o.n_examples = examples > 100 ? 100 : (size_t)examples;
 

@@ -62,24 +62,6 @@ static void writer_finish(struct fl_http_req *r, struct writer *w)
     fl_server__respond(r, 200, "application/json", &w->b);
 }
 
-/* Parse an optional time parameter; false (answered 400) when present and malformed. */
-static bool time_param(struct fl_http_req *r, const char *name, int64_t dflt, int64_t *out)
-{
-    const char *v = fl_http_params_get(&r->params, name);
-    if (!v || !*v) {
-        *out = dflt;
-        return true;
-    }
-    struct fl_diag d;
-    fl_diag_init(&d);
-    if (fl_time_parse_any(fl_str_c(v), fl_time_now_ms(), out, &d) != FL_OK) {
-        fl_diag_field(&d, "%s", name);
-        fl_server__diag_error(r, FL_EINVAL, &d);
-        return false;
-    }
-    return true;
-}
-
 /* ---- GET /api/v1/events ---- */
 
 static int write_event(const struct fl_event *e, void *ud)
@@ -115,7 +97,8 @@ static int write_event(const struct fl_event *e, void *ud)
 void fl_server__h_events_get(struct fl_http_req *r)
 {
     struct fl_event_query q = {0};
-    if (!time_param(r, "start", 0, &q.start_ms) || !time_param(r, "end", INT64_MAX, &q.end_ms))
+    if (!fl_server__time_param(r, "start", NULL, 0, &q.start_ms) ||
+        !fl_server__time_param(r, "end", NULL, INT64_MAX, &q.end_ms))
         return;
     q.kind = fl_http_params_get(&r->params, "kind");
     q.component = fl_http_params_get(&r->params, "component");
