@@ -32,6 +32,9 @@
 #define FL_LIMIT_HLL_P 18                             /* HyperLogLog precision: 2^p registers */
 #define FL_LIMIT_FREQ_COUNTERS 65536                  /* counters of a frequent-items sketch */
 #define FL_LIMIT_FREQ_ITEM_BYTES 4096                 /* one frequent-items key, after truncation */
+#define FL_LIMIT_PROFILE_KEY_BYTES 1024                /* one profile key string (model, feature, ...) */
+#define FL_LIMIT_PROFILE_COLUMNS 1000000              /* column profiles in one profile set */
+#define FL_LIMIT_PROFILE_FILE_BYTES (1024u * 1024 * 1024) /* one serialized profile set */
 #define FL_LIMIT_TABLE_COLUMNS 10000                  /* columns of a CSV / JSON Lines table */
 #define FL_LIMIT_TABLE_ROWS 100000000                 /* rows of one table file, streamed */
 #define FL_LIMIT_TABLE_LOAD_CELLS (32u * 1024 * 1024) /* cells fl_table_load keeps in memory */

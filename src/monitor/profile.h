@@ -32,6 +32,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/record.h"
 #include "ingest/table.h"
 #include "stats/freq.h"
@@ -42,17 +43,6 @@
 #define FL_PROFILE_FORMAT_VERSION 1 /* first byte of a serialized column profile */
 #define FL_PROFILE_SET_VERSION 1    /* fifth byte of a serialized profile set */
 #define FL_PROFILE_SMALL_VALUES 16  /* distinct finite numbers counted exactly per column */
-
-/* Caps for hostile profile files. TODO(issue 3): move to core/limits.h with the other caps. */
-#ifndef FL_LIMIT_PROFILE_KEY_BYTES
-#define FL_LIMIT_PROFILE_KEY_BYTES 1024 /* one key string (model, window, feature, ...) */
-#endif
-#ifndef FL_LIMIT_PROFILE_COLUMNS
-#define FL_LIMIT_PROFILE_COLUMNS 1000000 /* column profiles in one profile set */
-#endif
-#ifndef FL_LIMIT_PROFILE_FILE_BYTES
-#define FL_LIMIT_PROFILE_FILE_BYTES (1024u * 1024 * 1024) /* a serialized profile set */
-#endif
 
 /* Sketch parameters; all profiles that merge must share them. */
 struct fl_profile_opts {

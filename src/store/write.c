@@ -589,22 +589,19 @@ static fl_err rewrite_stored(struct wctx *w, struct sref *r, size_t k, int64_t b
     return FL_OK;
 }
 
-/* Insert the spans of r[0..n) not marked skip, in order, FL_STORE_SPAN_MULTI rows at a time. */
-static fl_err insert_spans(struct wctx *w, const struct sref *r, size_t n)
+/* Insert the n_new spans of r[] not marked skip, in order, FL_STORE_SPAN_MULTI rows at a time. */
+static fl_err insert_spans(struct wctx *w, const struct sref *r, size_t n_new)
 {
     sqlite3_stmt *ins, *multi = NULL;
-    size_t todo = 0;
     fl_err e;
-    for (size_t i = 0; i < n; i++)
-        todo += !r[i].skip;
     if ((e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_INS, &ins, w->d)) != FL_OK)
         return e;
-    if (todo >= FL_STORE_SPAN_MULTI &&
+    if (n_new >= FL_STORE_SPAN_MULTI &&
         (e = fl_store__stmt(&w->s->w, FL_ST_W_SPAN_MULTI, &multi, w->d)) != FL_OK)
         return e;
     size_t i = 0;
-    while (todo > 0) {
-        size_t k = todo >= FL_STORE_SPAN_MULTI ? FL_STORE_SPAN_MULTI : 1;
+    while (n_new > 0) {
+        size_t k = n_new >= FL_STORE_SPAN_MULTI ? FL_STORE_SPAN_MULTI : 1;
         sqlite3_stmt *st = k > 1 ? multi : ins;
         int rc = SQLITE_OK;
         for (size_t j = 0; j < k; i++) {
@@ -617,7 +614,7 @@ static fl_err insert_spans(struct wctx *w, const struct sref *r, size_t n)
             return bind_failed(w, "bind span");
         if ((e = step_done(w, st, "insert span")) != FL_OK)
             return e;
-        todo -= k;
+        n_new -= k;
     }
     return FL_OK;
 }
@@ -746,14 +743,14 @@ static fl_err write_spans(struct wctx *w)
         if ((e = rewrite_stored(w, r + i, k, before)) != FL_OK)
             goto out;
     }
-    size_t todo = 0;
+    size_t n_new = 0;
     for (size_t i = 0; i < n; i++)
-        todo += !r[i].skip;
-    if ((e = insert_spans(w, r, n)) != FL_OK)
+        n_new += !r[i].skip;
+    if ((e = insert_spans(w, r, n_new)) != FL_OK)
         goto out;
     /* The ranges below assume consecutive rowids; check the one fact they rest on. */
-    int64_t last = before + (int64_t)todo;
-    if (todo > 0 && sqlite3_last_insert_rowid(w->s->w.db) != last) {
+    int64_t last = before + (int64_t)n_new;
+    if (n_new > 0 && sqlite3_last_insert_rowid(w->s->w.db) != last) {
         e = fl_diag_set(w->d, FL_EIO, 0, 0, "span rowids not consecutive (last %lld, want %lld)",
                         (long long)sqlite3_last_insert_rowid(w->s->w.db), (long long)last);
         goto out;
