@@ -210,29 +210,6 @@ fl_err fl_store_windows_retain(struct fl_store *s, int64_t before_ms, uint64_t *
 
 /* ---- reads ---- */
 
-/* A reader connection inside a read transaction (one snapshot for the whole answer). */
-static fl_err rbegin(struct fl_store *s, struct fl_store__conn **c, struct fl_diag *d)
-{
-    fl_err e = fl_store__reader_get(s, c, d);
-    if (e != FL_OK)
-        return e;
-    int rc = sqlite3_exec((*c)->db, "BEGIN", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        e = fl_store__sqlerr((*c)->db, rc, d, "begin read");
-        fl_store__reader_put(s, *c);
-        *c = NULL;
-    }
-    return e;
-}
-
-static void rend(struct fl_store *s, struct fl_store__conn *c)
-{
-    if (!c)
-        return;
-    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-    fl_store__reader_put(s, c);
-}
-
 fl_err fl_store_windows(struct fl_store *s, const char *model, const char *version,
                         int64_t start_ms, int64_t end_ms, bool with_profile, bool newest_first,
                         size_t limit, fl_store_window_fn fn, void *ud, struct fl_diag *d)
@@ -242,7 +219,7 @@ fl_err fl_store_windows(struct fl_store *s, const char *model, const char *versi
     int rc;
     if (!s || !model || !fn)
         return fl_diag_set(d, FL_EINVAL, 0, 0, "no store, model or callback");
-    fl_err e = rbegin(s, &c, d);
+    fl_err e = fl_store__read_begin(s, &c, d);
     if (e != FL_OK)
         return e;
     if ((e = fl_store__stmt(c, newest_first ? FL_ST_Q_WINDOWS_DESC : FL_ST_Q_WINDOWS, &st, d)) !=
@@ -279,7 +256,7 @@ fl_err fl_store_windows(struct fl_store *s, const char *model, const char *versi
         e = fl_store__sqlerr(c->db, rc, d, "read window profiles");
     sqlite3_reset(st);
 out:
-    rend(s, c);
+    fl_store__read_end(s, c);
     return e;
 }
 
@@ -414,7 +391,7 @@ fl_err fl_store_drift_runs(struct fl_store *s, const char *model, const char *ve
     if (!s || !model || !fn)
         return fl_diag_set(d, FL_EINVAL, 0, 0, "no store, model or callback");
     fl_arena_init(&a, 16384, FL_LIMIT_BATCH_ARENA_BYTES);
-    fl_err e = rbegin(s, &c, d);
+    fl_err e = fl_store__read_begin(s, &c, d);
     if (e == FL_OK)
         e = read_runs(c, model, version, start_ms, end_ms, limit, &a, &l, d);
     for (size_t i = 0; i < l.n && e == FL_OK; i++) {
@@ -426,7 +403,7 @@ fl_err fl_store_drift_runs(struct fl_store *s, const char *model, const char *ve
         if (fn(&l.v[i], ud))
             break;
     }
-    rend(s, c);
+    fl_store__read_end(s, c);
     fl_free(rows);
     fl_free(l.v);
     fl_free(l.ids);

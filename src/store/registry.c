@@ -531,29 +531,6 @@ out:
 
 /* ---- reads ---- */
 
-/* A reader connection inside a read transaction (one snapshot for the whole answer). */
-static fl_err rbegin(struct fl_store *s, struct fl_store__conn **c, struct fl_diag *d)
-{
-    fl_err e = fl_store__reader_get(s, c, d);
-    if (e != FL_OK)
-        return e;
-    int rc = sqlite3_exec((*c)->db, "BEGIN", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        e = fl_store__sqlerr((*c)->db, rc, d, "begin read");
-        fl_store__reader_put(s, *c);
-        *c = NULL;
-    }
-    return e;
-}
-
-static void rend(struct fl_store *s, struct fl_store__conn *c)
-{
-    if (!c)
-        return;
-    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-    fl_store__reader_put(s, c);
-}
-
 /* "model\0version" -> heap int64 (first change time). */
 static fl_err load_first_changes(struct fl_store__conn *c, const char *model, struct fl_map *m,
                                  struct fl_diag *d)
@@ -703,7 +680,7 @@ fl_err fl_store_registry_versions(struct fl_store *s, const char *model, bool wi
         e = fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory");
         goto out;
     }
-    if ((e = rbegin(s, &c, d)) != FL_OK || (e = load_first_changes(c, model, changes, d)) != FL_OK)
+    if ((e = fl_store__read_begin(s, &c, d)) != FL_OK || (e = load_first_changes(c, model, changes, d)) != FL_OK)
         goto out;
     if ((e = fl_store__stmt(c, FL_ST_Q_REG_VERSIONS, &st, d)) != FL_OK)
         goto out;
@@ -741,7 +718,7 @@ fl_err fl_store_registry_versions(struct fl_store *s, const char *model, bool wi
     if (rc != SQLITE_DONE)
         e = fl_store__sqlerr(c->db, rc, d, "read model versions");
 out:
-    rend(s, c);
+    fl_store__read_end(s, c);
     fl_map_free(changes);
     fl_arena_cleanup(&a);
     fl_buf_cleanup(&key);
@@ -946,7 +923,7 @@ fl_err fl_store_traffic(struct fl_store *s, const char *model, int64_t start_ms,
     fl_err e;
     if (!s || !model || !fn || step_ms <= 0 || end_ms < start_ms)
         return fl_diag_set(d, FL_EINVAL, 0, 0, "traffic needs a model, a range and a step > 0");
-    if ((e = rbegin(s, &c, d)) != FL_OK)
+    if ((e = fl_store__read_begin(s, &c, d)) != FL_OK)
         return e;
     if ((e = fl_store__stmt(c, FL_ST_Q_TRAFFIC_BLOCKS, &bl, d)) != FL_OK)
         goto out;
@@ -977,7 +954,7 @@ fl_err fl_store_traffic(struct fl_store *s, const char *model, int64_t start_ms,
         (void)fn(rc_run.version.data, rc_run.bucket, rc_run.n, ud);
     fl_buf_cleanup(&rc_run.version);
 out:
-    rend(s, c);
+    fl_store__read_end(s, c);
     fl_free(r);
     return e;
 }
@@ -1199,7 +1176,7 @@ fl_err fl_store_feature_status(struct fl_store *s, const char *model, int64_t st
         e = fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory");
         goto out;
     }
-    if ((e = rbegin(s, &f.c, d)) != FL_OK)
+    if ((e = fl_store__read_begin(s, &f.c, d)) != FL_OK)
         goto out;
     if ((e = fl_store__stmt(f.c, FL_ST_Q_FSTAT_BLOCKS, &bl, d)) != FL_OK)
         goto out;
@@ -1226,12 +1203,12 @@ fl_err fl_store_feature_status(struct fl_store *s, const char *model, int64_t st
         if ((e = fstat_range(&f, st, max_rows, &nrows, &trunc, d)) != FL_OK)
             goto out;
     }
-    rend(s, f.c);
+    fl_store__read_end(s, f.c);
     f.c = NULL;
     struct emit_ctx x = {fn, ud};
     fl_map_each(f.agg, emit_counts, &x);
 out:
-    rend(s, f.c);
+    fl_store__read_end(s, f.c);
     if (rows)
         *rows = nrows;
     if (truncated)

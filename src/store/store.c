@@ -663,6 +663,28 @@ void fl_store__reader_put(struct fl_store *s, struct fl_store__conn *c)
     pthread_mutex_unlock(&s->rmu);
 }
 
+fl_err fl_store__read_begin(struct fl_store *s, struct fl_store__conn **c, struct fl_diag *d)
+{
+    fl_err e = fl_store__reader_get(s, c, d);
+    if (e != FL_OK)
+        return e;
+    int rc = sqlite3_exec((*c)->db, "BEGIN", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        e = fl_store__sqlerr((*c)->db, rc, d, "begin read");
+        fl_store__reader_put(s, *c);
+        *c = NULL;
+    }
+    return e;
+}
+
+void fl_store__read_end(struct fl_store *s, struct fl_store__conn *c)
+{
+    if (!c)
+        return;
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    fl_store__reader_put(s, c);
+}
+
 /* ---- transactions, counts, cache ---- */
 
 static fl_err simple(struct fl_store *s, enum fl_store__stmt id, struct fl_diag *d,

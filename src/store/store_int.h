@@ -151,6 +151,11 @@ fl_err fl_store__int(struct fl_store__conn *c, enum fl_store__stmt id, int use_a
 fl_err fl_store__reader_get(struct fl_store *s, struct fl_store__conn **out,
                             struct fl_diag *d) FL_MUST_CHECK;
 void fl_store__reader_put(struct fl_store *s, struct fl_store__conn *c);
+/* A reader connection inside a read transaction (one snapshot for a whole answer): *c NULL on
+ * error. fl_store__read_end commits and returns it; NULL is a no-op. */
+fl_err fl_store__read_begin(struct fl_store *s, struct fl_store__conn **c,
+                            struct fl_diag *d) FL_MUST_CHECK;
+void fl_store__read_end(struct fl_store *s, struct fl_store__conn *c);
 
 /* Transactions on the writer (caller holds wmu). rollback never fails visibly. */
 fl_err fl_store__begin(struct fl_store *s, struct fl_diag *d) FL_MUST_CHECK;
