@@ -25,10 +25,6 @@ static fl_err bind_err(struct fl_store__conn *c, struct fl_diag *d)
     return fl_store__sqlerr(c->db, SQLITE_ERROR, d, "bind");
 }
 
-static int64_t col_ts(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? FL_TS_NONE : sqlite3_column_int64(st, i);
-}
 
 static int bind_ts(sqlite3_stmt *st, int i, int64_t ts)
 {
@@ -365,8 +361,8 @@ static fl_err read_runs(struct fl_store__conn *c, const char *model, const char 
         r->message = txt[5];
         r->start_ms = sqlite3_column_int64(st, 3);
         r->end_ms = sqlite3_column_int64(st, 4);
-        r->baseline_start_ms = col_ts(st, 7);
-        r->baseline_end_ms = col_ts(st, 8);
+        r->baseline_start_ms = fl_store__col_ts(st, 7);
+        r->baseline_end_ms = fl_store__col_ts(st, 8);
         r->ref_rows = col_u64(st, 11);
         r->cur_rows = col_u64(st, 12);
         r->n_features = (size_t)col_u64(st, 13);

@@ -198,13 +198,6 @@ out:
     return e;
 }
 
-static int64_t sql_limit(size_t limit, int64_t dflt)
-{
-    if (limit == 0)
-        return dflt;
-    return limit > (size_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
-}
-
 /* A candidate span of fl_store_spans: ordered by (start_ns, id), newest greatest. */
 struct cand {
     int64_t start, id;
@@ -621,13 +614,34 @@ out:
 
 /* ---- events and models ---- */
 
+fl_err fl_store__each_event(struct fl_store__conn *c, sqlite3_stmt *st, fl_store_event_fn fn,
+                            void *ud, struct fl_diag *d)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct fl_event ev = {
+            .id = fl_store__col_text(st, 0, ""),
+            .ts_ms = sqlite3_column_int64(st, 1),
+            .end_ms = fl_store__col_ts(st, 2),
+            .kind = fl_store__col_text(st, 3, ""),
+            .component = fl_store__col_text(st, 4, ""),
+            .status = fl_store__col_text(st, 5, NULL),
+            .rows = sqlite3_column_int64(st, 6),
+            .message = fl_store__col_text(st, 7, ""),
+            .attrs_json = fl_store__col_text(st, 8, "{}"),
+        };
+        if (fn(&ev, ud))
+            return FL_OK;
+    }
+    return rc == SQLITE_DONE ? FL_OK : fl_store__sqlerr(c->db, rc, d, "read events");
+}
+
 fl_err fl_store_events(struct fl_store *s, const struct fl_event_query *q, fl_store_event_fn fn,
                        void *ud, struct fl_diag *d)
 {
     struct fl_store__conn *c = NULL;
     sqlite3_stmt *st;
     fl_err e;
-    int rc;
 
     if (!s || !q || !fn)
         return fl_diag_set(d, FL_EINVAL, 0, 0, "no store, query or callback");
@@ -637,37 +651,16 @@ fl_err fl_store_events(struct fl_store *s, const struct fl_event_query *q, fl_st
         goto out;
     if ((sqlite3_bind_int64(st, 1, q->start_ms) | sqlite3_bind_int64(st, 2, q->end_ms) |
          fl_store__bind_text(st, 3, q->kind) | fl_store__bind_text(st, 4, q->component) |
-         sqlite3_bind_int64(st, 5, sql_limit(q->limit, 1000))) != SQLITE_OK) {
+         sqlite3_bind_int64(st, 5, fl_store__limit(q->limit, 1000))) != SQLITE_OK) {
         e = fl_store__sqlerr(c->db, SQLITE_ERROR, d, "bind");
         goto out;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct fl_event ev = {
-            .id = fl_store__col_text(st, 0, ""),
-            .ts_ms = sqlite3_column_int64(st, 1),
-            .end_ms = sqlite3_column_type(st, 2) == SQLITE_NULL ? FL_TS_NONE
-                                                                : sqlite3_column_int64(st, 2),
-            .kind = fl_store__col_text(st, 3, ""),
-            .component = fl_store__col_text(st, 4, ""),
-            .status = fl_store__col_text(st, 5, NULL),
-            .rows = sqlite3_column_int64(st, 6),
-            .message = fl_store__col_text(st, 7, ""),
-            .attrs_json = fl_store__col_text(st, 8, "{}"),
-        };
-        if (fn(&ev, ud))
-            goto out;
-    }
-    if (rc != SQLITE_DONE)
-        e = fl_store__sqlerr(c->db, rc, d, "read events");
+    e = fl_store__each_event(c, st, fn, ud, d);
 out:
     fl_store__reader_put(s, c);
     return e;
 }
 
-static int64_t col_ts(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? FL_TS_NONE : sqlite3_column_int64(st, i);
-}
 
 fl_err fl_store_models(struct fl_store *s, const char *model, fl_store_model_fn fn, void *ud,
                        struct fl_diag *d)
@@ -693,10 +686,10 @@ fl_err fl_store_models(struct fl_store *s, const char *model, fl_store_model_fn 
         m.v.model = fl_store__col_text(st, 0, "");
         m.v.version = fl_store__col_text(st, 1, "");
         m.v.stage = fl_store__col_text(st, 2, NULL);
-        m.v.ts_ms = col_ts(st, 3);
+        m.v.ts_ms = fl_store__col_ts(st, 3);
         m.v.attrs_json = fl_store__col_text(st, 4, NULL);
-        m.first_seen_ms = col_ts(st, 5);
-        m.last_seen_ms = col_ts(st, 6);
+        m.first_seen_ms = fl_store__col_ts(st, 5);
+        m.last_seen_ms = fl_store__col_ts(st, 6);
         int64_t n = sqlite3_column_int64(st, 7);
         m.n_inferences = n > 0 ? (uint64_t)n : 0;
         if (fn(&m, ud))

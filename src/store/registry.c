@@ -53,10 +53,6 @@ static int bind_mv(sqlite3_stmt *st, const char *model, const char *version)
     return fl_store__bind_text(st, 1, model) | fl_store__bind_text(st, 2, version);
 }
 
-static int64_t col_ts(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? FL_TS_NONE : sqlite3_column_int64(st, i);
-}
 
 static int bind_ts(sqlite3_stmt *st, int i, int64_t ts)
 {
@@ -641,16 +637,16 @@ static void version_row(sqlite3_stmt *st, const struct fl_map *changes, struct f
     v->info.v.model = fl_store__col_text(st, 0, "");
     v->info.v.version = fl_store__col_text(st, 1, "");
     v->info.v.stage = fl_store__col_text(st, 2, NULL);
-    v->info.v.ts_ms = col_ts(st, 3);
+    v->info.v.ts_ms = fl_store__col_ts(st, 3);
     v->info.v.attrs_json = fl_store__col_text(st, 4, NULL);
-    v->created_ms = col_ts(st, 5);
+    v->created_ms = fl_store__col_ts(st, 5);
     v->description = fl_store__col_text(st, 6, NULL);
-    v->train_from_ms = col_ts(st, 7);
-    v->train_to_ms = col_ts(st, 8);
+    v->train_from_ms = fl_store__col_ts(st, 7);
+    v->train_to_ms = fl_store__col_ts(st, 8);
     v->profile_bytes = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 9);
     v->schema_bytes = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 10);
-    v->info.first_seen_ms = col_ts(st, 11);
-    v->info.last_seen_ms = col_ts(st, 12);
+    v->info.first_seen_ms = fl_store__col_ts(st, 11);
+    v->info.last_seen_ms = fl_store__col_ts(st, 12);
     int64_t n = sqlite3_column_int64(st, 13);
     v->info.n_inferences = n > 0 ? (uint64_t)n : 0;
     v->registered = sqlite3_column_int(st, 14) != 0;
@@ -753,34 +749,6 @@ out:
     return e;
 }
 
-/* Step a statement of EVENT_COLS rows, calling fn per event. */
-static fl_err each_event(struct fl_store__conn *c, sqlite3_stmt *st, fl_store_event_fn fn,
-                         void *ud, struct fl_diag *d)
-{
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct fl_event ev = {
-            .id = fl_store__col_text(st, 0, ""),
-            .ts_ms = sqlite3_column_int64(st, 1),
-            .end_ms = col_ts(st, 2),
-            .kind = fl_store__col_text(st, 3, ""),
-            .component = fl_store__col_text(st, 4, ""),
-            .status = fl_store__col_text(st, 5, NULL),
-            .rows = sqlite3_column_int64(st, 6),
-            .message = fl_store__col_text(st, 7, ""),
-            .attrs_json = fl_store__col_text(st, 8, "{}"),
-        };
-        if (fn(&ev, ud))
-            return FL_OK;
-    }
-    return rc == SQLITE_DONE ? FL_OK : fl_store__sqlerr(c->db, rc, d, "read events");
-}
-
-static int64_t limit_or(size_t limit, int64_t dflt)
-{
-    return limit == 0 ? dflt : limit > (size_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
-}
-
 fl_err fl_store_registry_changes(struct fl_store *s, const char *model, int64_t start_ms,
                                  int64_t end_ms, size_t limit, fl_store_event_fn fn, void *ud,
                                  struct fl_diag *d)
@@ -794,11 +762,11 @@ fl_err fl_store_registry_changes(struct fl_store *s, const char *model, int64_t 
         return e;
     if ((e = fl_store__stmt(c, FL_ST_Q_REG_CHANGES, &st, d)) == FL_OK) {
         if ((fl_store__bind_text(st, 1, model) | sqlite3_bind_int64(st, 2, start_ms) |
-             sqlite3_bind_int64(st, 3, end_ms) | sqlite3_bind_int64(st, 4, limit_or(limit, 1000))) !=
+             sqlite3_bind_int64(st, 3, end_ms) | sqlite3_bind_int64(st, 4, fl_store__limit(limit, 1000))) !=
             SQLITE_OK)
             e = bind_err(c, d);
         else
-            e = each_event(c, st, fn, ud, d);
+            e = fl_store__each_event(c, st, fn, ud, d);
     }
     fl_store__reader_put(s, c);
     return e;
@@ -817,10 +785,10 @@ fl_err fl_store_runs(struct fl_store *s, const char *component, int64_t at_ms, c
     if ((e = fl_store__stmt(c, FL_ST_Q_RUNS, &st, d)) == FL_OK) {
         if ((fl_store__bind_text(st, 1, component) | sqlite3_bind_int64(st, 2, at_ms) |
              fl_store__bind_text(st, 3, status) |
-             sqlite3_bind_int64(st, 4, limit_or(limit, 1000))) != SQLITE_OK)
+             sqlite3_bind_int64(st, 4, fl_store__limit(limit, 1000))) != SQLITE_OK)
             e = bind_err(c, d);
         else
-            e = each_event(c, st, fn, ud, d);
+            e = fl_store__each_event(c, st, fn, ud, d);
     }
     fl_store__reader_put(s, c);
     return e;

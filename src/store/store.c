@@ -469,6 +469,18 @@ const char *fl_store__col_text(sqlite3_stmt *st, int i, const char *dflt)
     return t ? (const char *)t : dflt;
 }
 
+int64_t fl_store__col_ts(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? FL_TS_NONE : sqlite3_column_int64(st, i);
+}
+
+int64_t fl_store__limit(size_t limit, int64_t dflt)
+{
+    if (limit == 0)
+        return dflt;
+    return limit > (size_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
+}
+
 double fl_store__col_double(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);

@@ -186,6 +186,14 @@ int fl_store__bind_text(sqlite3_stmt *st, int i, const char *s);
 int fl_store__bind_double(sqlite3_stmt *st, int i, double v);
 /* Column readers: NULL text gives dflt; NULL real gives NaN. */
 const char *fl_store__col_text(sqlite3_stmt *st, int i, const char *dflt);
+/* Column i as a time in ms, FL_TS_NONE when NULL. */
+int64_t fl_store__col_ts(sqlite3_stmt *st, int i);
+/* A row limit for SQL: dflt when limit is 0, capped at INT64_MAX. */
+int64_t fl_store__limit(size_t limit, int64_t dflt);
+/* Step a statement whose rows are the event columns (id, ts, end, kind, component, status, rows,
+ * message, attributes), calling fn per event until it returns nonzero. query.c. */
+fl_err fl_store__each_event(struct fl_store__conn *c, sqlite3_stmt *st, fl_store_event_fn fn,
+                            void *ud, struct fl_diag *d) FL_MUST_CHECK;
 double fl_store__col_double(sqlite3_stmt *st, int i);
 /*
  * Make the array p hold at least need elements of size elem (doubling): returns the possibly moved
