@@ -27,6 +27,11 @@ int fl_cli_drift(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_models(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_freshness(const struct fl_cli_globals *g, int argc, char **argv);
 
+/* Print a diagnostic on stderr as "faultline CMD: file:line:col: field: message" (no prefix when
+ * cmd is NULL). */
+struct fl_diag;
+void fl_cli_print_diag(const char *cmd, const struct fl_diag *d);
+
 /* Load the configuration the globals point at (or defaults); prints the error and returns NULL. */
 struct fl_config;
 struct fl_config *fl_cli_load_config(const struct fl_cli_globals *g);

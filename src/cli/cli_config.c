@@ -39,3 +39,13 @@ struct fl_config *fl_cli_load_config(const struct fl_cli_globals *g)
     }
     return cfg;
 }
+
+void fl_cli_print_diag(const char *cmd, const struct fl_diag *d)
+{
+    char line[FL_DIAG_MSG_CAP + FL_DIAG_FILE_CAP + FL_DIAG_FIELD_CAP + 64];
+    fl_diag_format(d, line, sizeof line);
+    if (cmd)
+        fprintf(stderr, "faultline %s: %s\n", cmd, line);
+    else
+        fprintf(stderr, "%s\n", line);
+}

@@ -11,13 +11,6 @@
 #include "config/config.h"
 #include "core/buf.h"
 
-static void print_diag(const struct fl_diag *d)
-{
-    char line[FL_DIAG_MSG_CAP + FL_DIAG_FILE_CAP + FL_DIAG_FIELD_CAP + 64];
-    fl_diag_format(d, line, sizeof line);
-    fprintf(stderr, "%s\n", line);
-}
-
 /* "3 scrape jobs" / "1 scrape job". */
 static void count(const char *sep, size_t n, const char *one, const char *many)
 {
@@ -80,7 +73,7 @@ int fl_cli_config(const struct fl_cli_globals *g, int argc, char **argv)
         if (e != FL_OK) {
             if (d.code == FL_OK)
                 fl_diag_set(&d, e, 0, 0, "%s", fl_err_str(e));
-            print_diag(&d);
+            fl_cli_print_diag(NULL, &d);
             return 1;
         }
         summary(argv[2], cfg);

@@ -58,13 +58,6 @@ static int usage_error(const char *msg, const char *arg)
     return 2;
 }
 
-static void print_diag(const struct fl_diag *d)
-{
-    char line[FL_DIAG_MSG_CAP + FL_DIAG_FILE_CAP + FL_DIAG_FIELD_CAP + 64];
-    fl_diag_format(d, line, sizeof line);
-    fprintf(stderr, "faultline drift: %s\n", line);
-}
-
 static bool to_double(const char *s, double *out)
 {
     return fl_str_to_double(fl_str_c(s), out) && isfinite(*out);
@@ -353,7 +346,7 @@ static int run(const struct dopts *o, const struct fl_drift_opts *dop, const cha
     if (!e)
         e = fl_drift_compare(s.ref, s.cur, dop, &r, &d);
     if (e) {
-        print_diag(&d);
+        fl_cli_print_diag("drift", &d);
         rc = e == FL_ENOMEM ? 1 : 2;
         goto out;
     }
@@ -416,7 +409,7 @@ int fl_cli_drift(const struct fl_cli_globals *g, int argc, char **argv)
         struct fl_diag d;
         fl_diag_init(&d);
         if (fl_drift_opts_load(&dop, o.options_file, &d)) {
-            print_diag(&d);
+            fl_cli_print_diag("drift", &d);
             rc = 2;
             goto out;
         }

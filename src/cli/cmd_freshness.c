@@ -33,13 +33,6 @@ static int usage_error(const char *msg, const char *arg)
     return 2;
 }
 
-static void print_diag(const struct fl_diag *d)
-{
-    char line[FL_DIAG_MSG_CAP + FL_DIAG_FILE_CAP + FL_DIAG_FIELD_CAP + 64];
-    fl_diag_format(d, line, sizeof line);
-    fprintf(stderr, "faultline freshness: %s\n", line);
-}
-
 static void time_text(int64_t ms, char *out, size_t cap)
 {
     if (ms == FL_TS_NONE)
@@ -131,7 +124,7 @@ int fl_cli_freshness(const struct fl_cli_globals *g, int argc, char **argv)
     fl_diag_init(&d);
     if (at_s && fl_time_parse_any(fl_str_c(at_s), now, &at, &d) != FL_OK) {
         fl_diag_field(&d, "--at");
-        print_diag(&d);
+        fl_cli_print_diag("freshness", &d);
         return 2;
     }
     struct fl_config *cfg = fl_cli_load_config(g);
@@ -147,7 +140,7 @@ int fl_cli_freshness(const struct fl_cli_globals *g, int argc, char **argv)
     if (e == FL_OK)
         e = fl_freshness_evaluate(s, cfg, at, now, &rep, &d);
     if (e != FL_OK) {
-        print_diag(&d);
+        fl_cli_print_diag("freshness", &d);
         goto out;
     }
     if (format && !strcmp(format, "json")) {

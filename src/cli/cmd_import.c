@@ -98,13 +98,6 @@ static fl_err parse_into(enum fl_ingest_kind kind, struct fl_str text,
     }
 }
 
-static void print_diag(const struct fl_diag *d)
-{
-    char line[FL_DIAG_MSG_CAP + FL_DIAG_FILE_CAP + FL_DIAG_FIELD_CAP + 64];
-    fl_diag_format(d, line, sizeof line);
-    fprintf(stderr, "faultline import: %s\n", line);
-}
-
 static int import_file(struct fl_store *store, const char *path, const struct import_opts *o,
                        const struct fl_csv_mapping *mapping, const struct fl_limits *lim)
 {
@@ -148,7 +141,7 @@ out:
         fl_diag_file(&d, path);
         if (d.code == FL_OK)
             fl_diag_set(&d, e, 0, 0, "%s", fl_err_str(e));
-        print_diag(&d);
+        fl_cli_print_diag("import", &d);
     }
     fl_batch_cleanup(&b);
     fl_buf_cleanup(&text);
@@ -209,7 +202,7 @@ int fl_cli_import(const struct fl_cli_globals *g, int argc, char **argv)
         fl_buf_cleanup(&mb);
         if (e != FL_OK) {
             fl_diag_file(&d, o.mapping);
-            print_diag(&d);
+            fl_cli_print_diag("import", &d);
             goto out;
         }
     }
@@ -217,7 +210,7 @@ int fl_cli_import(const struct fl_cli_globals *g, int argc, char **argv)
     fl_store_opts_default(&so);
     so.retention_ms = cfg->retention_ms;
     if (fl_store_open(o.data_dir ? o.data_dir : cfg->data_dir, &so, &store, &d) != FL_OK) {
-        print_diag(&d);
+        fl_cli_print_diag("import", &d);
         goto out;
     }
     rc = 0;

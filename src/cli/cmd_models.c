@@ -58,17 +58,10 @@ static int usage_error(const char *msg, const char *arg)
     return 2;
 }
 
-static void print_diag(const struct fl_diag *d)
-{
-    char line[FL_DIAG_MSG_CAP + FL_DIAG_FILE_CAP + FL_DIAG_FIELD_CAP + 64];
-    fl_diag_format(d, line, sizeof line);
-    fprintf(stderr, "faultline models: %s\n", line);
-}
-
 /* FL_ENOTFOUND and store failures are runtime errors (1); bad input is a usage error (2). */
 static int fail(fl_err e, const struct fl_diag *d)
 {
-    print_diag(d);
+    fl_cli_print_diag("models", d);
     return e == FL_EINVAL || e == FL_EPARSE ? 2 : 1;
 }
 
@@ -422,7 +415,7 @@ static int read_file_arg(const char *what, const char *path, size_t max, struct 
     fl_buf_init(out, max + 1);
     if (fl_file_read(path, max, out, d) != FL_OK) {
         fl_diag_field(d, "%s", what);
-        print_diag(d);
+        fl_cli_print_diag("models", d);
         return 2;
     }
     return 0;
@@ -434,7 +427,7 @@ static int time_arg(const char *what, const char *v, int64_t *out)
     fl_diag_init(&d);
     if (fl_time_parse_any(fl_str_c(v), fl_time_now_ms(), out, &d) != FL_OK) {
         fl_diag_field(&d, "%s", what);
-        print_diag(&d);
+        fl_cli_print_diag("models", &d);
         return 2;
     }
     return 0;
@@ -648,7 +641,7 @@ static int cmd_traffic(struct fl_store *s, const struct mopts *o)
     fl_diag_init(&d);
     if (o->step && fl_duration_parse_step(fl_str_c(o->step), &step, &d) != FL_OK) {
         fl_diag_field(&d, "--step");
-        print_diag(&d);
+        fl_cli_print_diag("models", &d);
         return 2;
     }
     if (to < from)
@@ -661,7 +654,7 @@ static int cmd_traffic(struct fl_store *s, const struct mopts *o)
     fl_err e = fl_registry_traffic(s, o->pos[1], from, to, step, &t, &d);
     if (e) {
         fl_registry_traffic_cleanup(&t);
-        return e == FL_ELIMIT ? (print_diag(&d), 2) : fail(e, &d);
+        return e == FL_ELIMIT ? (fl_cli_print_diag("models", &d), 2) : fail(e, &d);
     }
     if (o->json) {
         struct fl_buf b;

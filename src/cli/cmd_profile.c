@@ -132,13 +132,6 @@ static int parse_options(int argc, char **argv, int *i, struct popts *o)
     return 0;
 }
 
-static void print_diag(const struct fl_diag *d)
-{
-    char line[FL_DIAG_MSG_CAP + FL_DIAG_FILE_CAP + FL_DIAG_FIELD_CAP + 64];
-    fl_diag_format(d, line, sizeof line);
-    fprintf(stderr, "faultline profile: %s\n", line);
-}
-
 /* Write b to path through a temporary file renamed into place. 0 or 1 (message printed). */
 static int write_file(const char *path, const struct fl_buf *b)
 {
@@ -186,7 +179,7 @@ int fl_cli_profile(const struct fl_cli_globals *g, int argc, char **argv)
     for (; i < argc && !e; i++)
         e = fl_profile_set_add_file(s, argv[i], &o.fo, &d);
     if (e) {
-        print_diag(&d);
+        fl_cli_print_diag("profile", &d);
         rc = e == FL_ENOMEM ? 1 : 2;
         goto out;
     }

@@ -30,13 +30,6 @@ static int usage_error(const char *msg, const char *arg)
     return 2;
 }
 
-static void print_diag(const struct fl_diag *d)
-{
-    char line[FL_DIAG_MSG_CAP + FL_DIAG_FILE_CAP + FL_DIAG_FIELD_CAP + 64];
-    fl_diag_format(d, line, sizeof line);
-    fprintf(stderr, "faultline schema: %s\n", line);
-}
-
 /* Exit status for an error: input problems are 2, anything else 1. */
 static int status_of(fl_err e)
 {
@@ -126,7 +119,7 @@ static int cmd_infer(int argc, char **argv)
         e = fl_schema_infer(t, &o, &s, &d);
     if (e) {
         fl_diag_file(&d, argv[i]);
-        print_diag(&d);
+        fl_cli_print_diag("schema", &d);
         rc = status_of(e);
         goto out;
     }
@@ -153,7 +146,7 @@ static int cmd_check(int argc, char **argv)
     fl_diag_init(&d);
     fl_err e = fl_schema_load(argv[1], &s, &d);
     if (e) {
-        print_diag(&d);
+        fl_cli_print_diag("schema", &d);
         return status_of(e);
     }
     size_t domains = 0, ranges = 0;

@@ -64,9 +64,7 @@ static int usage_error(const char *fmt, ...)
 
 static int input_error(const struct fl_diag *d)
 {
-    char line[FL_DIAG_MSG_CAP + FL_DIAG_FILE_CAP + FL_DIAG_FIELD_CAP + 64];
-    fl_diag_format(d, line, sizeof line);
-    fprintf(stderr, "faultline skew: %s\n", line);
+    fl_cli_print_diag("skew", d);
     return 2;
 }
 

@@ -28,13 +28,6 @@ static int usage_error(const char *msg, const char *arg)
     return 2;
 }
 
-static void print_diag(const struct fl_diag *d)
-{
-    char line[FL_DIAG_MSG_CAP + FL_DIAG_FILE_CAP + FL_DIAG_FIELD_CAP + 64];
-    fl_diag_format(d, line, sizeof line);
-    fprintf(stderr, "faultline validate: %s\n", line);
-}
-
 struct vopts {
     const char *schema;
     enum out_format out;
@@ -106,7 +99,7 @@ int fl_cli_validate(const struct fl_cli_globals *g, int argc, char **argv)
     if (!e)
         e = fl_validate_table(s, t, &r, &d);
     if (e) {
-        print_diag(&d);
+        fl_cli_print_diag("validate", &d);
         rc = e == FL_ENOMEM ? 1 : 2;
         goto out;
     }
