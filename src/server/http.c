@@ -55,6 +55,8 @@ static const struct fl_route routes[] = {
      "label names, Prometheus API shape"},
     {FL_HTTP_GET, "/api/v1/label/{name}/values", false, fl_server__h_label_values,
      "values of one label, Prometheus API shape"},
+    {FL_HTTP_GET | FL_HTTP_POST, "/api/v1/query_exemplars", false, fl_server__h_query_exemplars,
+     "exemplars of series matching a selector, linked to stored traces, Prometheus API shape"},
     {FL_HTTP_GET, "/api/v1/traces/{id}", false, fl_server__h_trace_get, "all spans of one trace"},
     {FL_HTTP_GET, "/api/v1/requests/{request_id}", false, fl_server__h_request_get,
      "one inference joined with its outcomes"},

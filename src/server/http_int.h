@@ -109,6 +109,7 @@ void fl_server__h_skew_post(struct fl_http_req *r);
 void fl_server__h_models(struct fl_http_req *r);
 void fl_server__h_model_get(struct fl_http_req *r);
 void fl_server__h_model_versions(struct fl_http_req *r);
+void fl_server__h_query_exemplars(struct fl_http_req *r);
 void fl_server__h_model_aliases(struct fl_http_req *r);
 void fl_server__h_model_traffic(struct fl_http_req *r);
 void fl_server__h_freshness(struct fl_http_req *r);
