@@ -41,6 +41,10 @@
 #define FL_LIMIT_SCHEMA_BYTES (32u * 1024 * 1024)     /* a data schema YAML file */
 #define FL_LIMIT_SCHEMA_NODES 1000000                 /* YAML nodes of a data schema */
 #define FL_LIMIT_DOMAIN_VALUES 10000                  /* values of a column domain in a schema */
+#define FL_LIMIT_TRACE_SYMS 1000000                    /* distinct strings of one trace analysis */
+#define FL_LIMIT_TRACE_SPANS 1000000                   /* spans of one assembled trace */
+#define FL_LIMIT_WINDOW_TRACES 10000000                /* traces of one analysis window */
+#define FL_LIMIT_WINDOW_KEYS 100000                    /* operations + edges of one window */
 #define FL_LIMIT_LOC_DIMS 16                           /* dimensions of a segment localization */
 #define FL_LIMIT_LOC_LEAVES 1000000                    /* leaves (value combinations): ~400 B each */
 

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * load.h: the bridge from the store to trace analysis (docs/TRACES.md, "Loading from the store").
+ *
+ * src/trace sits above src/store: this is the one file of the module that reads spans, through
+ * the store's interface (fl_store_span_scan, fl_store_trace). It turns each struct fl_span into
+ * the compact struct fl_tspan_in (ids as numbers, strings interned, attribute facts read once),
+ * groups spans by trace, and runs assembly, critical path and analysis on every trace.
+ */
+#ifndef FL_TRACE_LOAD_H
+#define FL_TRACE_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/arena.h"
+#include "../core/err.h"
+#include "../store/store.h"
+#include "trace.h"
+
+#define FL_TRACE_LOAD_MAX_TRACE_NS ((int64_t)60 * 1000000000) /* default max_trace_ns: 60 s */
+
+struct fl_trace_load_opts {
+    /* A trace's spans are looked for this far around the window: spans starting up to this long
+     * before the window tell that a trace began earlier (it is then not the window's), spans up
+     * to this long after its end still belong to the window's traces. 0 (or less) = 60 s. */
+    int64_t max_trace_ns;
+};
+
+/*
+ * Read the spans of every trace whose earliest span starts in [start_ns, end_ns) from the store,
+ * assemble, critical-path and analyze each, and add it to w (whose symbol table receives the
+ * strings). *n_spans (may be NULL) is set to the number of spans this call read from the store,
+ * the margins included. o may be NULL (defaults). Traces are added in the order their first span
+ * was read. A trace with more than FL_LIMIT_TRACE_SPANS spans is left out (logged at warn level);
+ * spans whose span id is not 16 hex digits are skipped. Errors: FL_EINVAL (NULL store or window,
+ * end_ns <= start_ns), FL_ELIMIT (more than FL_LIMIT_WINDOW_TRACES traces in the window, or
+ * twice that many around it; symbol table full), the store's errors, FL_ENOMEM. On an error w
+ * may hold some of the window's traces. Not thread-safe for one w; the store may be shared.
+ */
+fl_err fl_trace_load_window(struct fl_store *s, int64_t start_ns, int64_t end_ns,
+                            const struct fl_trace_load_opts *o, struct fl_trace_window *w,
+                            size_t *n_spans, struct fl_diag *d) FL_MUST_CHECK;
+
+/*
+ * One trace by id (32 hex digits, any case): assembled, critical-pathed and analyzed into *t and
+ * *an, everything allocated from a (the caller resets or frees it); strings interned into y.
+ * Errors: FL_EINVAL (bad id), FL_ENOTFOUND (no span of that trace), FL_ELIMIT (more than
+ * FL_LIMIT_TRACE_SPANS spans, or a's cap), the store's errors, FL_ENOMEM.
+ */
+fl_err fl_trace_load_one(struct fl_store *s, const char *trace_id, struct fl_trace_syms *y,
+                         struct fl_arena *a, struct fl_trace *t, struct fl_trace_analysis *an,
+                         struct fl_diag *d) FL_MUST_CHECK;
+
+#endif
