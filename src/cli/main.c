@@ -41,6 +41,8 @@ static const struct subcommand commands[] = {
      "profile [--out FILE] [--format table|json] [OPTIONS] FILE...   column profiles"},
     {"drift", fl_cli_drift,
      "drift [--reference REF] [--format table|json|markdown] [OPTIONS] CURRENT   feature drift"},
+    {"traces", fl_cli_traces,
+     "traces compare|show|search|graph [OPTIONS]   critical paths, latency change, dependencies"},
     {"version", cmd_version, "version   print the version"},
     {"help", cmd_help, "help   this text"},
 };

@@ -1,0 +1,1 @@
+traces show 12345

@@ -1,0 +1,1 @@
+traces compare --baseline yesterday,now --incident now-1h,now

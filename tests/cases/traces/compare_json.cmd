@@ -1,0 +1,1 @@
+import --data-dir $TMP tests/cases/traces/chain.otlp.json tests/cases/traces/windows.otlp.json >/dev/null && "$bin" traces compare --format json --baseline 2025-11-25T14:05:00Z,2025-11-25T14:06:00Z --incident 2025-11-25T14:06:00Z,2025-11-25T14:07:00Z --percentile 50 --data-dir $TMP

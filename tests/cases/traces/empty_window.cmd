@@ -1,0 +1,1 @@
+import --data-dir $TMP tests/cases/traces/chain.otlp.json >/dev/null && "$bin" traces compare --baseline 2020-01-01T00:00:00Z,2020-01-01T01:00:00Z --incident 2025-11-25T14:05:00Z,2025-11-25T14:06:00Z --data-dir $TMP

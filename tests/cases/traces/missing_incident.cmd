@@ -1,0 +1,1 @@
+traces compare --baseline now-2h,now-1h

@@ -1,0 +1,1 @@
+import --data-dir $TMP tests/cases/traces/chain.otlp.json tests/cases/traces/windows.otlp.json >/dev/null && "$bin" traces search --service gateway --operation 'GET /features' --min-duration 40ms --limit 3 --data-dir $TMP

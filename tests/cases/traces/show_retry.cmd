@@ -1,0 +1,1 @@
+import --data-dir $TMP tests/cases/traces/chain.otlp.json tests/cases/traces/windows.otlp.json >/dev/null && "$bin" traces show 000000000000000000000000000000a4 --data-dir $TMP
