@@ -43,6 +43,7 @@ static const struct subcommand commands[] = {
      "drift [--reference REF] [--format table|json|markdown] [OPTIONS] CURRENT   feature drift"},
     {"traces", fl_cli_traces,
      "traces compare|show|search|graph [OPTIONS]   critical paths, latency change, dependencies"},
+    {"rank", fl_cli_rank, "rank --input CSV --onset T [OPTIONS]   changed metrics and components"},
     {"version", cmd_version, "version   print the version"},
     {"help", cmd_help, "help   this text"},
 };

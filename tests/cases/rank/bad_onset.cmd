@@ -1,0 +1,1 @@
+rank --input tests/cases/rank/wide.csv --onset yesterday

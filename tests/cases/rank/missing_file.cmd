@@ -1,0 +1,1 @@
+rank --input tests/cases/rank/nope.csv --onset 1
