@@ -47,6 +47,9 @@
 #define FL_LIMIT_WINDOW_KEYS 100000                    /* operations + edges of one window */
 #define FL_LIMIT_LOC_DIMS 16                           /* dimensions of a segment localization */
 #define FL_LIMIT_LOC_LEAVES 1000000                    /* leaves (value combinations): ~400 B each */
+#define FL_LIMIT_AM_GROUPS 10000                       /* Alertmanager payloads in one request */
+#define FL_LIMIT_AM_ALERTS 100000                      /* alerts in one Alertmanager payload */
+#define FL_LIMIT_AM_PAIRS 1024                         /* labels (or annotations) of one alert */
 
 /* Run-time limits (defaults from the macros above; overridable in config). */
 struct fl_limits {

@@ -157,7 +157,7 @@ struct fl_event {
     int64_t end_ms;        /* FL_TS_NONE when instantaneous */
     const char *kind;      /* one of FL_EVENT_KIND_LIST */
     const char *component; /* topology component name, required */
-    const char *status;    /* batch/pipeline: "start", "success", "failure"; else NULL */
+    const char *status;    /* runs: start, success, failure; alerts: firing, resolved; else NULL */
     int64_t rows;          /* row count for batch runs, -1 when not given */
     const char *message;   /* "" when none */
     const char *attrs_json; /* other attributes, JSON object text */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * records_int.h: helpers shared by the record parsers of src/ingest (inference and outcome JSONL,
- * change events, wide CSV). Not a public header: only src/ingest/{inference,events,csv,detect}.c
- * include it.
+ * change events, Alertmanager notifications, wide CSV). Not a public header: only
+ * src/ingest/{inference,events,alertmanager,csv,detect}.c include it.
  *
  * What lives here: a JSON Lines splitter that keeps line numbers, timestamp conversion (unix
  * seconds / milliseconds / RFC 3339), a per-call string interner over the batch arena (feature and

@@ -47,6 +47,8 @@ static const struct fl_route routes[] = {
      "change events: POST stores, GET lists"},
     {FL_HTTP_POST, "/api/v1/import/prometheus", true, fl_server__h_prom_import,
      "push a Prometheus text or OpenMetrics exposition"},
+    {FL_HTTP_POST, "/api/v1/alertmanager", true, fl_server__h_alertmanager_post,
+     "Alertmanager webhook receiver (payload version 4): one alert event per alert"},
     {FL_HTTP_GET | FL_HTTP_POST, "/api/v1/query_range", false, fl_server__h_query_range,
      "series selector over a time range, Prometheus API shape"},
     {FL_HTTP_GET | FL_HTTP_POST, "/api/v1/series", false, fl_server__h_series,

@@ -98,6 +98,7 @@ void fl_server__h_inferences_post(struct fl_http_req *r);
 void fl_server__h_outcomes_post(struct fl_http_req *r);
 void fl_server__h_events_post(struct fl_http_req *r);
 void fl_server__h_prom_import(struct fl_http_req *r);
+void fl_server__h_alertmanager_post(struct fl_http_req *r); /* routes_alertmanager.c */
 void fl_server__h_events_get(struct fl_http_req *r);
 void fl_server__h_trace_get(struct fl_http_req *r);
 void fl_server__h_traces_search(struct fl_http_req *r);
