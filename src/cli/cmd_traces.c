@@ -166,7 +166,7 @@ static int cmd_compare(const struct fl_cli_globals *g, const struct opts *o)
     struct fl_buf b;
     struct fl_trace_cmp c;
     struct fl_trace_load_opts lo = {0};
-    size_t n_spans = 0;
+    size_t n_spans[2] = {0, 0};
     fl_arena_init(&a, 64 * 1024, (size_t)1 << 30);
     fl_buf_init(&b, (size_t)1 << 30);
     if (rc)
@@ -176,10 +176,11 @@ static int cmd_compare(const struct fl_cli_globals *g, const struct opts *o)
     wb = y ? fl_trace_window_new(y, bw.start_ns, bw.end_ns) : NULL;
     wi = y ? fl_trace_window_new(y, iw.start_ns, iw.end_ns) : NULL;
     fl_err e = (y && wb && wi) ? FL_OK : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
-    if (e == FL_OK)
-        e = fl_trace_load_window(s, bw.start_ns, bw.end_ns, &lo, wb, &n_spans, &d);
-    if (e == FL_OK)
-        e = fl_trace_load_window(s, iw.start_ns, iw.end_ns, &lo, wi, &n_spans, &d);
+    if (e == FL_OK) {
+        int64_t starts[2] = {bw.start_ns, iw.start_ns}, ends[2] = {bw.end_ns, iw.end_ns};
+        struct fl_trace_window *ws[2] = {wb, wi};
+        e = fl_trace_load_windows(s, 2, starts, ends, &lo, ws, n_spans, &d);
+    }
     if (e == FL_OK)
         e = fl_trace_compare(wb, wi, pct, &a, &c, &d);
     if (e != FL_OK) {

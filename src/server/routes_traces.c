@@ -91,15 +91,16 @@ void fl_server__h_traces_compare(struct fl_http_req *r)
     struct fl_buf b;
     struct fl_trace_cmp c;
     struct fl_trace_load_opts o = {0};
-    size_t n_spans = 0;
+    size_t n_spans[2] = {0, 0};
     fl_arena_init(&a, 64 * 1024, SCRATCH_ARENA_MAX);
     fl_diag_init(&d);
     fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
     fl_err e = (y && wb && wi) ? FL_OK : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
-    if (e == FL_OK)
-        e = fl_trace_load_window(r->srv->store, bw.start_ns, bw.end_ns, &o, wb, &n_spans, &d);
-    if (e == FL_OK)
-        e = fl_trace_load_window(r->srv->store, iw.start_ns, iw.end_ns, &o, wi, &n_spans, &d);
+    if (e == FL_OK) {
+        int64_t starts[2] = {bw.start_ns, iw.start_ns}, ends[2] = {bw.end_ns, iw.end_ns};
+        struct fl_trace_window *ws[2] = {wb, wi};
+        e = fl_trace_load_windows(r->srv->store, 2, starts, ends, &o, ws, n_spans, &d);
+    }
     if (e == FL_OK)
         e = fl_trace_compare(wb, wi, pct, &a, &c, &d);
     if (e == FL_OK) {

@@ -32,7 +32,12 @@
  * Malformed JSON is not an error: attributes that do not parse yield no attribute facts, events
  * that do not parse no event facts (the status message still counts). Only FL_ENOMEM / FL_ELIMIT
  * (copying an unescaped peer name into scratch) are errors.
+ *
+ * fl_trace_attrs_may_time_out looks at attribute text for the timeout keys above without parsing
+ * it, so that window loads (load.c) can skip the reader for spans whose only possible fact would
+ * be a timeout; it may say "maybe" wrongly, never "no" wrongly.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "../core/buf.h"
@@ -139,6 +144,77 @@ static bool may_name_exception(const char *p, size_t len)
     for (const char *q = p; (q = memchr(q, '"', len - (size_t)(q - p))) != NULL; q++)
         if (len - (size_t)(q - p) >= wl && memcmp(q, word, wl) == 0)
             return true;
+    return false;
+}
+
+/* JSON whitespace. */
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* After the closing quote of an HTTP status key at p: is the member ": <plain integer>" with a
+ * value other than 408 and 504? Plain means optional '-', then digits without a leading zero
+ * (at most 9), then whitespace, ',' or '}'. Anything else (a string, a fraction, an exponent, no
+ * colon: the key was a value) answers false, and the caller reads the facts. */
+static bool plain_other_status(const char *p, const char *end)
+{
+    while (p < end && is_ws(*p))
+        p++;
+    if (p == end || *p++ != ':')
+        return false;
+    while (p < end && is_ws(*p))
+        p++;
+    bool neg = p < end && *p == '-';
+    p += neg;
+    const char *d = p;
+    int64_t v = 0;
+    while (p < end && *p >= '0' && *p <= '9' && p - d < 10)
+        v = v * 10 + (*p++ - '0');
+    size_t nd = (size_t)(p - d);
+    if (nd == 0 || nd > 9 || (nd > 1 && *d == '0'))
+        return false;
+    if (p == end || !(is_ws(*p) || *p == ',' || *p == '}'))
+        return false;
+    return neg || (v != 408 && v != 504);
+}
+
+/* Is the JSON string closed by the quote at *close exactly the word w (wl bytes)? */
+static bool string_is(const char *start, const char *close, const char *w, size_t wl)
+{
+    return (size_t)(close - start) >= wl + 1 && close[-(ptrdiff_t)wl - 1] == '"' &&
+           memcmp(close - wl, w, wl) == 0;
+}
+
+bool fl_trace_attrs_may_time_out(const char *attrs, size_t len)
+{
+    /* The reasoning of may_name_facts: without a backslash every JSON string ends at the next
+     * quote, so every member's key is a string whose closing quote whitespace and a colon
+     * follow. Visiting every colon thus visits every key (colons inside strings add visits,
+     * which can only answer true, never miss a key), and text that is not JSON has no facts.
+     * The keys are those of KEYS with kind K_TEXT, K_GRPC_STATUS and K_HTTP_STATUS, spelled out
+     * (all end in 'e'): looking each key up in KEYS costs three times as much.
+     * tests/fuzz/fuzz_span_facts.c checks the answer against fl_trace_span_facts. */
+    if (!attrs || len == 0)
+        return false;
+    if (memchr(attrs, '\\', len))
+        return true;
+    const char *end = attrs + len, *c = attrs;
+    while ((c = memchr(c, ':', (size_t)(end - c))) != NULL) {
+        const char *close = c++;
+        while (close > attrs && is_ws(close[-1]))
+            close--;
+        if (close - attrs < 2 || *--close != '"' || close[-1] != 'e')
+            continue;
+#define IS(w) string_is(attrs, close, w, sizeof(w) - 1)
+        if (IS("error.type") || IS("exception.type") || IS("exception.message") ||
+            IS("rpc.grpc.status_code"))
+            return true;
+        if ((IS("http.response.status_code") || IS("http.status_code")) &&
+            !plain_other_status(close + 1, end))
+            return true;
+#undef IS
+    }
     return false;
 }
 

@@ -10,9 +10,20 @@
  * to the window when its earliest span starts in [start, end): one span in the leading margin
  * disqualifies it, and traces whose earliest span lies in the trailing margin are dropped at the
  * end. Each kept trace is then gathered, assembled, critical-pathed, analyzed and added.
+ *
+ * Attribute facts are read only for the spans whose facts a window uses (window_needs_facts):
+ * parsing every span's attributes cost a quarter of a load.
+ *
+ * fl_trace_load_windows runs these two phases (scan, build) for several windows on threads of
+ * their own. The symbol table is the one shared thing: each scan interns into a private table,
+ * the tables are merged in window order between the phases, and the builds translate their
+ * spans' symbols on the way. That takes no lock, and the ids come out as a sequential load would
+ * give them whatever the threads' timing (a comparison orders rows that tie by symbol id).
  */
 #include "trace/load.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -90,9 +101,30 @@ static fl_err intern(struct icache *c, const char *s, uint32_t *id)
     return e;
 }
 
-/* struct fl_span -> struct fl_tspan_in. *ok is false (FL_OK) for a span without a valid id. */
+/*
+ * Does a window load need this span's facts (docs/TRACES.md, "Which spans' facts a window load
+ * reads")? A window uses the peer and resend count of CLIENT and PRODUCER spans only (calls and
+ * retries, analyze.c), but the timeout and exception flags of every span. Those come from the
+ * status message, the events, or a few attributes, which fl_trace_attrs_may_time_out looks for
+ * without parsing. Status ERROR alone would not need the facts; they are read anyway (rare).
+ */
+static bool window_needs_facts(const struct fl_span *sp, uint8_t kind, const char *attrs,
+                               size_t attrs_len)
+{
+    if (kind == FL_SPAN_CLIENT || kind == FL_SPAN_PRODUCER || sp->status_code == FL_STATUS_ERROR)
+        return true;
+    if (sp->status_message && sp->status_message[0])
+        return true;
+    if (sp->events_json && sp->events_json[0] && strcmp(sp->events_json, "[]") != 0)
+        return true;
+    return fl_trace_attrs_may_time_out(attrs, attrs_len);
+}
+
+/* struct fl_span -> struct fl_tspan_in. *ok is false (FL_OK) for a span without a valid id.
+ * all_facts: read every span's facts (one trace, whose spans are all shown), else only those a
+ * window needs. */
 static fl_err convert(const struct fl_span *sp, struct icache *y, struct fl_arena *scratch,
-                      struct fl_tspan_in *in, bool *ok)
+                      bool all_facts, struct fl_tspan_in *in, bool *ok)
 {
     memset(in, 0, sizeof *in);
     *ok = false;
@@ -100,20 +132,24 @@ static fl_err convert(const struct fl_span *sp, struct icache *y, struct fl_aren
         return FL_OK;
     if (strlen(sp->parent_span_id) != 16 || !hex64(sp->parent_span_id, &in->parent_id))
         in->parent_id = 0; /* "" (a root) or unreadable: a root */
-    struct fl_span_facts f;
+    in->kind = (uint8_t)(sp->kind >= 0 && sp->kind <= FL_SPAN_CONSUMER ? sp->kind : 0);
+    struct fl_span_facts f = {.peer = ""};
     const char *attrs = sp->attrs_json ? sp->attrs_json : "{}";
+    size_t attrs_len = strlen(attrs);
     fl_err e;
-    fl_arena_reset(scratch);
     if ((e = intern(y, sp->service, &in->service)) != FL_OK ||
-        (e = intern(y, sp->name, &in->name)) != FL_OK ||
-        (e = fl_trace_span_facts(attrs, strlen(attrs), sp->events_json,
-                                 sp->events_json ? strlen(sp->events_json) : 0, sp->status_message,
-                                 scratch, &f)) != FL_OK)
+        (e = intern(y, sp->name, &in->name)) != FL_OK)
         return e;
+    if (all_facts || window_needs_facts(sp, in->kind, attrs, attrs_len)) {
+        fl_arena_reset(scratch);
+        if ((e = fl_trace_span_facts(attrs, attrs_len, sp->events_json,
+                                     sp->events_json ? strlen(sp->events_json) : 0,
+                                     sp->status_message, scratch, &f)) != FL_OK)
+            return e;
+    }
     if (f.peer && f.peer_len &&
         (e = fl_trace_syms_intern(y->y, f.peer, f.peer_len, &in->peer)) != FL_OK)
         return e;
-    in->kind = (uint8_t)(sp->kind >= 0 && sp->kind <= FL_SPAN_CONSUMER ? sp->kind : 0);
     in->status =
         (uint8_t)(sp->status_code >= 0 && sp->status_code <= FL_STATUS_ERROR ? sp->status_code : 0);
     in->peer_kind = (uint8_t)f.peer_kind;
@@ -137,9 +173,15 @@ struct group {
     bool too_big; /* more than FL_LIMIT_TRACE_SPANS spans */
 };
 
+/*
+ * One window's load in two phases: scan (read and convert the spans, group them by trace) and
+ * build (assemble, critical-path, analyze and add each kept trace). Between the two, the symbols
+ * of a concurrent load are merged into the shared table (fl_trace_load_windows).
+ */
 struct loader {
     struct icache y;
-    int64_t start, end;
+    int64_t start, end; /* the window */
+    int64_t lo, hi;     /* the scan: the window and its margins */
     struct fl_arena scratch;
     struct group *groups;
     size_t n_groups, cap_groups, max_groups;
@@ -153,7 +195,18 @@ struct loader {
     size_t n_read, n_bad;
     fl_err err;
     struct fl_diag *d;
+    /* Concurrent loads only (else NULL): the private symbol table the scan interns into, the
+     * map from its ids to the shared table's (set between the phases), and the flag another
+     * loader's failure raises (checked per span and per trace). */
+    struct fl_trace_syms *own_y;
+    uint32_t *map;
+    const atomic_int *stop;
 };
+
+static bool stopped(const struct loader *l)
+{
+    return l->stop && atomic_load_explicit(l->stop, memory_order_relaxed) != 0;
+}
 
 static uint64_t mix64(uint64_t x)
 {
@@ -285,7 +338,7 @@ static fl_err on_span(struct loader *l, const struct fl_span *sp)
     }
     struct fl_tspan_in in;
     bool ok;
-    if ((e = convert(sp, &l->y, &l->scratch, &in, &ok)) != FL_OK)
+    if ((e = convert(sp, &l->y, &l->scratch, false, &in, &ok)) != FL_OK)
         return e;
     if (!ok) {
         l->n_bad++;
@@ -297,6 +350,8 @@ static fl_err on_span(struct loader *l, const struct fl_span *sp)
 static int scan_cb(const struct fl_span *sp, void *ud)
 {
     struct loader *l = ud;
+    if (stopped(l))
+        return 1;
     l->err = on_span(l, sp);
     return l->err != FL_OK;
 }
@@ -325,14 +380,16 @@ static fl_err add_trace(struct fl_trace_window *w, const struct group *g,
     return FL_OK;
 }
 
+/* Phase 2: every kept trace into w. Symbols are translated through l->map when there is one. */
 static fl_err add_groups(struct loader *l, struct fl_trace_window *w)
 {
     struct fl_arena a;
     struct fl_tspan_in *buf = NULL;
     size_t cap = 0, n_big = 0;
+    const uint32_t *map = l->map;
     fl_err e = FL_OK;
     fl_arena_init(&a, 256 * 1024, TRACE_ARENA_MAX);
-    for (size_t gi = 0; gi < l->n_groups && e == FL_OK; gi++) {
+    for (size_t gi = 0; gi < l->n_groups && e == FL_OK && !stopped(l); gi++) {
         const struct group *g = &l->groups[gi];
         if (g->before || g->n == 0 || g->min_start >= l->end)
             continue;
@@ -350,8 +407,14 @@ static fl_err add_groups(struct loader *l, struct fl_trace_window *w)
             cap = g->n;
         }
         size_t k = 0;
-        for (uint32_t s = g->head; s != NONE32; s = l->next[s])
-            buf[k++] = l->spans[s];
+        for (uint32_t s = g->head; s != NONE32; s = l->next[s], k++) {
+            buf[k] = l->spans[s];
+            if (map) {
+                buf[k].service = map[buf[k].service];
+                buf[k].name = map[buf[k].name];
+                buf[k].peer = map[buf[k].peer];
+            }
+        }
         e = add_trace(w, g, buf, &a, l->d);
     }
     if (n_big)
@@ -362,13 +425,53 @@ static fl_err add_groups(struct loader *l, struct fl_trace_window *w)
     return e;
 }
 
-static void loader_cleanup(struct loader *l)
+/* A loader for [start_ns, end_ns) interning into y; NULL when out of memory. */
+static struct loader *loader_new(int64_t start_ns, int64_t end_ns,
+                                 const struct fl_trace_load_opts *o, struct fl_trace_syms *y,
+                                 struct fl_diag *d)
 {
+    int64_t margin = o && o->max_trace_ns > 0 ? o->max_trace_ns : FL_TRACE_LOAD_MAX_TRACE_NS;
+    struct loader *l = fl_calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    *l = (struct loader){.y = {.y = y}, .start = start_ns, .end = end_ns, .last = NONE32, .d = d};
+    l->lo = start_ns > INT64_MIN + margin ? start_ns - margin : INT64_MIN;
+    l->hi = end_ns < INT64_MAX - margin ? end_ns + margin : INT64_MAX;
+    l->max_groups = 2 * (size_t)FL_LIMIT_WINDOW_TRACES;
+    fl_arena_init(&l->scratch, 4096, FACTS_ARENA_MAX);
+    return l;
+}
+
+static void loader_free(struct loader *l)
+{
+    if (!l)
+        return;
+    if (l->n_bad)
+        FL_LOG_W("trace window: %zu spans without a valid trace or span id skipped", l->n_bad);
     fl_arena_cleanup(&l->scratch);
     fl_free(l->groups);
     fl_free(l->slots);
     fl_free(l->spans);
     fl_free(l->next);
+    fl_free(l->map);
+    fl_trace_syms_free(l->own_y);
+    fl_free(l);
+}
+
+/* Phase 1: the scan. */
+static fl_err loader_scan(struct loader *l, struct fl_store *s)
+{
+    fl_err e = fl_store_span_scan(s, l->lo, l->hi, scan_cb, l, l->d);
+    if (e == FL_OK && l->err != FL_OK)
+        e = fl_diag_set(l->d, l->err, 0, 0, "load: %s", fl_err_str(l->err));
+    return e;
+}
+
+static fl_err check_window(int64_t start_ns, int64_t end_ns, struct fl_diag *d)
+{
+    if (end_ns <= start_ns)
+        return fl_diag_set(d, FL_EINVAL, 0, 0, "load: the window's end must be after its start");
+    return FL_OK;
 }
 
 fl_err fl_trace_load_window(struct fl_store *s, int64_t start_ns, int64_t end_ns,
@@ -379,29 +482,162 @@ fl_err fl_trace_load_window(struct fl_store *s, int64_t start_ns, int64_t end_ns
         *n_spans = 0;
     if (!s || !w)
         return fl_diag_set(d, FL_EINVAL, 0, 0, "load: missing store or window");
-    if (end_ns <= start_ns)
-        return fl_diag_set(d, FL_EINVAL, 0, 0, "load: the window's end must be after its start");
-    int64_t margin = o && o->max_trace_ns > 0 ? o->max_trace_ns : FL_TRACE_LOAD_MAX_TRACE_NS;
-    int64_t lo = start_ns > INT64_MIN + margin ? start_ns - margin : INT64_MIN;
-    int64_t hi = end_ns < INT64_MAX - margin ? end_ns + margin : INT64_MAX;
-    struct loader *l = fl_calloc(1, sizeof *l);
+    fl_err e = check_window(start_ns, end_ns, d);
+    if (e != FL_OK)
+        return e;
+    struct loader *l = loader_new(start_ns, end_ns, o, w->y, d);
     if (!l)
         return fl_diag_set(d, FL_ENOMEM, 0, 0, "load: out of memory");
-    *l =
-        (struct loader){.y = {.y = w->y}, .start = start_ns, .end = end_ns, .last = NONE32, .d = d};
-    l->max_groups = 2 * (size_t)FL_LIMIT_WINDOW_TRACES;
-    fl_arena_init(&l->scratch, 4096, FACTS_ARENA_MAX);
-    fl_err e = fl_store_span_scan(s, lo, hi, scan_cb, l, d);
-    if (e == FL_OK && l->err != FL_OK)
-        e = fl_diag_set(d, l->err, 0, 0, "load: %s", fl_err_str(l->err));
+    e = loader_scan(l, s);
     if (n_spans)
         *n_spans = l->n_read;
     if (e == FL_OK)
         e = add_groups(l, w);
-    if (l->n_bad)
-        FL_LOG_W("trace window: %zu spans without a valid trace or span id skipped", l->n_bad);
-    loader_cleanup(l);
-    fl_free(l);
+    loader_free(l);
+    return e;
+}
+
+/* ---- several windows at once ---- */
+
+/* What the loaders of one fl_trace_load_windows call share: the first failure. */
+struct shared {
+    atomic_int failed; /* 1 + index of the loader that failed first; 0 while none has */
+};
+
+struct job {
+    struct loader *l;
+    struct fl_store *s;
+    struct fl_trace_window *w;
+    struct shared *sh;
+    int index;
+    int phase; /* 1 scan, 2 build */
+    fl_err err;
+    pthread_t tid;
+    bool threaded; /* tid is a thread to join */
+    struct fl_diag diag;
+};
+
+static void *job_run(void *arg)
+{
+    struct job *j = arg;
+    fl_err e = j->phase == 1 ? loader_scan(j->l, j->s) : add_groups(j->l, j->w);
+    if (e != FL_OK) {
+        int none = 0;
+        /* First error wins; a loader stopped by another's failure returns FL_OK (or fails in
+         * the same instant and loses the exchange). */
+        atomic_compare_exchange_strong(&j->sh->failed, &none, j->index + 1);
+    }
+    j->err = e;
+    return NULL;
+}
+
+/* Run phase `phase` of every job, job 0 on this thread and the others on threads of their own
+ * (on this thread too when a thread cannot be created). */
+static void run_phase(struct job *jobs, size_t n, int phase)
+{
+    for (size_t i = 0; i < n; i++) {
+        jobs[i].phase = phase;
+        jobs[i].threaded = false;
+    }
+    for (size_t i = 1; i < n; i++)
+        jobs[i].threaded = pthread_create(&jobs[i].tid, NULL, job_run, &jobs[i]) == 0;
+    job_run(&jobs[0]);
+    for (size_t i = 1; i < n; i++)
+        if (!jobs[i].threaded)
+            job_run(&jobs[i]);
+    for (size_t i = 1; i < n; i++)
+        if (jobs[i].threaded)
+            pthread_join(jobs[i].tid, NULL);
+}
+
+/* Between the phases: each loader's private symbols into the shared table, in window order. */
+static fl_err merge_syms(struct job *jobs, size_t n, struct fl_trace_syms *y, struct fl_diag *d)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct loader *l = jobs[i].l;
+        l->map = fl_malloc(fl_trace_syms_count(l->own_y) * sizeof *l->map);
+        if (!l->map)
+            return fl_diag_set(d, FL_ENOMEM, 0, 0, "load: out of memory");
+        fl_err e = fl_trace_syms_merge(y, l->own_y, l->map);
+        if (e != FL_OK)
+            return fl_diag_set(d, e, 0, 0, "load: %s",
+                               e == FL_ELIMIT ? "more than FL_LIMIT_TRACE_SYMS distinct names"
+                                              : fl_err_str(e));
+    }
+    return FL_OK;
+}
+
+static fl_err check_windows(struct fl_store *s, size_t n, const int64_t *start_ns,
+                            const int64_t *end_ns, struct fl_trace_window **w, struct fl_diag *d)
+{
+    if (!s || !start_ns || !end_ns || !w || n == 0)
+        return fl_diag_set(d, FL_EINVAL, 0, 0, "load: missing store or windows");
+    if (n > FL_TRACE_LOAD_MAX_WINDOWS)
+        return fl_diag_set(d, FL_EINVAL, 0, 0, "load: %zu windows at once (at most %d)", n,
+                           FL_TRACE_LOAD_MAX_WINDOWS);
+    for (size_t i = 0; i < n; i++) {
+        if (!w[i] || w[i]->y != w[0]->y)
+            return fl_diag_set(d, FL_EINVAL, 0, 0,
+                               "load: window %zu is missing or has another symbol table", i);
+        for (size_t k = 0; k < i; k++)
+            if (w[k] == w[i])
+                return fl_diag_set(d, FL_EINVAL, 0, 0, "load: window %zu given twice", i);
+        fl_err e = check_window(start_ns[i], end_ns[i], d);
+        if (e != FL_OK)
+            return e;
+    }
+    return FL_OK;
+}
+
+fl_err fl_trace_load_windows(struct fl_store *s, size_t n, const int64_t *start_ns,
+                             const int64_t *end_ns, const struct fl_trace_load_opts *o,
+                             struct fl_trace_window **w, size_t *n_spans, struct fl_diag *d)
+{
+    if (n_spans)
+        for (size_t i = 0; i < n; i++)
+            n_spans[i] = 0;
+    fl_err e = check_windows(s, n, start_ns, end_ns, w, d);
+    if (e != FL_OK)
+        return e;
+    struct shared sh;
+    atomic_init(&sh.failed, 0);
+    struct job *jobs = fl_calloc(n, sizeof *jobs);
+    if (!jobs)
+        return fl_diag_set(d, FL_ENOMEM, 0, 0, "load: out of memory");
+    for (size_t i = 0; i < n && e == FL_OK; i++) {
+        struct job *j = &jobs[i];
+        *j = (struct job){.s = s, .w = w[i], .sh = &sh, .index = (int)i};
+        fl_diag_init(&j->diag);
+        struct fl_trace_syms *own = fl_trace_syms_new();
+        j->l = own ? loader_new(start_ns[i], end_ns[i], o, own, &j->diag) : NULL;
+        if (!j->l) {
+            fl_trace_syms_free(own);
+            e = fl_diag_set(d, FL_ENOMEM, 0, 0, "load: out of memory");
+            break;
+        }
+        j->l->own_y = own;
+        j->l->stop = &sh.failed;
+    }
+    if (e == FL_OK) {
+        run_phase(jobs, n, 1);
+        if (n_spans)
+            for (size_t i = 0; i < n; i++)
+                n_spans[i] = jobs[i].l->n_read;
+        if (atomic_load(&sh.failed) == 0)
+            e = merge_syms(jobs, n, w[0]->y, d);
+        if (e == FL_OK && atomic_load(&sh.failed) == 0)
+            run_phase(jobs, n, 2);
+        int f = atomic_load(&sh.failed);
+        if (e == FL_OK && f) {
+            const struct job *j = &jobs[f - 1];
+            e = j->err;
+            if (d && d->code == FL_OK && j->diag.code != FL_OK)
+                *d = j->diag;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        loader_free(jobs[i].l);
+    fl_free(jobs);
     return e;
 }
 
@@ -435,7 +671,7 @@ static int one_cb(const struct fl_span *sp, void *ud)
         o->cap = c;
     }
     bool ok;
-    if ((o->err = convert(sp, &o->y, &o->scratch, &o->spans[o->n], &ok)) != FL_OK)
+    if ((o->err = convert(sp, &o->y, &o->scratch, true, &o->spans[o->n], &ok)) != FL_OK)
         return 1;
     if (ok) {
         if (!o->id[0])

@@ -5,7 +5,8 @@
  * src/trace sits above src/store: this is the one file of the module that reads spans, through
  * the store's interface (fl_store_span_scan, fl_store_trace). It turns each struct fl_span into
  * the compact struct fl_tspan_in (ids as numbers, strings interned, attribute facts read once),
- * groups spans by trace, and runs assembly, critical path and analysis on every trace.
+ * groups spans by trace, and runs assembly, critical path and analysis on every trace. Several
+ * windows can be loaded concurrently, one thread each (fl_trace_load_windows).
  */
 #ifndef FL_TRACE_LOAD_H
 #define FL_TRACE_LOAD_H
@@ -19,6 +20,9 @@
 #include "trace.h"
 
 #define FL_TRACE_LOAD_MAX_TRACE_NS ((int64_t)60 * 1000000000) /* default max_trace_ns: 60 s */
+/* Windows one fl_trace_load_windows call loads at once, one thread each: the store's reader
+ * pool (FL_STORE_MAX_READERS in src/store/store_int.h) is as large. */
+#define FL_TRACE_LOAD_MAX_WINDOWS 8
 
 struct fl_trace_load_opts {
     /* A trace's spans are looked for this far around the window: spans starting up to this long
@@ -36,11 +40,35 @@ struct fl_trace_load_opts {
  * spans whose span id is not 16 hex digits are skipped. Errors: FL_EINVAL (NULL store or window,
  * end_ns <= start_ns), FL_ELIMIT (more than FL_LIMIT_WINDOW_TRACES traces in the window, or
  * twice that many around it; symbol table full), the store's errors, FL_ENOMEM. On an error w
- * may hold some of the window's traces. Not thread-safe for one w; the store may be shared.
+ * may hold some of the window's traces.
+ * Thread-safety: interns into w's symbol table, so no other thread may use that table (nor w)
+ * during the call; the store may be shared. To load several windows with one table at once, use
+ * fl_trace_load_windows.
  */
 fl_err fl_trace_load_window(struct fl_store *s, int64_t start_ns, int64_t end_ns,
                             const struct fl_trace_load_opts *o, struct fl_trace_window *w,
                             size_t *n_spans, struct fl_diag *d) FL_MUST_CHECK;
+
+/*
+ * Load n windows (1 <= n <= FL_TRACE_LOAD_MAX_WINDOWS) at once: window i is [start_ns[i],
+ * end_ns[i]) into w[i], exactly as fl_trace_load_window would (same traces, same order, and the
+ * same symbol ids as loading w[0], w[1], ... one after the other), each in a thread of its own;
+ * the calling thread loads w[0]. n_spans (may be NULL) receives n counts of spans read. The
+ * windows must be distinct and share one symbol table. Each loader interns into a private table
+ * while it scans; after every scan has ended, the private tables are merged into the shared one
+ * in window order (fl_trace_syms_merge), and the loaders then build their windows in parallel
+ * with the shared ids. No lock is taken on the symbols.
+ * Errors: FL_EINVAL (NULL arguments, n out of range, a window given twice or with another
+ * symbol table, an end not after its start: checked before anything is read), else those of
+ * fl_trace_load_window. The first loader to fail decides the error and d; the others stop at
+ * their next span or trace. On an error the windows may hold some traces each.
+ * Thread-safety: no other thread may use the windows or their symbol table during the call; the
+ * store may be shared (each loader borrows one of its reader connections).
+ */
+fl_err fl_trace_load_windows(struct fl_store *s, size_t n, const int64_t *start_ns,
+                             const int64_t *end_ns, const struct fl_trace_load_opts *o,
+                             struct fl_trace_window **w, size_t *n_spans,
+                             struct fl_diag *d) FL_MUST_CHECK;
 
 /*
  * One trace by id (32 hex digits, any case): assembled, critical-pathed and analyzed into *t and

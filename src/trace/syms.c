@@ -185,3 +185,16 @@ size_t fl_trace_syms_count(const struct fl_trace_syms *y)
 {
     return y ? y->n_ent : 0;
 }
+
+fl_err fl_trace_syms_merge(struct fl_trace_syms *y, const struct fl_trace_syms *src, uint32_t *map)
+{
+    if (!y || !src || !map || y == src)
+        return FL_EINVAL;
+    map[0] = 0;
+    for (size_t id = 1; id < src->n_ent; id++) {
+        fl_err e = fl_trace_syms_intern(y, src->ent[id].s, src->ent[id].len, &map[id]);
+        if (e != FL_OK)
+            return e;
+    }
+    return FL_OK;
+}

@@ -47,6 +47,14 @@ static inline int64_t fl_trace_resolution_ns(int64_t t)
 
 /* ---- symbols ---- */
 
+/*
+ * Thread-safety: a table is not locked. Any number of threads may call fl_trace_syms_str and
+ * fl_trace_syms_count at once while no thread interns; interning (fl_trace_syms_intern,
+ * fl_trace_syms_merge, fl_trace_graph_build, the loaders of load.h) needs the table to itself.
+ * Concurrent loaders (fl_trace_load_windows) each intern into a private table and merge those
+ * into the shared one afterwards, in a fixed order (see fl_trace_syms_merge), so that ids do not
+ * depend on thread timing: ids order the rows of a comparison that tie on their delta.
+ */
 struct fl_trace_syms;
 struct fl_trace_syms *fl_trace_syms_new(void);
 void fl_trace_syms_free(struct fl_trace_syms *y);
@@ -58,6 +66,15 @@ fl_err fl_trace_syms_intern(struct fl_trace_syms *y, const char *s, size_t len,
 const char *fl_trace_syms_str(const struct fl_trace_syms *y, uint32_t id);
 /* Number of ids in use, "" included: ids are 0 .. count - 1. */
 size_t fl_trace_syms_count(const struct fl_trace_syms *y);
+/*
+ * Intern every string of src into y in src's id order, setting map[id] to the string's id in y
+ * for id 0 .. fl_trace_syms_count(src) - 1 (the caller sizes map; map[0] = 0). Since a table's
+ * ids follow the order it first saw its strings, merging into y gives every string the id that
+ * interning the same sequence into y directly would have given. FL_EINVAL (NULL, or y == src),
+ * FL_ENOMEM, FL_ELIMIT (y full); on an error y keeps the strings merged before it.
+ */
+fl_err fl_trace_syms_merge(struct fl_trace_syms *y, const struct fl_trace_syms *src,
+                           uint32_t *map) FL_MUST_CHECK;
 
 /* ---- facts from attributes ---- */
 
@@ -87,6 +104,15 @@ struct fl_span_facts {
 fl_err fl_trace_span_facts(const char *attrs, size_t attrs_len, const char *events,
                            size_t events_len, const char *status_message, struct fl_arena *scratch,
                            struct fl_span_facts *out) FL_MUST_CHECK;
+
+/*
+ * A cheap look at attribute text (no JSON parse) for the one fact a span of any kind may carry
+ * in its attributes: a timeout. false guarantees that fl_trace_span_facts on these attributes,
+ * with no events and no status message, reports timeout false; true means "read the facts"
+ * (a timeout-text key, rpc.grpc.status_code, an HTTP status code that is not a plain integer
+ * other than 408 and 504, a backslash, or text the look cannot follow). Pure; thread-safe.
+ */
+bool fl_trace_attrs_may_time_out(const char *attrs, size_t len);
 
 /* ---- assembly ---- */
 

@@ -159,3 +159,50 @@ Test(syms, every_allocation_failure_leaves_a_usable_table)
     }
     cr_assert(saw_ok && saw_fail);
 }
+
+/* Merging a table gives every string the id that interning the same sequence directly would
+ * have given: strings already present keep theirs, new ones follow in the source's id order
+ * (bytes that are not text and embedded NULs included). */
+Test(syms, merge_matches_direct_interning)
+{
+    static const struct {
+        const char *s;
+        size_t len;
+    } seq1[] = {{"gateway", 7}, {"POST /score", 11}, {"a\0b", 3}, {"feature-store", 13}},
+      seq2[] = {{"model-server", 12},
+                {"gateway", 7},
+                {"a\0c", 3},
+                {"feature-store", 13},
+                {"\xff\xfe", 2}};
+    struct fl_trace_syms *direct = fl_trace_syms_new(), *merged = fl_trace_syms_new();
+    struct fl_trace_syms *p1 = fl_trace_syms_new(), *p2 = fl_trace_syms_new();
+    uint32_t id, d1[4], d2[5], m1[5], m2[6];
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_eq(fl_trace_syms_intern(direct, seq1[i].s, seq1[i].len, &d1[i]), FL_OK);
+        cr_assert_eq(fl_trace_syms_intern(p1, seq1[i].s, seq1[i].len, &id), FL_OK);
+    }
+    for (size_t i = 0; i < 5; i++) {
+        cr_assert_eq(fl_trace_syms_intern(direct, seq2[i].s, seq2[i].len, &d2[i]), FL_OK);
+        cr_assert_eq(fl_trace_syms_intern(p2, seq2[i].s, seq2[i].len, &id), FL_OK);
+    }
+    cr_assert_eq(fl_trace_syms_merge(merged, p1, m1), FL_OK);
+    cr_assert_eq(fl_trace_syms_merge(merged, p2, m2), FL_OK);
+    cr_assert_eq(fl_trace_syms_count(merged), fl_trace_syms_count(direct));
+    cr_assert_eq(fl_trace_syms_count(merged), 1 + 4 + 3);
+    cr_assert_eq(m1[0], 0);
+    cr_assert_eq(m2[0], 0);
+    /* p1's and p2's ids are 1.. in their own first-seen order. */
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_eq(m1[i + 1], d1[i], "seq1 %zu", i);
+    uint32_t p2_id[5] = {1, 2, 3, 4, 5};
+    for (size_t i = 0; i < 5; i++)
+        cr_assert_eq(m2[p2_id[i]], d2[i], "seq2 %zu", i);
+    cr_assert_eq(memcmp(fl_trace_syms_str(merged, m1[3]), "a\0b", 4), 0);
+    cr_assert_eq(fl_trace_syms_merge(merged, merged, m1), FL_EINVAL);
+    cr_assert_eq(fl_trace_syms_merge(NULL, p1, m1), FL_EINVAL);
+    cr_assert_eq(fl_trace_syms_merge(merged, p1, NULL), FL_EINVAL);
+    fl_trace_syms_free(direct);
+    fl_trace_syms_free(merged);
+    fl_trace_syms_free(p1);
+    fl_trace_syms_free(p2);
+}
