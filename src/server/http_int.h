@@ -126,6 +126,8 @@ void fl_server__h_drift(struct fl_http_req *r);
 void fl_server__h_profiles(struct fl_http_req *r);
 void fl_server__live_metrics(struct fl_server *s, struct fl_buf *out);
 void fl_server__live_committed(struct fl_server *s, const struct fl_batch *b);
+void fl_server__h_investigations(struct fl_http_req *r);   /* routes_investigations.c */
+void fl_server__h_investigation_get(struct fl_http_req *r); /* routes_investigations.c */
 void fl_server__h_metrics(struct fl_http_req *r);
 void fl_server__h_healthz(struct fl_http_req *r);
 

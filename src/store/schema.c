@@ -373,6 +373,23 @@ static const struct step steps[] = {
      ");\n"
      "CREATE INDEX drift_rows_run ON drift_rows(run);\n"
      "PRAGMA user_version = 6;\n"},
+    /*
+     * 7: investigations (src/store/investigations.c, docs/rca.md): one row per stored
+     * investigation, its JSON (the report module's schema) kept whole and opaque here; the other
+     * columns are what a list shows and filters on without parsing the JSON.
+     */
+    {7,
+     "CREATE TABLE investigations (\n"
+     "  id TEXT PRIMARY KEY,\n"
+     "  created_ms INTEGER NOT NULL,\n"
+     "  symptom TEXT NOT NULL,\n"
+     "  verdict TEXT NOT NULL,\n"
+     "  source TEXT,\n"
+     "  title TEXT,\n"
+     "  json TEXT NOT NULL\n"
+     ");\n"
+     "CREATE INDEX investigations_created ON investigations(created_ms);\n"
+     "PRAGMA user_version = 7;\n"},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

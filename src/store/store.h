@@ -399,4 +399,48 @@ typedef void (*fl_store_artifacts_fn)(const void *profile, size_t profile_len, c
 fl_err fl_store_reg_artifacts(struct fl_store *s, const char *model, const char *version,
                               fl_store_artifacts_fn fn, void *ud, struct fl_diag *d) FL_MUST_CHECK;
 
+/* ---- investigations (schema migration 7; src/store/investigations.c) ---- */
+
+struct fl_arena;
+
+/*
+ * One stored investigation. The store does not interpret it: json is the text the report module
+ * produced (docs/rca.md, "Investigation output"), kept whole; the other fields are what a list
+ * shows and filters on. Strings are borrowed by put; in get and list results they point into the
+ * caller's arena (get) or are valid during the callback only (list).
+ */
+struct fl_store_investigation {
+    const char *id;      /* "inv_" + 16 hex; unique */
+    int64_t created_ms;
+    const char *symptom; /* normalized symptom text */
+    const char *verdict; /* "causes", "no_symptom", ... */
+    const char *source;  /* "cli", "api", "alertmanager"; NULL = unknown */
+    const char *title;   /* NULL = none */
+    const char *json;    /* list results: NULL (not read) */
+};
+
+/*
+ * Store an investigation in one committed transaction. id, symptom, verdict and json are
+ * required (non-empty). Errors: FL_EINVAL (missing field, read-only store), FL_ECONFLICT (an
+ * investigation with this id is stored already), FL_ESTORE, FL_EBUSY, FL_ENOMEM.
+ */
+fl_err fl_store_investigation_put(struct fl_store *s, const struct fl_store_investigation *inv,
+                                  struct fl_diag *d) FL_MUST_CHECK;
+
+/* The investigation with this id, its strings (json included) copied into a. FL_ENOTFOUND when
+ * none is stored; FL_ENOMEM when the arena is full. */
+fl_err fl_store_investigation_get(struct fl_store *s, const char *id, struct fl_arena *a,
+                                  struct fl_store_investigation *out,
+                                  struct fl_diag *d) FL_MUST_CHECK;
+
+typedef int (*fl_store_investigation_fn)(const struct fl_store_investigation *inv, void *ud);
+/*
+ * Stored investigations created at or after since_ms (FL_TS_NONE: all), newest first (ties by id,
+ * descending), at most limit (0 = 100), without their JSON. fn's non-zero return stops (FL_OK).
+ * One read snapshot.
+ */
+fl_err fl_store_investigation_list(struct fl_store *s, int64_t since_ms, size_t limit,
+                                   fl_store_investigation_fn fn, void *ud,
+                                   struct fl_diag *d) FL_MUST_CHECK;
+
 #endif

@@ -20,7 +20,7 @@
 #include "store.h"
 
 /* Highest schema version this code knows (the last migration step). */
-#define FL_STORE_SCHEMA_VERSION 6
+#define FL_STORE_SCHEMA_VERSION 7
 /* PRAGMA application_id of a faultline database ("FLTD"). */
 #define FL_STORE_APP_ID 1179407428
 #define FL_STORE_DB_NAME "faultline.db"

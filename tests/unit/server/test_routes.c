@@ -78,6 +78,7 @@ Test(routes, write_routes_need_auth_and_reads_do_not)
             !strcmp(rt[i].pattern, "/api/v1/import/prometheus") ||
             !strcmp(rt[i].pattern, "/api/v1/alertmanager") ||
             !strcmp(rt[i].pattern, "/api/v1/models") ||
+            !strcmp(rt[i].pattern, "/api/v1/investigations") ||
             !strcmp(rt[i].pattern, "/api/v1/models/{name}/aliases");
         cr_assert_eq(rt[i].needs_auth, write, "%s", rt[i].pattern);
     }

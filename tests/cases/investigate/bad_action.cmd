@@ -1,0 +1,1 @@
+investigations frobnicate --data-dir $TMP

@@ -1,0 +1,1 @@
+investigate latency:gateway --format yaml --data-dir $TMP

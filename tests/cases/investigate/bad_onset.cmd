@@ -1,0 +1,1 @@
+investigate latency:gateway --onset yesterday --data-dir $TMP

@@ -1,0 +1,1 @@
+investigate kpi: --data-dir $TMP

@@ -1,0 +1,1 @@
+investigate latency:gateway extra --data-dir $TMP

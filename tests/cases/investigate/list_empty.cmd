@@ -1,0 +1,1 @@
+investigations --data-dir $TMP

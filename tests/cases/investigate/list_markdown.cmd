@@ -1,0 +1,1 @@
+investigations list --format markdown --data-dir $TMP

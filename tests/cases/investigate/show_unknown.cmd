@@ -1,0 +1,1 @@
+investigations show inv_0000000000000000 --data-dir $TMP

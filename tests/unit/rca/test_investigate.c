@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * test_investigate.c: the investigation engine (src/rca/investigate.c, inv_*.c) on telemetry
+ * written into a temporary store through fl_store_write, with known answers: a KPI whose
+ * denominator stopped being logged (broken metric), a latency symptom with a slow dependency
+ * (its metrics, its spans, a deploy on it 2 minutes before: the top cause, the model server
+ * refuted), fault-free data (no symptom, no culprit), an inherited change ranked below its
+ * source, onset detection, and request parsing and validation.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "core/record.h"
+#include "rca/investigate.h"
+#include "store/store.h"
+#include "../store/helpers.h"
+
+#define MIN_MS ((int64_t)60000)
+#define ONSET ((int64_t)1700000000000) /* ms */
+#define BASE_START (ONSET - 120 * MIN_MS)
+#define INC_END (ONSET + 30 * MIN_MS)
+#define STEP_MS ((int64_t)15000)
+
+static char *dir;
+static struct fl_store *st;
+static struct fl_config *cfg;
+static struct fl_arena ar;
+static uint64_t rng = 88172645463325252ULL;
+
+static double urand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+static double noise(double sd)
+{
+    /* Sum of uniforms: close enough to normal for test data. */
+    double s = 0;
+    for (int i = 0; i < 6; i++)
+        s += urand();
+    return (s - 3) * sd * 1.414;
+}
+
+static const char *yaml =
+    "topology:\n"
+    "  components:\n"
+    "    - name: fraud-api\n"
+    "      kind: service\n"
+    "      depends_on: [feature-store, model-server]\n"
+    "      match: {service: fraud-api}\n"
+    "    - name: feature-store\n"
+    "      kind: feature_store\n"
+    "      depends_on: [feature-pipeline]\n"
+    "      match: {service: feature-store}\n"
+    "    - name: feature-pipeline\n"
+    "      kind: batch_job\n"
+    "      match: {job: feature-pipeline}\n"
+    "    - name: model-server\n"
+    "      kind: model_server\n"
+    "      match: {service: model-server}\n"
+    "    - name: recs\n"
+    "      kind: service\n"
+    "      match: {service: recs}\n"
+    "kpis:\n"
+    "  - name: ctr\n"
+    "    numerator: recs_clicks_total\n"
+    "    denominator: recs_impressions_total\n"
+    "    dimensions: [platform]\n"
+    "    component: recs\n"
+    "models:\n"
+    "  - name: fraud-model\n"
+    "    component: model-server\n"
+    "freshness:\n"
+    "  - component: feature-pipeline\n"
+    "    every: 1h\n"
+    "    grace: 10m\n";
+
+static void setup(void)
+{
+    dir = th_tmpdir();
+    st = th_open(dir);
+    struct fl_diag d;
+    fl_diag_init(&d);
+    cr_assert_eq(fl_config_parse(yaml, strlen(yaml), "t.yml", &cfg, &d), FL_OK, "%s", d.msg);
+    fl_arena_init(&ar, 1 << 16, (size_t)256 << 20);
+    rng = 88172645463325252ULL;
+}
+
+static void teardown(void)
+{
+    fl_arena_cleanup(&ar);
+    fl_config_free(cfg);
+    fl_store_free(st);
+    th_rmdir(dir);
+}
+
+/* ---- writing telemetry ---- */
+
+typedef double (*value_fn)(int64_t t, double acc);
+
+/* One series from BASE_START to INC_END every 15 s; a counter accumulates rate x 15 s. */
+static void write_series_l(const char *name, const char *service, const char *platform,
+                           bool counter, double (*fn)(int64_t t))
+{
+    struct fl_batch b;
+    cr_assert_eq(fl_batch_init(&b, 0), FL_OK);
+    struct fl_label l[4] = {{"__name__", name}, {"job", "app"}, {"service", service},
+                            {"platform", platform}};
+    uint32_t idx;
+    cr_assert_eq(fl_batch_series(&b, l, platform ? 4 : 3, &idx), FL_OK);
+    double acc = 0;
+    for (int64_t t = BASE_START; t < INC_END; t += STEP_MS) {
+        double v = fn(t);
+        if (isnan(v))
+            continue; /* not scraped */
+        if (counter) {
+            acc += v * 15;
+            v = acc;
+        }
+        cr_assert_eq(fl_batch_add_sample(&b, idx, t, v), FL_OK);
+    }
+    struct fl_diag d;
+    fl_diag_init(&d);
+    cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+    fl_batch_cleanup(&b);
+}
+
+static void write_series(const char *name, const char *service, bool counter,
+                         double (*fn)(int64_t t))
+{
+    write_series_l(name, service, NULL, counter, fn);
+}
+
+static void write_run(const char *id, int64_t ts, const char *kind, const char *component,
+                      const char *status)
+{
+    struct fl_event e = {.id = id, .ts_ms = ts, .end_ms = FL_TS_NONE, .kind = kind,
+                         .component = component, .status = status, .rows = -1,
+                         .message = "rolled out", .attrs_json = "{}"};
+    struct fl_batch b;
+    th_batch(&b);
+    b.events = &e;
+    b.n_events = 1;
+    struct fl_diag d;
+    fl_diag_init(&d);
+    cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+}
+
+static void write_event(const char *id, int64_t ts, const char *kind, const char *component)
+{
+    write_run(id, ts, kind, component, NULL);
+}
+
+static struct fl_span mkspan(const char *trace, uint64_t id, uint64_t parent, const char *service,
+                             const char *name, int kind, int64_t start_ns, int64_t end_ns)
+{
+    struct fl_span sp;
+    memset(&sp, 0, sizeof sp);
+    snprintf(sp.trace_id, sizeof sp.trace_id, "%s", trace);
+    snprintf(sp.span_id, sizeof sp.span_id, "%016llx", (unsigned long long)id);
+    if (parent)
+        snprintf(sp.parent_span_id, sizeof sp.parent_span_id, "%016llx",
+                 (unsigned long long)parent);
+    sp.service = service;
+    sp.name = name;
+    sp.kind = kind;
+    sp.start_ns = start_ns;
+    sp.end_ns = end_ns;
+    sp.status_message = "";
+    sp.scope_name = "";
+    sp.attrs_json = "{}";
+    sp.resource_json = "{}";
+    sp.events_json = "[]";
+    sp.links_json = "[]";
+    return sp;
+}
+
+/* One trace every 5 s: fraud-api /score calls feature-store then model-server in sequence.
+ * fs_slow: from the onset the feature store takes 250 ms more. */
+static void write_traces(bool fs_slow)
+{
+    const int64_t MS = 1000000;
+    size_t n_tr = (size_t)((INC_END - BASE_START) / 5000);
+    struct fl_span *sp = calloc(n_tr * 5, sizeof *sp);
+    char (*ids)[33] = calloc(n_tr, sizeof *ids);
+    cr_assert(sp && ids);
+    size_t n = 0;
+    for (size_t i = 0; i < n_tr; i++) {
+        int64_t t0 = (BASE_START + (int64_t)i * 5000) * MS;
+        snprintf(ids[i], 33, "%032zx", i + 1);
+        double fs = 20 + fabs(noise(3)), ms = 12 + fabs(noise(2));
+        if (fs_slow && t0 >= ONSET * MS)
+            fs += 250;
+        int64_t fs_ns = (int64_t)(fs * MS), ms_ns = (int64_t)(ms * MS), net = 1 * MS;
+        int64_t c1 = t0 + 2 * MS, c1e = c1 + fs_ns + 2 * net;
+        int64_t c2 = c1e + 1 * MS, c2e = c2 + ms_ns + 2 * net;
+        int64_t end = c2e + 2 * MS;
+        uint64_t base = (uint64_t)i * 8 + 1;
+        sp[n++] = mkspan(ids[i], base, 0, "fraud-api", "/score", FL_SPAN_SERVER, t0, end);
+        sp[n++] = mkspan(ids[i], base + 1, base, "fraud-api", "GET features", FL_SPAN_CLIENT, c1,
+                         c1e);
+        sp[n++] = mkspan(ids[i], base + 2, base + 1, "feature-store", "get", FL_SPAN_SERVER,
+                         c1 + net, c1e - net);
+        sp[n++] = mkspan(ids[i], base + 3, base, "fraud-api", "POST predict", FL_SPAN_CLIENT, c2,
+                         c2e);
+        sp[n++] = mkspan(ids[i], base + 4, base + 3, "model-server", "predict", FL_SPAN_SERVER,
+                         c2 + net, c2e - net);
+    }
+    for (size_t off = 0; off < n; off += 5000) {
+        struct fl_batch b;
+        th_batch(&b);
+        b.spans = sp + off;
+        b.n_spans = n - off < 5000 ? n - off : 5000;
+        struct fl_diag d;
+        fl_diag_init(&d);
+        cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+    }
+    free(sp);
+    free(ids);
+}
+
+/* ---- metric shapes ---- */
+
+static double clicks_rate(int64_t t) { (void)t; return 10 + noise(0.5); }
+static double impressions_stop(int64_t t) { return t < ONSET ? 200 + noise(5) : 0; }
+static double impressions_ok(int64_t t) { (void)t; return 200 + noise(5); }
+static double clicks_fall(int64_t t) { return t < ONSET ? 10 + noise(0.5) : 4 + noise(0.5); }
+static double fs_latency_slow(int64_t t) { return t < ONSET ? 0.02 + noise(0.002) : 0.27 + noise(0.01); }
+static double api_latency_slow(int64_t t) { return t < ONSET + MIN_MS ? 0.05 + noise(0.003) : 0.31 + noise(0.01); }
+static double flat_latency(int64_t t) { (void)t; return 0.03 + noise(0.002); }
+static double api_latency_ok(int64_t t) { (void)t; return 0.05 + noise(0.003); }
+static double cpu_ok(int64_t t) { (void)t; return 0.4 + noise(0.02); }
+static double stops_at_onset(int64_t t) { return t < ONSET ? 0.05 + noise(0.003) : NAN; }
+static double up_then_down(int64_t t) { return t < ONSET ? 1 : 0; }
+static double score_drop(int64_t t) { return t < ONSET ? 0.3 + noise(0.01) : 0.12 + noise(0.01); }
+
+/* ---- running ---- */
+
+static struct fl_inv_request req_for(int kind)
+{
+    struct fl_inv_request r;
+    memset(&r, 0, sizeof r);
+    r.kind = kind;
+    r.onset_ms = ONSET;
+    r.now_ms = INC_END;
+    return r;
+}
+
+static void run(const struct fl_inv_request *r, struct fl_investigation *inv)
+{
+    struct fl_diag d;
+    fl_diag_init(&d);
+    fl_err e = fl_investigate(st, cfg, r, &ar, inv, &d);
+    cr_assert_eq(e, FL_OK, "%s: %s (%s)", fl_err_name(e), d.msg, d.field);
+}
+
+static const struct fl_inv_step *step(const struct fl_investigation *inv, const char *name)
+{
+    for (size_t i = 0; i < inv->n_steps; i++)
+        if (strcmp(inv->steps[i].name, name) == 0)
+            return &inv->steps[i];
+    return NULL;
+}
+
+static long cause_rank(const struct fl_investigation *inv, const char *comp)
+{
+    for (size_t i = 0; i < inv->n_causes; i++)
+        if (strcmp(inv->causes[i].component, comp) == 0)
+            return (long)i;
+    return -1;
+}
+
+static void dump(const struct fl_investigation *inv)
+{
+    if (!getenv("INV_DUMP"))
+        return;
+    fprintf(stderr, "verdict %s: %s\n", fl_inv_verdict_name(inv->verdict), inv->verdict_text);
+    for (size_t i = 0; i < inv->n_steps; i++) {
+        const struct fl_inv_step *s = &inv->steps[i];
+        fprintf(stderr, "step %s [%s] %s\n", s->name, fl_inv_step_status_name(s->status),
+                s->summary);
+        for (size_t j = 0; j < s->n_evidence; j++)
+            fprintf(stderr, "   %c %s | %s\n", s->evidence[j].supports ? '+' : '-',
+                    s->evidence[j].component ? s->evidence[j].component : "-",
+                    s->evidence[j].text);
+    }
+    for (size_t i = 0; i < inv->n_causes; i++)
+        fprintf(stderr, "cause %s %.3f: %s (%zu evidence)\n", inv->causes[i].component,
+                inv->causes[i].score, inv->causes[i].summary, inv->causes[i].n_evidence);
+    for (size_t i = 0; i < inv->n_refuted; i++)
+        fprintf(stderr, "refuted %s: %s\n", inv->refuted[i].hypothesis, inv->refuted[i].text);
+}
+
+TestSuite(investigate, .init = setup, .fini = teardown, .timeout = 60);
+
+Test(investigate, kpi_denominator_stopped_is_broken_metric)
+{
+    write_series("recs_clicks_total", "recs", true, clicks_rate);
+    write_series("recs_impressions_total", "recs", true, impressions_stop);
+    struct fl_inv_request r = req_for(FL_INV_KPI);
+    r.kpi = "ctr";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert_eq(inv.verdict, FL_INV_BROKEN_METRIC, "verdict %s",
+                 fl_inv_verdict_name(inv.verdict));
+    cr_assert_eq(inv.n_causes, 0, "a broken measurement names no culprit");
+    const struct fl_inv_step *v = step(&inv, "verify_symptom");
+    cr_assert_not_null(v);
+    cr_assert_eq(v->status, FL_INV_STEP_FOUND);
+    bool den = false;
+    for (size_t i = 0; i < v->n_evidence; i++)
+        if (v->evidence[i].supports && strstr(v->evidence[i].text, "denominator") &&
+            strstr(v->evidence[i].ref, "impressions"))
+            den = true;
+    cr_assert(den, "the denominator is named as what stopped");
+    cr_assert_str_eq(inv.symptom, "kpi:ctr");
+    cr_assert_eq(inv.baseline_start_ms, ONSET - 120 * MIN_MS, "baseline 4x the incident");
+    cr_assert_eq(inv.incident_end_ms, INC_END);
+}
+
+Test(investigate, kpi_numerator_fell_is_a_real_symptom)
+{
+    write_series("recs_clicks_total", "recs", true, clicks_fall);
+    write_series("recs_impressions_total", "recs", true, impressions_ok);
+    struct fl_inv_request r = req_for(FL_INV_KPI);
+    r.kpi = "ctr";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert_neq(inv.verdict, FL_INV_BROKEN_METRIC);
+    cr_assert_neq(inv.verdict, FL_INV_NO_SYMPTOM);
+    const struct fl_inv_step *v = step(&inv, "verify_symptom");
+    bool only_num = false;
+    for (size_t i = 0; i < v->n_evidence; i++)
+        only_num |= strstr(v->evidence[i].text, "only the numerator") != NULL;
+    cr_assert(only_num, "the ratio's change is attributed to the numerator");
+    cr_assert(inv.n_causes >= 1);
+    cr_assert_str_eq(inv.causes[0].component, "recs");
+}
+
+static void write_latency_incident(bool fault)
+{
+    write_series("request_latency_seconds", "fraud-api", false,
+                 fault ? api_latency_slow : api_latency_ok);
+    write_series("request_latency_seconds", "feature-store", false,
+                 fault ? fs_latency_slow : flat_latency);
+    write_series("request_latency_seconds", "model-server", false, flat_latency);
+    write_series("cpu_usage", "fraud-api", false, cpu_ok);
+    write_series("cpu_usage", "feature-store", false, cpu_ok);
+    write_series("cpu_usage", "model-server", false, cpu_ok);
+    write_traces(fault);
+    write_event("dep-fs", ONSET - 2 * MIN_MS, "deploy", "feature-store");
+    write_event("dep-recs", ONSET - 100 * MIN_MS, "deploy", "recs");
+}
+
+Test(investigate, slow_dependency_is_top_cause_model_server_refuted)
+{
+    write_latency_incident(true);
+    struct fl_inv_request r = req_for(FL_INV_LATENCY);
+    r.service = "fraud-api";
+    r.percentile = 99;
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert_eq(inv.verdict, FL_INV_CAUSES, "verdict %s", fl_inv_verdict_name(inv.verdict));
+    cr_assert_str_eq(inv.causes[0].component, "feature-store");
+    cr_assert_str_eq(inv.causes[0].component_kind, "feature_store");
+    cr_assert(inv.causes[0].score > 0.5 && inv.causes[0].score <= 1, "score %g",
+              inv.causes[0].score);
+    cr_assert_eq(cause_rank(&inv, "model-server"), -1, "the model server is not a cause");
+    long api = cause_rank(&inv, "fraud-api");
+    if (api >= 0)
+        cr_assert(inv.causes[api].score < inv.causes[0].score, "inherited ranks below");
+    /* The cause's evidence: its series, its trace key and the deploy. */
+    bool series = false, trace = false, event = false;
+    for (size_t i = 0; i < inv.causes[0].n_evidence; i++) {
+        const struct fl_inv_evidence *e =
+            &inv.steps[inv.causes[0].evidence_step[i]].evidence[inv.causes[0].evidence[i]];
+        cr_assert_str_eq(e->component, "feature-store");
+        series |= e->kind == FL_INV_EV_SERIES;
+        trace |= e->kind == FL_INV_EV_TRACE_KEY;
+        if (e->kind == FL_INV_EV_EVENT) {
+            event = true;
+            cr_assert_str_eq(e->ref, "dep-fs");
+            cr_assert_eq(e->ts_ms, ONSET - 2 * MIN_MS);
+        }
+    }
+    cr_assert(series && trace && event, "series %d trace %d event %d", series, trace, event);
+    bool refuted = false;
+    for (size_t i = 0; i < inv.n_refuted; i++)
+        if (strcmp(inv.refuted[i].hypothesis, "model-server got slower") == 0) {
+            refuted = true;
+            cr_assert_str_eq(inv.refuted[i].component, "model-server");
+            cr_assert(strstr(inv.refuted[i].text, "KS p") != NULL);
+        }
+    cr_assert(refuted, "model-server got slower is refuted");
+    /* The old deploy on an unrelated component does not support anything. */
+    const struct fl_inv_step *ev = step(&inv, "change_events");
+    cr_assert_eq(ev->status, FL_INV_STEP_FOUND);
+    for (size_t i = 0; i < ev->n_evidence; i++)
+        if (strcmp(ev->evidence[i].ref, "dep-recs") == 0)
+            cr_assert(!ev->evidence[i].supports && ev->evidence[i].score < 0.05);
+    cr_assert_eq(step(&inv, "trace_evidence")->status, FL_INV_STEP_FOUND);
+    cr_assert_eq(step(&inv, "rank_metrics")->status, FL_INV_STEP_FOUND);
+}
+
+Test(investigate, fault_free_names_no_culprit)
+{
+    write_latency_incident(false);
+    struct fl_inv_request r = req_for(FL_INV_LATENCY);
+    r.service = "fraud-api";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert_eq(inv.verdict, FL_INV_NO_SYMPTOM, "verdict %s", fl_inv_verdict_name(inv.verdict));
+    cr_assert_eq(inv.n_causes, 0);
+    cr_assert_eq(step(&inv, "verify_symptom")->status, FL_INV_STEP_NOTHING);
+    cr_assert_eq(step(&inv, "rank_metrics")->status, FL_INV_STEP_NOTHING);
+}
+
+/* Specificity over several noise seeds, each in a fresh store: never a culprit. */
+Test(investigate, fault_free_several_seeds)
+{
+    static const uint64_t seeds[] = {1, 7, 42, 1234567, 987654321};
+    size_t no_symptom = 0;
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        char *sub = th_tmpdir();
+        struct fl_store *keep = st;
+        st = th_open(sub);
+        rng = seeds[i] * 2654435761ULL + 1;
+        write_latency_incident(false);
+        struct fl_inv_request r = req_for(FL_INV_LATENCY);
+        r.service = "fraud-api";
+        struct fl_investigation inv;
+        run(&r, &inv);
+        dump(&inv);
+        cr_assert_eq(inv.n_causes, 0, "seed %llu: %s", (unsigned long long)seeds[i],
+                     inv.verdict_text);
+        cr_assert(inv.verdict == FL_INV_NO_SYMPTOM || inv.verdict == FL_INV_NO_CAUSE);
+        no_symptom += inv.verdict == FL_INV_NO_SYMPTOM;
+        fl_store_free(st);
+        st = keep;
+        th_rmdir(sub);
+    }
+    cr_assert(no_symptom >= 4, "the symptom itself is judged unchanged (%zu of 5)", no_symptom);
+}
+
+/* Metrics only: feature-store's latency rises at the onset, fraud-api's a minute later. */
+Test(investigate, inherited_change_ranks_below_its_source)
+{
+    write_series("request_latency_seconds", "fraud-api", false, api_latency_slow);
+    write_series("request_latency_seconds", "feature-store", false, fs_latency_slow);
+    write_series("request_latency_seconds", "model-server", false, flat_latency);
+    struct fl_inv_request r = req_for(FL_INV_SELECTOR);
+    r.selector = "request_latency_seconds{service=\"fraud-api\"}";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert_eq(inv.verdict, FL_INV_CAUSES);
+    cr_assert_str_eq(inv.causes[0].component, "feature-store");
+    long api = cause_rank(&inv, "fraud-api");
+    cr_assert(api > 0, "fraud-api ranks below feature-store (rank %ld)", api);
+    cr_assert(inv.causes[api].score < inv.causes[0].score);
+    cr_assert(strstr(inv.causes[api].summary, "inherited") != NULL);
+    cr_assert_eq(cause_rank(&inv, "model-server"), -1);
+    cr_assert_eq(step(&inv, "trace_evidence")->status, FL_INV_STEP_SKIPPED, "no spans stored");
+}
+
+Test(investigate, onset_detected_by_change_point)
+{
+    write_series("request_latency_seconds", "feature-store", false, fs_latency_slow);
+    struct fl_inv_request r = req_for(FL_INV_SELECTOR);
+    r.selector = "request_latency_seconds{service=\"feature-store\"}";
+    r.onset_ms = FL_TS_NONE;
+    r.baseline_start_ms = BASE_START;
+    r.incident_end_ms = INC_END;
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert(inv.onset_detected);
+    cr_assert(llabs(inv.onset_ms - ONSET) <= STEP_MS, "onset %lld off by %lld ms",
+              (long long)inv.onset_ms, (long long)(inv.onset_ms - ONSET));
+    cr_assert_eq(inv.incident_start_ms, inv.onset_ms);
+    cr_assert_eq(inv.baseline_end_ms, inv.onset_ms);
+    cr_assert_eq(inv.verdict, FL_INV_CAUSES);
+}
+
+/* The target went down at the onset: no samples of the symptom, up == 0. */
+Test(investigate, scrape_stopped_and_up_zero_is_broken_metric)
+{
+    write_series("request_latency_seconds", "recs", false, stops_at_onset);
+    write_series("up", "recs", false, up_then_down);
+    struct fl_inv_request r = req_for(FL_INV_SELECTOR);
+    r.selector = "request_latency_seconds{service=\"recs\"}";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert_eq(inv.verdict, FL_INV_BROKEN_METRIC, "%s", fl_inv_verdict_name(inv.verdict));
+    cr_assert_eq(inv.n_causes, 0);
+    const struct fl_inv_step *v = step(&inv, "verify_symptom");
+    bool up = false, fewer = false;
+    for (size_t i = 0; i < v->n_evidence; i++) {
+        const struct fl_inv_evidence *e = &v->evidence[i];
+        if (!e->supports)
+            continue;
+        up |= strcmp(e->ref, "up{job=\"app\"}") == 0 && e->incident == 120;
+        fewer |= strstr(e->text, "0 samples in the incident") != NULL ||
+                 strstr(e->text, ", 0 in the incident") != NULL;
+    }
+    cr_assert(up && fewer, "up %d fewer %d", up, fewer);
+}
+
+/* CTR falls on android only: localize_segments names platform=android. */
+Test(investigate, kpi_change_localized_to_a_segment)
+{
+    static const char *const other[] = {"ios", "web", "tv"};
+    for (size_t i = 0; i < 3; i++) {
+        write_series_l("recs_clicks_total", "recs", other[i], true, clicks_rate);
+        write_series_l("recs_impressions_total", "recs", other[i], true, impressions_ok);
+    }
+    write_series_l("recs_clicks_total", "recs", "android", true, clicks_fall);
+    write_series_l("recs_impressions_total", "recs", "android", true, impressions_ok);
+    struct fl_inv_request r = req_for(FL_INV_KPI);
+    r.kpi = "ctr";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert_eq(inv.verdict, FL_INV_CAUSES);
+    const struct fl_inv_step *l = step(&inv, "localize_segments");
+    cr_assert_not_null(l);
+    cr_assert_eq(l->status, FL_INV_STEP_FOUND, "%s", l->summary);
+    bool android = false, ios = false;
+    for (size_t i = 0; i < l->n_evidence; i++) {
+        if (!l->evidence[i].supports)
+            continue;
+        android |= strcmp(l->evidence[i].ref, "platform=android") == 0;
+        ios |= strstr(l->evidence[i].ref, "ios") != NULL ||
+               strstr(l->evidence[i].ref, "web") != NULL;
+    }
+    cr_assert(android && !ios, "android %d ios %d", android, ios);
+}
+
+/* The same change on both platforms: uniform, nothing localized. */
+Test(investigate, kpi_change_uniform_across_segments)
+{
+    static const char *const all[] = {"ios", "web", "tv", "android"};
+    for (size_t i = 0; i < 4; i++) {
+        write_series_l("recs_clicks_total", "recs", all[i], true, clicks_fall);
+        write_series_l("recs_impressions_total", "recs", all[i], true, impressions_ok);
+    }
+    struct fl_inv_request r = req_for(FL_INV_KPI);
+    r.kpi = "ctr";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    const struct fl_inv_step *l = step(&inv, "localize_segments");
+    cr_assert_eq(l->status, FL_INV_STEP_NOTHING, "%s", l->summary);
+    for (size_t i = 0; i < l->n_evidence; i++)
+        cr_assert(!l->evidence[i].supports, "%s", l->evidence[i].text);
+}
+
+/* The fraud scores fraud-api reports fall; the feature pipeline behind the feature store stopped succeeding
+ * 3 h before (every 1 h, grace 10 min), and a new model version went to production 1 min before
+ * the onset. ml_evidence reports both. */
+Test(investigate, ml_evidence_late_pipeline_and_version_change)
+{
+    write_series("fraud_score_mean", "fraud-api", false, score_drop);
+    write_series("cpu_usage", "feature-store", false, cpu_ok);
+    for (int h = 12; h >= 3; h--) {
+        char id[32];
+        snprintf(id, sizeof id, "run-%d", h);
+        write_run(id, ONSET - h * 60 * MIN_MS, "batch_run", "feature-pipeline", "success");
+    }
+    struct fl_store_reg_put p = {.model = "fraud-model", .version = "v2",
+                                 .stage = "production", .component = "model-server",
+                                 .train_from_ms = FL_TS_NONE, .train_to_ms = FL_TS_NONE,
+                                 .now_ms = ONSET - MIN_MS};
+    struct fl_diag d;
+    fl_diag_init(&d);
+    cr_assert_eq(fl_store_registry_put(st, &p, NULL, &d), FL_OK, "%s", d.msg);
+    struct fl_inv_request r = req_for(FL_INV_SELECTOR);
+    r.selector = "fraud_score_mean{service=\"fraud-api\"}";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    const struct fl_inv_step *m = step(&inv, "ml_evidence");
+    cr_assert_not_null(m);
+    cr_assert_eq(m->status, FL_INV_STEP_FOUND, "%s", m->summary);
+    bool late = false, version = false;
+    for (size_t i = 0; i < m->n_evidence; i++) {
+        const struct fl_inv_evidence *e = &m->evidence[i];
+        if (e->kind == FL_INV_EV_FRESHNESS && e->supports &&
+            strcmp(e->component, "feature-pipeline") == 0)
+            late = strstr(e->text, "late") != NULL;
+        if (e->kind == FL_INV_EV_MODEL && e->supports && strcmp(e->component, "model-server") == 0)
+            version = e->ts_ms == ONSET - MIN_MS;
+    }
+    cr_assert(late && version, "late %d version %d", late, version);
+    cr_assert_eq(inv.verdict, FL_INV_CAUSES);
+    cr_assert(cause_rank(&inv, "model-server") >= 0, "the new version is a candidate");
+    cr_assert(cause_rank(&inv, "feature-pipeline") >= 0, "a late job on the path is a candidate");
+}
+
+Test(investigate, parse_symptom_forms)
+{
+    struct {
+        const char *text;
+        int kind;
+        const char *a, *b;
+        double pct;
+    } ok[] = {
+        {"kpi:ctr", FL_INV_KPI, "ctr", NULL, 0},
+        {"latency:fraud-api", FL_INV_LATENCY, "fraud-api", NULL, 99},
+        {"latency:fraud-api/score@P99.9", FL_INV_LATENCY, "fraud-api", "score", 99.9},
+        {"latency:fraud-api@p50", FL_INV_LATENCY, "fraud-api", NULL, 50},
+        {"recs_ctr{service=\"recs\"}", FL_INV_SELECTOR, "recs_ctr{service=\"recs\"}", NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct fl_inv_request r;
+        memset(&r, 0, sizeof r);
+        struct fl_diag d;
+        fl_diag_init(&d);
+        cr_assert_eq(fl_inv_parse_symptom_arena(ok[i].text, &ar, &r, &d), FL_OK, "%s: %s",
+                     ok[i].text, d.msg);
+        cr_assert_eq(r.kind, ok[i].kind, "%s", ok[i].text);
+        const char *a = r.kind == FL_INV_KPI ? r.kpi
+                        : r.kind == FL_INV_LATENCY ? r.service
+                                                   : r.selector;
+        cr_assert_str_eq(a, ok[i].a);
+        if (ok[i].b)
+            cr_assert_str_eq(r.operation, ok[i].b);
+        else
+            cr_assert_null(r.operation);
+        if (r.kind == FL_INV_LATENCY)
+            cr_assert_float_eq(r.percentile, ok[i].pct, 1e-12);
+    }
+    const char *bad[] = {"", "kpi:", "latency:", "latency:/x", "latency:a/", "latency:a@P100",
+                         "latency:a@Pxx", "latency:a@0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct fl_inv_request r;
+        memset(&r, 0, sizeof r);
+        struct fl_diag d;
+        fl_diag_init(&d);
+        cr_assert_eq(fl_inv_parse_symptom_arena(bad[i], &ar, &r, &d), FL_EINVAL, "%s", bad[i]);
+        cr_assert_str_eq(d.field, "symptom");
+    }
+    /* Without an arena, the forms that need a cut are refused; the others work. */
+    struct fl_inv_request r;
+    memset(&r, 0, sizeof r);
+    cr_assert_eq(fl_inv_parse_symptom("latency:svc", &r, NULL), FL_OK);
+    cr_assert_str_eq(r.service, "svc");
+    cr_assert_eq(fl_inv_parse_symptom("latency:svc/op", &r, NULL), FL_EINVAL);
+}
+
+Test(investigate, bad_requests_name_the_field)
+{
+    struct {
+        struct fl_inv_request r;
+        const char *field;
+    } cases[] = {
+        {{.kind = 0, .onset_ms = ONSET}, "kind"},
+        {{.kind = FL_INV_SELECTOR, .onset_ms = ONSET}, "selector"},
+        {{.kind = FL_INV_SELECTOR, .selector = "up{", .onset_ms = ONSET, .now_ms = INC_END},
+         "selector"},
+        {{.kind = FL_INV_KPI, .kpi = "nope", .onset_ms = ONSET}, "kpi"},
+        {{.kind = FL_INV_LATENCY, .onset_ms = ONSET}, "service"},
+        {{.kind = FL_INV_LATENCY, .service = "a", .percentile = 100, .onset_ms = ONSET},
+         "percentile"},
+        {{.kind = FL_INV_SELECTOR, .selector = "up", .direction = 7, .onset_ms = ONSET},
+         "direction"},
+        {{.kind = FL_INV_SELECTOR, .selector = "up", .onset_ms = ONSET,
+          .incident_start_ms = ONSET, .incident_end_ms = ONSET - 1},
+         "incident_end_ms"},
+        {{.kind = FL_INV_SELECTOR, .selector = "up", .onset_ms = ONSET + 60 * MIN_MS,
+          .incident_start_ms = ONSET, .incident_end_ms = ONSET + 30 * MIN_MS},
+         "onset_ms"},
+        {{.kind = FL_INV_SELECTOR, .selector = "up", .onset_ms = ONSET,
+          .baseline_end_ms = ONSET + MIN_MS},
+         "baseline_end_ms"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fl_investigation inv;
+        struct fl_diag d;
+        fl_diag_init(&d);
+        fl_err e = fl_investigate(st, cfg, &cases[i].r, &ar, &inv, &d);
+        cr_assert_eq(e, FL_EINVAL, "case %zu: %s", i, fl_err_name(e));
+        cr_assert_str_eq(d.field, cases[i].field, "case %zu: %s", i, d.msg);
+    }
+}
+
+/* Every allocation failure point (sampled with a stride) ends in FL_OK or FL_ENOMEM / FL_ELIMIT,
+ * never a crash; valgrind on this test shows nothing leaks. */
+Test(investigate, allocation_failures, .timeout = 300)
+{
+    write_latency_incident(true);
+    struct fl_inv_request r = req_for(FL_INV_LATENCY);
+    r.service = "fraud-api";
+    struct fl_investigation inv;
+    unsigned long before = fl_alloc_count();
+    run(&r, &inv);
+    unsigned long total = fl_alloc_count() - before;
+    cr_assert(total > 100, "%lu allocations", total);
+    unsigned long stride = total / 150 + 1;
+    size_t n_ok = 0, n_fail = 0;
+    for (unsigned long n = 0; n < total; n += stride) {
+        struct fl_arena a2;
+        fl_arena_init(&a2, 1 << 16, (size_t)256 << 20);
+        fl_alloc_fail_after((long)n);
+        fl_err e = fl_investigate(st, cfg, &r, &a2, &inv, NULL);
+        fl_alloc_fail_after(-1);
+        cr_assert(e == FL_OK || e == FL_ENOMEM || e == FL_ELIMIT, "at %lu: %s", n,
+                  fl_err_name(e));
+        if (e == FL_OK) {
+            n_ok++;
+            cr_assert(inv.verdict >= FL_INV_CAUSES && inv.verdict <= FL_INV_BROKEN_METRIC);
+            cr_assert(inv.n_steps >= 1 && inv.verdict_text != NULL);
+        } else {
+            n_fail++;
+        }
+        fl_arena_cleanup(&a2);
+    }
+    cr_assert(n_fail > 0, "some failure points were hit");
+}
+
+Test(investigate, names)
+{
+    cr_assert_str_eq(fl_inv_verdict_name(FL_INV_BROKEN_METRIC), "broken_metric");
+    cr_assert_str_eq(fl_inv_verdict_name(FL_INV_NO_SYMPTOM), "no_symptom");
+    cr_assert_str_eq(fl_inv_step_status_name(FL_INV_STEP_NOTHING), "nothing");
+    cr_assert_str_eq(fl_inv_evidence_kind_name(FL_INV_EV_TRACE_KEY), "trace_key");
+    cr_assert_str_eq(fl_inv_evidence_kind_name(FL_INV_EV_MODEL), "model");
+    cr_assert_str_eq(fl_inv_evidence_kind_name(99), "unknown");
+}
