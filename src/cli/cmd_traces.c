@@ -18,7 +18,6 @@
 
 #include "cli.h"
 #include "config/config.h"
-#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/str.h"
 #include "core/time.h"
@@ -269,19 +268,25 @@ out:
     return rc;
 }
 
-struct search {
-    char (*ids)[33];
-    size_t n, cap;
+struct found {
+    struct fl_trace_syms *y;
+    struct fl_buf *b;
+    bool json;
+    size_t n;
 };
 
-static int search_span(const struct fl_span *sp, void *ud)
+static int found_one(const struct fl_trace *t, const struct fl_trace_analysis *an, void *ud)
 {
-    struct search *s = ud;
-    for (size_t i = 0; i < s->n; i++)
-        if (!memcmp(s->ids[i], sp->trace_id, 33))
-            return 0;
-    memcpy(s->ids[s->n++], sp->trace_id, 33);
-    return s->n == s->cap;
+    struct found *f = ud;
+    if (f->json) {
+        if (f->n)
+            fl_buf_putc(f->b, ',');
+        fl_trace_summary_json(t, an, f->y, f->b);
+    } else {
+        fl_trace_summary_text(t, an, f->y, f->b);
+    }
+    f->n++;
+    return 0;
 }
 
 static int cmd_search(const struct fl_cli_globals *g, const struct opts *o)
@@ -309,51 +314,25 @@ static int cmd_search(const struct fl_cli_globals *g, const struct opts *o)
             return usage_error("--limit: expected an integer 1..100000", o->limit);
         limit = (size_t)x;
     }
-    q.limit = limit * 64;
     struct fl_config *cfg = NULL;
     struct fl_store *s = NULL;
-    struct search sr = {NULL, 0, limit};
     struct fl_trace_syms *y = NULL;
-    struct fl_arena a;
     struct fl_buf b;
     struct fl_diag d;
-    fl_arena_init(&a, 64 * 1024, (size_t)1 << 30);
     fl_buf_init(&b, (size_t)1 << 30);
     fl_diag_init(&d);
     rc = open_store(g, o, &cfg, &s);
     if (rc)
         goto out;
     rc = 1;
-    sr.ids = fl_calloc(limit, sizeof *sr.ids);
     y = fl_trace_syms_new();
-    fl_err e = (sr.ids && y) ? FL_OK : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
-    if (e == FL_OK)
-        e = fl_store_spans(s, &q, search_span, &sr, &d);
     if (o->json)
         fl_buf_putc(&b, '[');
     else
         fl_trace_summary_text_header(&b);
-    size_t shown = 0;
-    for (size_t i = 0; e == FL_OK && i < sr.n; i++) {
-        struct fl_trace t;
-        struct fl_trace_analysis an;
-        fl_arena_reset(&a);
-        e = fl_trace_load_one(s, sr.ids[i], y, &a, &t, &an, &d);
-        if (e == FL_ENOTFOUND) {
-            e = FL_OK;
-            continue;
-        }
-        if (e != FL_OK)
-            break;
-        if (o->json) {
-            if (shown)
-                fl_buf_putc(&b, ',');
-            fl_trace_summary_json(&t, &an, y, &b);
-        } else {
-            fl_trace_summary_text(&t, &an, y, &b);
-        }
-        shown++;
-    }
+    struct found f = {y, &b, o->json, 0};
+    fl_err e = y ? fl_trace_search(s, &q, limit, y, found_one, &f, &d)
+                 : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
     if (e != FL_OK) {
         fl_cli_print_diag("traces", &d);
         goto out;
@@ -363,8 +342,6 @@ static int cmd_search(const struct fl_cli_globals *g, const struct opts *o)
     rc = emit(&b);
 out:
     fl_buf_cleanup(&b);
-    fl_arena_cleanup(&a);
-    fl_free(sr.ids);
     fl_trace_syms_free(y);
     fl_store_free(s);
     fl_config_free(cfg);
@@ -384,13 +361,10 @@ static int cmd_graph(const struct fl_cli_globals *g, const struct opts *o)
     struct fl_store *s = NULL;
     struct fl_trace_syms *y = NULL;
     struct fl_trace_window *w = NULL;
-    struct fl_graph_component *comps = NULL;
-    struct fl_trace_load_opts lo = {0};
     struct fl_trace_graph gr;
     struct fl_arena a;
     struct fl_buf b;
     struct fl_diag d;
-    size_t n_spans = 0;
     fl_arena_init(&a, 64 * 1024, (size_t)1 << 30);
     fl_buf_init(&b, (size_t)1 << 30);
     fl_diag_init(&d);
@@ -398,22 +372,10 @@ static int cmd_graph(const struct fl_cli_globals *g, const struct opts *o)
     if (rc)
         goto out;
     rc = 1;
-    size_t nc = cfg->n_components;
-    comps = nc ? fl_calloc(nc, sizeof *comps) : NULL;
-    for (size_t i = 0; comps && i < nc; i++) {
-        const struct fl_component *c = &cfg->components[i];
-        comps[i] = (struct fl_graph_component){c->name, c->kind,
-                                               c->trace_service ? c->trace_service : c->name,
-                                               (const char *const *)c->depends_on,
-                                               c->n_depends_on};
-    }
     y = fl_trace_syms_new();
     w = y ? fl_trace_window_new(y, win.start_ns, win.end_ns) : NULL;
-    fl_err e = (y && w && (comps || !nc)) ? FL_OK : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
-    if (e == FL_OK)
-        e = fl_trace_load_window(s, win.start_ns, win.end_ns, &lo, w, &n_spans, &d);
-    if (e == FL_OK)
-        e = fl_trace_graph_build(w, comps, nc, &a, &gr, &d);
+    fl_err e = (y && w) ? fl_trace_graph_stored(s, cfg, win.start_ns, win.end_ns, w, &a, &gr, &d)
+                        : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
     if (e != FL_OK) {
         fl_cli_print_diag("traces", &d);
         goto out;
@@ -430,7 +392,6 @@ out:
     fl_arena_cleanup(&a);
     fl_trace_window_free(w);
     fl_trace_syms_free(y);
-    fl_free(comps);
     fl_store_free(s);
     fl_config_free(cfg);
     return rc;

@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include "../config/config.h"
-#include "../core/alloc.h"
 #include "../core/str.h"
 #include "../core/time.h"
 #include "../store/store.h"
@@ -179,19 +178,19 @@ void fl_server__h_trace_critical_path(struct fl_http_req *r)
 
 /* ---- search ---- */
 
-struct search {
-    char (*ids)[33];
-    size_t n, cap;
+struct found {
+    struct fl_trace_syms *y;
+    struct fl_buf *b;
+    size_t n;
 };
 
-static int search_span(const struct fl_span *sp, void *ud)
+static int found_one(const struct fl_trace *t, const struct fl_trace_analysis *an, void *ud)
 {
-    struct search *s = ud;
-    for (size_t i = 0; i < s->n; i++)
-        if (!memcmp(s->ids[i], sp->trace_id, 33))
-            return 0;
-    memcpy(s->ids[s->n++], sp->trace_id, 33);
-    return s->n == s->cap;
+    struct found *f = ud;
+    if (f->n++)
+        fl_buf_putc(f->b, ',');
+    fl_trace_summary_json(t, an, f->y, f->b);
+    return 0;
 }
 
 static bool bool_param(struct fl_http_req *r, const char *name, int *out)
@@ -247,40 +246,18 @@ void fl_server__h_traces_search(struct fl_http_req *r)
         }
         limit = (size_t)x;
     }
-    /* Matching spans newest first; a trace often has several, so look at more spans than traces. */
-    q.limit = limit * 64;
-    struct search s = {fl_calloc(limit, sizeof *s.ids), 0, limit};
     struct fl_trace_syms *y = fl_trace_syms_new();
-    struct fl_arena a;
     struct fl_diag d;
     struct fl_buf b;
-    fl_arena_init(&a, 64 * 1024, SCRATCH_ARENA_MAX);
     fl_diag_init(&d);
     fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
-    fl_err e = (s.ids && y) ? FL_OK : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
-    if (e == FL_OK)
-        e = fl_store_spans(r->srv->store, &q, search_span, &s, &d);
+    struct found f = {y, &b, 0};
     fl_buf_puts(&b, "{\"status\":\"success\",\"data\":[");
-    for (size_t i = 0; e == FL_OK && i < s.n; i++) {
-        struct fl_trace t;
-        struct fl_trace_analysis an;
-        fl_arena_reset(&a);
-        e = fl_trace_load_one(r->srv->store, s.ids[i], y, &a, &t, &an, &d);
-        if (e == FL_ENOTFOUND) { /* removed by retention meanwhile */
-            e = FL_OK;
-            continue;
-        }
-        if (e != FL_OK)
-            break;
-        if (b.len > 0 && b.data[b.len - 1] == '}')
-            fl_buf_putc(&b, ',');
-        fl_trace_summary_json(&t, &an, y, &b);
-    }
+    fl_err e = y ? fl_trace_search(r->srv->store, &q, limit, y, found_one, &f, &d)
+                 : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
     fl_buf_puts(&b, "]}\n");
     fl_server__answer_json(r, e, &b, &d);
-    fl_free(s.ids);
     fl_trace_syms_free(y);
-    fl_arena_cleanup(&a);
 }
 
 /* ---- dependency graph ---- */
@@ -296,32 +273,18 @@ void fl_server__h_graph(struct fl_http_req *r)
         fl_server__error(r, FL_EINVAL, "end: must be after start");
         return;
     }
-    const struct fl_config *cfg = r->srv->cfg;
-    size_t nc = cfg ? cfg->n_components : 0;
-    struct fl_graph_component *comps = nc ? fl_calloc(nc, sizeof *comps) : NULL;
-    for (size_t i = 0; comps && i < nc; i++) {
-        const struct fl_component *c = &cfg->components[i];
-        comps[i] = (struct fl_graph_component){c->name, c->kind,
-                                               c->trace_service ? c->trace_service : c->name,
-                                               (const char *const *)c->depends_on,
-                                               c->n_depends_on};
-    }
     struct fl_trace_syms *y = fl_trace_syms_new();
     struct fl_trace_window *w = y ? fl_trace_window_new(y, win.start_ns, win.end_ns) : NULL;
-    struct fl_trace_load_opts o = {0};
     struct fl_arena a;
     struct fl_diag d;
     struct fl_buf b;
     struct fl_trace_graph g;
-    size_t n_spans = 0;
     fl_arena_init(&a, 64 * 1024, SCRATCH_ARENA_MAX);
     fl_diag_init(&d);
     fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
-    fl_err e = (y && w && (comps || !nc)) ? FL_OK : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
-    if (e == FL_OK)
-        e = fl_trace_load_window(r->srv->store, win.start_ns, win.end_ns, &o, w, &n_spans, &d);
-    if (e == FL_OK)
-        e = fl_trace_graph_build(w, comps, nc, &a, &g, &d);
+    fl_err e = (y && w) ? fl_trace_graph_stored(r->srv->store, r->srv->cfg, win.start_ns,
+                                                win.end_ns, w, &a, &g, &d)
+                        : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
     if (e == FL_OK) {
         fl_buf_puts(&b, "{\"status\":\"success\",\"data\":");
         fl_trace_graph_json(&g, y, win, &b);
@@ -331,5 +294,4 @@ void fl_server__h_graph(struct fl_http_req *r)
     fl_trace_window_free(w);
     fl_trace_syms_free(y);
     fl_arena_cleanup(&a);
-    fl_free(comps);
 }

@@ -80,4 +80,29 @@ fl_err fl_trace_load_one(struct fl_store *s, const char *trace_id, struct fl_tra
                          struct fl_arena *a, struct fl_trace *t, struct fl_trace_analysis *an,
                          struct fl_diag *d) FL_MUST_CHECK;
 
+/* ---- analyses over the store shared by the API and the CLI (stored.c) ---- */
+
+/* One trace found by fl_trace_search; t and an are valid during the call. Non-zero stops. */
+typedef int (*fl_trace_found_fn)(const struct fl_trace *t, const struct fl_trace_analysis *an,
+                                 void *ud);
+
+/*
+ * The traces that have a span matching q (its limit is ignored), newest matching span first, up
+ * to limit traces, each assembled and analyzed (strings interned into y). Traces removed by
+ * retention between the span query and their load are skipped. Errors: FL_EINVAL (bad
+ * arguments), the store's, FL_ENOMEM.
+ */
+fl_err fl_trace_search(struct fl_store *s, const struct fl_span_query *q, size_t limit,
+                       struct fl_trace_syms *y, fl_trace_found_fn fn, void *ud,
+                       struct fl_diag *d) FL_MUST_CHECK;
+
+/*
+ * The dependency graph of the traces that started in [start_ns, end_ns) (loaded into w), merged
+ * with the topology of cfg (may be NULL). Arrays from a.
+ */
+struct fl_config;
+fl_err fl_trace_graph_stored(struct fl_store *s, const struct fl_config *cfg, int64_t start_ns,
+                             int64_t end_ns, struct fl_trace_window *w, struct fl_arena *a,
+                             struct fl_trace_graph *out, struct fl_diag *d) FL_MUST_CHECK;
+
 #endif
