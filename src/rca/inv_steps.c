@@ -541,10 +541,44 @@ static const char *row_ref(struct fl_inv__ctx *c, const struct fl_trace_cmp_row 
 }
 
 /* The component a comparison row is about: an operation's service, an edge's callee. */
+/* Does service svc do traced work in this comparison (has it an operation row)? */
+static bool is_traced(const struct fl_trace_cmp *m, uint32_t svc)
+{
+    for (size_t i = 0; i < m->n_rows; i++)
+        if (m->rows[i].kind == FL_TRACE_KEY_OPERATION && m->rows[i].a == svc)
+            return true;
+    return false;
+}
+
+/*
+ * The component a comparison row is about. An operation: its service's component. An edge to a
+ * callee that is not traced (a database, an external API): the callee, whose work the client
+ * span's time is. An edge to a traced callee: the callee's own work is in its operation rows, so
+ * the edge's critical-path time is what lies between the two spans: the network (or the caller's
+ * client side: connection pool, DNS, TLS). That is the topology's network component the caller
+ * depends on when one is configured, else "network CALLER->CALLEE" (kind network).
+ */
 static const char *row_component(struct fl_inv__ctx *c, const struct fl_trace_cmp_row *r)
 {
     const char *svc = fl_trace_syms_str(c->y, r->kind == FL_TRACE_KEY_EDGE ? r->b : r->a);
-    return fl_arena_strdup(c->a, fl_inv__component_of_service(c->cfg, svc));
+    const char *comp = fl_inv__component_of_service(c->cfg, svc);
+    if (r->kind != FL_TRACE_KEY_EDGE || !is_traced(&c->cmp, r->b))
+        return fl_arena_strdup(c->a, comp);
+    const char *caller = fl_inv__component_of_service(c->cfg, fl_trace_syms_str(c->y, r->a));
+    const struct fl_component *k = c->cfg ? fl_config_component(c->cfg, caller) : NULL;
+    for (size_t i = 0; k && i < k->n_depends_on; i++) {
+        const struct fl_component *dep = fl_config_component(c->cfg, k->depends_on[i]);
+        if (dep && dep->kind && strcmp(dep->kind, "network") == 0)
+            return fl_arena_strdup(c->a, dep->name);
+    }
+    return fl_inv__fmt(c->a, "network %s->%s", caller, comp);
+}
+
+/* A component named by row_component for a network edge without a configured one. */
+static void mark_network(struct fl_inv__comp *k)
+{
+    if (!k->kind && strncmp(k->name, "network ", 8) == 0)
+        k->kind = "network";
 }
 
 static const char *row_text(struct fl_inv__ctx *c, const struct fl_trace_cmp_row *r,
@@ -630,6 +664,7 @@ static fl_err trace_rows(struct fl_inv__ctx *c, double pct, struct fl_inv__evs *
             e = FL_ENOMEM;
             break;
         }
+        mark_network(k);
         k->trace_changed = true;
         k->trace_share = fmax(k->trace_share, r->share);
         (*n_changed)++;

@@ -4,8 +4,10 @@
 # tests/cases/traces (40 ms of network delay on gateway -> feature-store from 14:06) through the
 # real ingest route (POST /v1/traces), then:
 #   - POST /api/v1/investigations with symptom latency:gateway and explicit windows: 201, the
-#     JSON of schema version 1 names feature-store first, does not blame model-server, lists the
-#     model-server hypothesis as refuted, and reports a step that found nothing;
+#     JSON of schema version 1 names the network between gateway and feature-store first (the
+#     feature store's own spans did not get slower), does not blame model-server, refutes
+#     "model-server got slower" and "feature-store got slower", and reports a step that found
+#     nothing;
 #   - bad input: a bad window, an unknown field, a missing symptom, a body that is not JSON: 400
 #     naming the field; the write route refuses a request without the bearer token;
 #   - GET /api/v1/investigations/{id}: the same JSON as stored; ?format=markdown: text/markdown
@@ -52,8 +54,10 @@ json_check "$FL_TMP/inv.json" 'd["data"]["windows"]["incident"]["start"] == "202
     "incident window as given"
 json_check "$FL_TMP/inv.json" 'd["data"]["request"]["source"] == "api" and d["data"]["request"]["title"] == "gateway P99 alert"' \
     "request source and title"
-json_check "$FL_TMP/inv.json" 'd["data"]["verdict"] == "causes" and d["data"]["causes"][0]["component"] == "feature-store"' \
-    "feature-store ranked first"
+json_check "$FL_TMP/inv.json" 'd["data"]["verdict"] == "causes" and d["data"]["causes"][0]["component"] == "network gateway->feature-store" and d["data"]["causes"][0]["component_kind"] == "network"' \
+    "the network gateway -> feature-store ranked first"
+json_check "$FL_TMP/inv.json" 'any(r["hypothesis"] == "feature-store got slower" for r in d["data"]["refuted"])' \
+    "feature-store hypothesis refuted (its own spans kept their latency)"
 json_check "$FL_TMP/inv.json" 'all(c["component"] != "model-server" for c in d["data"]["causes"])' \
     "model-server is not blamed"
 json_check "$FL_TMP/inv.json" 'any("model-server" in r["hypothesis"] for r in d["data"]["refuted"])' \
@@ -63,7 +67,7 @@ json_check "$FL_TMP/inv.json" 'any(s["status"] == "nothing" for s in d["data"]["
 json_check "$FL_TMP/inv.json" 'all(0 <= e["step"] < len(d["data"]["steps"]) and 0 <= e["index"] < len(d["data"]["steps"][e["step"]]["evidence"]) for c in d["data"]["causes"] for e in c["evidence"])' \
     "cause evidence references resolve"
 id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["data"]["id"])' "$FL_TMP/inv.json")
-pass "investigation $id: feature-store first, model-server refuted"
+pass "investigation $id: network gateway -> feature-store first, model-server and feature-store refuted"
 
 # Bad input: 400 naming the field.
 check_400() {
@@ -98,7 +102,7 @@ pass "GET by id returns the stored JSON; unknown id 404"
 ctype=$(curl -s -o "$FL_TMP/inv.md" -w '%{content_type}' "$url/api/v1/investigations/$id?format=markdown")
 case "$ctype" in text/markdown*) ;; *) fail "markdown content type $ctype" ;; esac
 for want in "## Investigation: gateway P99 alert" "**Verdict:** **causes**" "### Ranked causes" \
-    "1. **feature-store**" "### Refuted hypotheses" "model-server" "nothing changed here" "$id"; do
+    "1. **network gateway->feature-store**" "### Refuted hypotheses" "model-server" "nothing changed here" "$id"; do
     grep -qF -- "$want" "$FL_TMP/inv.md" || { cat "$FL_TMP/inv.md" >&2; fail "markdown lacks: $want"; }
 done
 pass "markdown report"
@@ -130,7 +134,7 @@ PY
 "$FL_BIN" -c "$cfg" investigate latency:gateway --baseline 2025-11-25T14:00:00Z,2025-11-25T14:06:00Z \
     --incident 2025-11-25T14:06:00Z,2025-11-25T14:12:00Z --no-store >"$FL_TMP/cli-inv.txt" || fail "cli investigate"
 grep -q "VERDICT: causes" "$FL_TMP/cli-inv.txt" || fail "cli investigate verdict"
-grep -q "1. feature-store" "$FL_TMP/cli-inv.txt" || fail "cli investigate cause"
+grep -qF "1. network gateway->feature-store" "$FL_TMP/cli-inv.txt" || fail "cli investigate cause"
 [ "$("$FL_BIN" -c "$cfg" investigations list --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
     fail "--no-store stored an investigation"
 pass "CLI list, show and investigate on the same data directory"
