@@ -300,7 +300,7 @@ static void dump(const struct fl_investigation *inv)
         fprintf(stderr, "refuted %s: %s\n", inv->refuted[i].hypothesis, inv->refuted[i].text);
 }
 
-TestSuite(investigate, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(investigate, .init = setup, .fini = teardown);
 
 Test(investigate, kpi_denominator_stopped_is_broken_metric)
 {
@@ -700,7 +700,7 @@ Test(investigate, bad_requests_name_the_field)
 
 /* Every allocation failure point (sampled with a stride) ends in FL_OK or FL_ENOMEM / FL_ELIMIT,
  * never a crash; valgrind on this test shows nothing leaks. */
-Test(investigate, allocation_failures, .timeout = 300)
+Test(investigate, allocation_failures)
 {
     write_latency_incident(true);
     struct fl_inv_request r = req_for(FL_INV_LATENCY);
