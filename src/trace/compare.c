@@ -9,7 +9,9 @@
  * window add up to its mean band duration, so the per-key deltas add up to the change of that
  * mean, and the shares to 1. Each key is also tested on its own latency (span durations, or the
  * network time of an edge) with the two-sample Kolmogorov-Smirnov test of src/stats/ks.c, so
- * that "this did not change" is said with a statistic, not only with a small delta.
+ * that "this did not change" is said with a statistic, not only with a small delta. The same
+ * samples are binned into a histogram per key on log-spaced edges shared by both windows, so a
+ * reader can see how the distribution moved, not only that it did.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -31,6 +33,8 @@
 #define COUNT_MIN_CHANGE 0.10
 
 #define NS_PER_MS 1e6
+/* Histogram: at most this many buckets, ceil(sqrt(samples)) when fewer samples. */
+#define HIST_MAX_BUCKETS 24
 
 /* One window as the comparison sees it. */
 struct side {
@@ -142,8 +146,87 @@ static const struct fl_trace__dvec *own_of(const struct fl_trace__key *k, bool u
     return use_net ? &k->net : &k->own;
 }
 
+/* Smallest, smallest positive (+inf when none) and largest of v[0..n). */
+static void hist_range(const double *v, size_t n, double *mn, double *pos, double *mx)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < *mn)
+            *mn = v[i];
+        if (v[i] > 0 && v[i] < *pos)
+            *pos = v[i];
+        if (v[i] > *mx)
+            *mx = v[i];
+    }
+}
+
+/* Bucket counts of v[0..n) over edges[0..k]: the number of inner edges edges[1..k-1] at or below
+ * x is x's bucket, so values below edges[0] land in 0 and values at edges[k] in k - 1. */
+static void hist_count(const double *v, size_t n, const double *edges, size_t k, uint64_t *cnt)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t lo = 1, hi = k; /* first inner edge above v[i] is in [lo, hi] */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (edges[mid] <= v[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        cnt[lo - 1]++;
+    }
+}
+
+/* Bucket count for n samples: ceil(sqrt(n)) capped at HIST_MAX_BUCKETS. */
+static size_t hist_buckets(size_t n)
+{
+    size_t k = 1;
+    while (k < HIST_MAX_BUCKETS && k * k < n)
+        k++;
+    return k;
+}
+
+fl_err fl_trace__cmp_hist(const double *xb, size_t nb, const double *xi, size_t ni,
+                          struct fl_arena *a, struct fl_trace_cmp_row *row)
+{
+    row->hist_edges_ms = NULL;
+    row->hist_base = row->hist_inc = NULL;
+    row->n_hist = 0;
+    if (nb + ni == 0)
+        return FL_OK;
+    double mn = INFINITY, pos = INFINITY, mx = -INFINITY;
+    hist_range(xb, nb, &mn, &pos, &mx);
+    hist_range(xi, ni, &mn, &pos, &mx);
+    size_t k = isinf(pos) || pos >= mx ? 1 : hist_buckets(nb + ni);
+    double *edges = fl_arena_alloc(a, (k + 1) * sizeof *edges);
+    uint64_t *cb = fl_arena_calloc(a, k, sizeof *cb);
+    uint64_t *ci = fl_arena_calloc(a, k, sizeof *ci);
+    if (!edges || !cb || !ci)
+        return a->limit_hit ? FL_ELIMIT : FL_ENOMEM;
+    if (k > 1) {
+        double l0 = log(pos), step = (log(mx) - l0) / (double)k;
+        edges[0] = pos;
+        for (size_t j = 1; j < k; j++)
+            edges[j] = exp(l0 + step * (double)j);
+        edges[k] = mx;
+        for (size_t j = 0; j < k && k > 1; j++)
+            if (!(edges[j] < edges[j + 1]))
+                k = 1; /* largest / smallest positive within rounding of 1 */
+    }
+    if (k == 1) { /* one bucket over [smallest, largest] */
+        edges[0] = mn;
+        edges[1] = mx;
+    }
+    hist_count(xb, nb, edges, k, cb);
+    hist_count(xi, ni, edges, k, ci);
+    row->hist_edges_ms = edges;
+    row->hist_base = cb;
+    row->hist_inc = ci;
+    row->n_hist = k;
+    return FL_OK;
+}
+
 static fl_err row_stats(struct fl_trace_cmp_row *row, const struct fl_trace__key *kb,
-                        const struct fl_trace__key *ki, double p)
+                        const struct fl_trace__key *ki, double p, struct fl_arena *a)
 {
     static const struct fl_trace__dvec none = {NULL, 0, 0};
     bool use_net = row->kind == FL_TRACE_KEY_EDGE && kb && ki && kb->net.n && ki->net.n;
@@ -165,7 +248,7 @@ static fl_err row_stats(struct fl_trace_cmp_row *row, const struct fl_trace__key
     }
     row->base_error_rate = kb ? (double)kb->n_errors / (double)kb->n : NAN;
     row->inc_error_rate = ki ? (double)ki->n_errors / (double)ki->n : NAN;
-    return FL_OK;
+    return fl_trace__cmp_hist(ob->v, ob->n, oi->v, oi->n, a, row);
 }
 
 /* The rule of `changed` (see the top of the file and docs/TRACES.md). */
@@ -185,7 +268,7 @@ static bool row_changed(const struct fl_trace_cmp_row *row, const struct fl_trac
 }
 
 static fl_err fill_row(struct fl_trace_cmp_row *row, const struct fl_trace__key *key,
-                       const struct side *b, const struct side *i, double p)
+                       const struct side *b, const struct side *i, double p, struct fl_arena *a)
 {
     uint32_t xb, xi;
     const struct fl_trace__key *kb = key_in(b->w, key->packed, &xb);
@@ -199,7 +282,7 @@ static fl_err fill_row(struct fl_trace_cmp_row *row, const struct fl_trace__key 
     row->delta_ms = row->inc_ms - row->base_ms;
     double change = i->band_mean_ms - b->band_mean_ms;
     row->share = change != 0 ? row->delta_ms / change : NAN;
-    fl_err e = row_stats(row, kb, ki, p);
+    fl_err e = row_stats(row, kb, ki, p, a);
     if (e == FL_OK)
         row->changed = row_changed(row, kb, ki, b, i);
     return e;
@@ -262,11 +345,11 @@ fl_err fl_trace_compare(const struct fl_trace_window *base, const struct fl_trac
     size_t r = 0;
     for (size_t k = 0; k < base->n_keys && e == FL_OK; k++)
         if (base->keys[k].n > 0)
-            e = fill_row(&rows[r++], &base->keys[k], &b, &i, percentile);
+            e = fill_row(&rows[r++], &base->keys[k], &b, &i, percentile, a);
     for (size_t k = 0; k < inc->n_keys && e == FL_OK; k++) {
         uint32_t x;
         if (inc->keys[k].n > 0 && !key_in(base, inc->keys[k].packed, &x))
-            e = fill_row(&rows[r++], &inc->keys[k], &b, &i, percentile);
+            e = fill_row(&rows[r++], &inc->keys[k], &b, &i, percentile, a);
     }
     if (e != FL_OK)
         goto out;

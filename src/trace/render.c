@@ -232,6 +232,35 @@ static void cmp_side_json(struct fl_buf *b, struct fl_trace_span_ns w, size_t n,
     fl_buf_putc(b, '}');
 }
 
+static void put_counts(struct fl_buf *b, const uint64_t *v, size_t n)
+{
+    fl_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++)
+        fl_buf_printf(b, i ? ",%" PRIu64 : "%" PRIu64, v[i]);
+    fl_buf_putc(b, ']');
+}
+
+/* "histogram":{"edges_ms":[...],"baseline":[...],"incident":[...]}, null without samples. */
+static void cmp_hist_json(struct fl_buf *b, const struct fl_trace_cmp_row *r)
+{
+    fl_buf_puts(b, ",\"histogram\":");
+    if (r->n_hist == 0 || !r->hist_edges_ms || !r->hist_base || !r->hist_inc) {
+        fl_buf_puts(b, "null");
+        return;
+    }
+    fl_buf_puts(b, "{\"edges_ms\":[");
+    for (size_t i = 0; i <= r->n_hist; i++) {
+        if (i)
+            fl_buf_putc(b, ',');
+        put_num(b, r->hist_edges_ms[i]);
+    }
+    fl_buf_puts(b, "],\"baseline\":");
+    put_counts(b, r->hist_base, r->n_hist);
+    fl_buf_puts(b, ",\"incident\":");
+    put_counts(b, r->hist_inc, r->n_hist);
+    fl_buf_putc(b, '}');
+}
+
 void fl_trace_cmp_json(const struct fl_trace_cmp *c, const struct fl_trace_syms *y,
                        struct fl_trace_span_ns base, struct fl_trace_span_ns inc, struct fl_buf *out)
 {
@@ -282,8 +311,10 @@ void fl_trace_cmp_json(const struct fl_trace_cmp *c, const struct fl_trace_syms 
             fl_buf_printf(out, ",\"%s\":", nums[k].k);
             put_num(out, nums[k].v);
         }
-        fl_buf_printf(out, ",\"n_baseline\":%zu,\"n_incident\":%zu,\"changed\":%s}", r->n_base,
+        fl_buf_printf(out, ",\"n_baseline\":%zu,\"n_incident\":%zu,\"changed\":%s", r->n_base,
                       r->n_inc, r->changed ? "true" : "false");
+        cmp_hist_json(out, r);
+        fl_buf_putc(out, '}');
     }
     fl_buf_puts(out, "]}");
 }

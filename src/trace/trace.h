@@ -266,6 +266,18 @@ struct fl_trace_cmp_row {
     double ks_d, ks_p;     /* two-sample KS of own latency; NaN with too few samples */
     double base_error_rate, inc_error_rate;
     bool changed;          /* see compare.c: share and significance thresholds */
+    /* Histogram of own latency (the samples n_base / n_inc above), on bucket edges shared by the
+     * two windows: n_hist buckets, n_hist + 1 increasing edges (ms), log-spaced from the smallest
+     * positive to the largest sample of both windows, n_hist = min(24, ceil(sqrt(n_base +
+     * n_inc))); one bucket from the smallest to the largest sample when there is one sample,
+     * when no two positive samples differ, or when none is positive. Bucket j holds samples in
+     * [edges[j], edges[j+1]), the last one also its upper edge; samples below edges[0] (zero
+     * durations or network times) are counted in bucket 0. Counts of each window add up to n_base / n_inc.
+     * All NULL and n_hist 0 without samples. Allocated from the comparison's arena. */
+    double *hist_edges_ms;   /* n_hist + 1 */
+    uint64_t *hist_base;     /* n_hist */
+    uint64_t *hist_inc;      /* n_hist */
+    size_t n_hist;
 };
 
 struct fl_trace_cmp {

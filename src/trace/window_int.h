@@ -93,4 +93,11 @@ double fl_trace__pct_sorted(const double *s, size_t n, double p);
 fl_err fl_trace__pcts(const double *v, size_t n, const double *ps, size_t nps,
                       double *out) FL_MUST_CHECK;
 
+/* Histogram of one row's own latency over the samples xb[0..nb) (baseline) and xi[0..ni)
+ * (incident): fills row->hist_edges_ms, hist_base, hist_inc and n_hist from a by the rule of
+ * struct fl_trace_cmp_row (compare.c). Samples must be finite. Without samples the fields are
+ * NULL and 0. FL_ENOMEM, or FL_ELIMIT when a's cap is hit. */
+fl_err fl_trace__cmp_hist(const double *xb, size_t nb, const double *xi, size_t ni,
+                          struct fl_arena *a, struct fl_trace_cmp_row *row) FL_MUST_CHECK;
+
 #endif

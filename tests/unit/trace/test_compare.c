@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 
 #include "core/alloc.h"
 #include "core/limits.h"
@@ -47,6 +48,41 @@ static const struct fl_trace_cmp_row *row(const struct fl_trace_cmp *c, int kind
     return NULL;
 }
 
+/* Each row's histogram holds exactly its own-latency samples on increasing edges. */
+static void check_histograms(const struct fl_trace_cmp *c)
+{
+    for (size_t i = 0; i < c->n_rows; i++) {
+        const struct fl_trace_cmp_row *r = &c->rows[i];
+        if (r->n_base + r->n_inc == 0) {
+            cr_assert_eq(r->n_hist, 0);
+            cr_assert_null(r->hist_edges_ms);
+            continue;
+        }
+        cr_assert(r->n_hist >= 1 && r->n_hist <= 24, "row %zu: %zu buckets", i, r->n_hist);
+        uint64_t sb = 0, si = 0;
+        for (size_t j = 0; j < r->n_hist; j++) {
+            sb += r->hist_base[j];
+            si += r->hist_inc[j];
+            if (r->n_hist > 1)
+                cr_assert_lt(r->hist_edges_ms[j], r->hist_edges_ms[j + 1], "row %zu edge %zu", i,
+                             j);
+        }
+        cr_assert_eq(sb, r->n_base, "row %zu: baseline counts add up", i);
+        cr_assert_eq(si, r->n_inc, "row %zu: incident counts add up", i);
+    }
+}
+
+/* Mean bucket index of a histogram's counts. */
+static double mean_bucket(const uint64_t *cnt, size_t n)
+{
+    double s = 0, w = 0;
+    for (size_t j = 0; j < n; j++) {
+        s += (double)j * (double)cnt[j];
+        w += (double)cnt[j];
+    }
+    return w > 0 ? s / w : NAN;
+}
+
 static void check_invariants(const struct fl_trace_cmp *c)
 {
     double sum = 0, dsum = 0;
@@ -58,6 +94,7 @@ static void check_invariants(const struct fl_trace_cmp *c)
     }
     cr_assert_float_eq(sum, 1.0, 1e-9, "shares add up to 1 (got %.12f)", sum);
     (void)dsum;
+    check_histograms(c);
 }
 
 Test(compare, network_delay_names_the_feature_store_edge, .init = setup, .fini = teardown)
@@ -86,6 +123,10 @@ Test(compare, network_delay_names_the_feature_store_edge, .init = setup, .fini =
         cr_assert_lt(top->base_own_ms, 1.6);
         cr_assert_gt(top->inc_own_ms, 20.4);
         cr_assert_eq(top->n_base, 2000);
+        cr_assert_eq(top->n_hist, 24, "4000 samples: 24 buckets");
+        cr_assert_gt(mean_bucket(top->hist_inc, top->n_hist),
+                     mean_bucket(top->hist_base, top->n_hist) + 5,
+                     "p%g: 20 ms more network time moves the mass up", pcts[k]);
 
         const struct fl_trace_cmp_row *m =
             row(&c, FL_TRACE_KEY_OPERATION, "model-server", "predict");
@@ -163,6 +204,14 @@ Test(compare, hand_computed_means_shares_and_ks, .init = setup, .fini = teardown
     cr_assert_float_eq(e->ks_d, 1.0, 1e-12);
     /* SciPy 1.10.1: scipy.stats.ks_2samp([2.0]*30, [22.0]*40).pvalue = 3.6135170070159586e-20 */
     cr_assert_float_eq(e->ks_p, 3.6135170070159586e-20, 1e-28);
+    /* 70 samples: ceil(sqrt(70)) = 9 buckets from 2 to 22 ms, ratio (22/2)^(1/9) each. */
+    cr_assert_eq(e->n_hist, 9);
+    cr_assert_float_eq(e->hist_edges_ms[0], 2.0, 1e-12);
+    cr_assert_float_eq(e->hist_edges_ms[1], 2.0 * pow(11.0, 1.0 / 9), 1e-9);
+    cr_assert_float_eq(e->hist_edges_ms[9], 22.0, 1e-12);
+    cr_assert_eq(e->hist_base[0], 30);
+    cr_assert_eq(e->hist_inc[8], 40, "the largest sample falls in the last bucket");
+    cr_assert_eq(e->hist_inc[0] + e->hist_base[8], 0);
     cr_assert(e->changed);
     const struct fl_trace_cmp_row *gw = row(&c, FL_TRACE_KEY_OPERATION, "gateway", "POST /score");
     cr_assert_float_eq(gw->base_ms, 4.0, 1e-9);
@@ -217,6 +266,13 @@ Test(compare, keys_in_one_window_only_and_few_samples, .init = setup, .fini = te
         row(&c, FL_TRACE_KEY_OPERATION, "feature-store", "GET /features");
     cr_assert_float_eq(gone->inc_ms, 0.0, 1e-12);
     cr_assert_eq(gone->n_inc, 0);
+    /* 5 identical samples in the baseline only: one bucket [4, 4]. */
+    cr_assert_eq(gone->n_hist, 1);
+    cr_assert_float_eq(gone->hist_edges_ms[0], 4.0, 1e-12);
+    cr_assert_float_eq(gone->hist_edges_ms[1], 4.0, 1e-12);
+    cr_assert_eq(gone->hist_base[0], 5);
+    cr_assert_eq(gone->hist_inc[0], 0);
+    check_histograms(&c);
     cr_assert_float_eq(gone->share, -4.0 / 5.0, 1e-9);
 }
 
@@ -293,4 +349,134 @@ Test(compare, failed_allocations, .init = setup, .fini = teardown)
         cr_assert_neq(d.msg[0], '\0');
     }
     cr_assert_gt(failures, 5);
+}
+
+/* Small hand-worked histograms: bucket count, edges and counts by the rule of trace.h. */
+Test(compare, histogram_small_cases, .init = setup, .fini = teardown)
+{
+    static const struct {
+        const char *what;
+        double b[6];
+        size_t nb;
+        double i[6];
+        size_t ni;
+        size_t n_hist;
+        double edges[4];
+        uint64_t cb[3], ci[3];
+    } cases[] = {
+        {"one sample", {5}, 1, {0}, 0, 1, {5, 5}, {1}, {0}},
+        {"one sample, incident side", {0}, 0, {7.5}, 1, 1, {7.5, 7.5}, {0}, {1}},
+        {"all equal", {3, 3, 3}, 3, {3, 3}, 2, 1, {3, 3}, {3}, {2}},
+        {"all zero", {0, 0}, 2, {0}, 1, 1, {0, 0}, {2}, {1}},
+        {"zero and one positive value", {0, 3}, 2, {3}, 1, 1, {0, 3}, {2}, {1}},
+        /* 4 samples: 2 buckets on 1, 2, 4; the zero counts in bucket 0, 4 in the last */
+        {"zero below the first edge", {0, 1, 4}, 3, {2.5}, 1, 2, {1, 2, 4}, {2, 1}, {0, 1}},
+        /* 5 samples: 3 buckets on 1, 10, 100, 1000 (no sample on an inner edge, whose last
+         * bit depends on libm's exp) */
+        {"three decades", {1, 9.99, 10.5}, 3, {100.5, 1000}, 2, 3, {1, 10, 100, 1000},
+         {2, 1, 0}, {0, 0, 2}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct fl_trace_cmp_row r;
+        memset(&r, 0xff, sizeof r);
+        cr_assert_eq(fl_trace__cmp_hist(cases[c].b, cases[c].nb, cases[c].i, cases[c].ni, &a, &r),
+                     FL_OK, "%s", cases[c].what);
+        cr_assert_eq(r.n_hist, cases[c].n_hist, "%s: %zu buckets", cases[c].what, r.n_hist);
+        for (size_t j = 0; j <= r.n_hist; j++)
+            cr_assert_float_eq(r.hist_edges_ms[j], cases[c].edges[j], 1e-9, "%s: edge %zu = %.17g",
+                               cases[c].what, j, r.hist_edges_ms[j]);
+        for (size_t j = 0; j < r.n_hist; j++) {
+            cr_assert_eq(r.hist_base[j], cases[c].cb[j], "%s: baseline bucket %zu", cases[c].what,
+                         j);
+            cr_assert_eq(r.hist_inc[j], cases[c].ci[j], "%s: incident bucket %zu", cases[c].what,
+                         j);
+        }
+    }
+    /* No samples at all: no histogram. */
+    struct fl_trace_cmp_row r;
+    memset(&r, 0xff, sizeof r);
+    cr_assert_eq(fl_trace__cmp_hist(NULL, 0, NULL, 0, &a, &r), FL_OK);
+    cr_assert_eq(r.n_hist, 0);
+    cr_assert_null(r.hist_edges_ms);
+    cr_assert_null(r.hist_base);
+    cr_assert_null(r.hist_inc);
+    /* Largest within rounding of the smallest positive: one bucket, not equal edges. */
+    const double close[] = {1.0, nextafter(1.0, 2.0), 1.0, nextafter(1.0, 2.0)};
+    cr_assert_eq(fl_trace__cmp_hist(close, 2, close + 2, 2, &a, &r), FL_OK);
+    cr_assert_eq(r.n_hist, 1);
+    cr_assert_eq(r.hist_base[0] + r.hist_inc[0], 4);
+}
+
+/* Log-normal samples, the incident's 3x slower: counts add up and match a brute-force binning,
+ * edges increase, and the incident's mass sits higher at every cumulative bucket. */
+Test(compare, histogram_shifted_distribution, .init = setup, .fini = teardown)
+{
+    enum { NB = 3000, NI = 2000 };
+    static double xb[NB], xi[NI];
+    uint64_t s = 12345;
+    for (size_t k = 0; k < NB + NI; k++) {
+        double u = 0;
+        for (int j = 0; j < 12; j++) { /* Irwin-Hall: about standard normal */
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            u += (double)(s >> 11) / 9007199254740992.0;
+        }
+        double x = 5.0 * exp(0.5 * (u - 6.0));
+        if (k < NB)
+            xb[k] = x;
+        else
+            xi[k - NB] = 3.0 * x;
+    }
+    struct fl_trace_cmp_row r;
+    cr_assert_eq(fl_trace__cmp_hist(xb, NB, xi, NI, &a, &r), FL_OK);
+    cr_assert_eq(r.n_hist, 24);
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0; k < NB; k++) {
+        lo = fmin(lo, xb[k]);
+        hi = fmax(hi, xb[k]);
+    }
+    for (size_t k = 0; k < NI; k++) {
+        lo = fmin(lo, xi[k]);
+        hi = fmax(hi, xi[k]);
+    }
+    cr_assert_eq(r.hist_edges_ms[0], lo, "first edge: the smallest sample");
+    cr_assert_eq(r.hist_edges_ms[24], hi, "last edge: the largest sample");
+    uint64_t sb = 0, si = 0, cb = 0, ci = 0;
+    for (size_t j = 0; j < 24; j++) {
+        cr_assert_lt(r.hist_edges_ms[j], r.hist_edges_ms[j + 1]);
+        /* log-spaced: equal ratios */
+        cr_assert_float_eq(log(r.hist_edges_ms[j + 1] / r.hist_edges_ms[j]), log(hi / lo) / 24,
+                           1e-9);
+        uint64_t bb = 0, bi = 0; /* brute force: samples in [e_j, e_j+1), the last closed */
+        for (size_t k = 0; k < NB; k++)
+            bb += xb[k] >= r.hist_edges_ms[j] &&
+                  (xb[k] < r.hist_edges_ms[j + 1] || (j == 23 && xb[k] == hi));
+        for (size_t k = 0; k < NI; k++)
+            bi += xi[k] >= r.hist_edges_ms[j] &&
+                  (xi[k] < r.hist_edges_ms[j + 1] || (j == 23 && xi[k] == hi));
+        cr_assert_eq(r.hist_base[j], bb, "baseline bucket %zu", j);
+        cr_assert_eq(r.hist_inc[j], bi, "incident bucket %zu", j);
+        sb += r.hist_base[j];
+        si += r.hist_inc[j];
+        cb += r.hist_base[j];
+        ci += r.hist_inc[j];
+        cr_assert_leq((double)ci / NI, (double)cb / NB + 1e-12,
+                      "cumulative share up to bucket %zu: incident below baseline", j);
+    }
+    cr_assert_eq(sb, NB);
+    cr_assert_eq(si, NI);
+    cr_assert_gt(mean_bucket(r.hist_inc, 24), mean_bucket(r.hist_base, 24) + 3,
+                 "x3 is log(3) / bucket width buckets higher");
+}
+
+/* The histogram's arrays come from the arena: its cap gives FL_ELIMIT. */
+Test(compare, histogram_arena_cap, .init = setup, .fini = teardown)
+{
+    double x[100];
+    for (size_t k = 0; k < 100; k++)
+        x[k] = 1.0 + (double)k;
+    struct fl_arena small;
+    fl_arena_init(&small, 64, 64);
+    struct fl_trace_cmp_row r;
+    cr_assert_eq(fl_trace__cmp_hist(x, 50, x + 50, 50, &small, &r), FL_ELIMIT);
+    fl_arena_cleanup(&small);
 }

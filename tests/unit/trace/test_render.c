@@ -203,10 +203,13 @@ Test(render, compare_json_nan_is_null)
     uint32_t gw, fs;
     cr_assert_eq(fl_trace_syms_intern(y, "gateway", 7, &gw), FL_OK);
     cr_assert_eq(fl_trace_syms_intern(y, "feature-store", 13, &fs), FL_OK);
+    double edges[] = {1.5, 8, 41.5};
+    uint64_t hb[] = {100, 0}, hi[] = {3, 97};
     struct fl_trace_cmp_row rows[2] = {
         {.kind = FL_TRACE_KEY_EDGE, .a = gw, .b = fs, .base_ms = 1, .inc_ms = 41, .delta_ms = 40,
          .share = 0.95, .base_own_ms = 1.5, .inc_own_ms = 41.5, .n_base = 100, .n_inc = 100,
-         .ks_d = 1, .ks_p = 1e-30, .changed = true},
+         .ks_d = 1, .ks_p = 1e-30, .changed = true, .hist_edges_ms = edges, .hist_base = hb,
+         .hist_inc = hi, .n_hist = 2},
         {.kind = FL_TRACE_KEY_OPERATION, .a = 0, .b = 0, .base_own_ms = NAN, .inc_own_ms = NAN,
          .ks_d = NAN, .ks_p = NAN, .base_error_rate = NAN, .inc_error_rate = NAN}};
     struct fl_trace_cmp c = {.percentile = 99, .n_base = 100, .n_inc = 100, .base_ms = 10,
@@ -226,6 +229,11 @@ Test(render, compare_json_nan_is_null)
     cr_expect(strstr(b.data, "\"ks_p\":null") != NULL, "%s", b.data);
     cr_expect(strstr(b.data, "\"synthetic_root\":true") != NULL, "%s", b.data);
     cr_expect(strstr(b.data, "\"start_ns\":\"1764079500000000000\"") != NULL, "%s", b.data);
+    /* The edge's histogram in full; the row without samples has none. */
+    cr_expect(strstr(b.data, "\"changed\":true,\"histogram\":{\"edges_ms\":[1.5,8,41.5],"
+                             "\"baseline\":[100,0],\"incident\":[3,97]}}") != NULL,
+              "%s", b.data);
+    cr_expect(strstr(b.data, "\"changed\":false,\"histogram\":null}") != NULL, "%s", b.data);
     fl_buf_reset(&b);
     fl_trace_cmp_text(&c, y, bw, iw, &b);
     fl_buf_putc(&b, '\0');
