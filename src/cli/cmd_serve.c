@@ -26,6 +26,7 @@
 #include "core/time.h"
 #include "core/version.h"
 #include "monitor/live.h"
+#include "server/alert_investigate.h"
 #include "server/scrape.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -131,6 +132,7 @@ int fl_cli_serve(const struct fl_cli_globals *g, int argc, char **argv)
     pthread_t maint_thread;
     struct fl_scraper *scraper = NULL;
     struct fl_live *live = NULL;
+    struct fl_alert_inv *alert_inv = NULL;
     struct fl_diag d;
     fl_diag_init(&d);
     char msg[1024];
@@ -170,6 +172,13 @@ int fl_cli_serve(const struct fl_cli_globals *g, int argc, char **argv)
         fprintf(stderr, "faultline serve: live monitoring: %s\n", msg);
         goto out;
     }
+    /* Alertmanager's firing groups open investigations (docs/ALERTING.md) */
+    if (fl_alert_inv_start(store, cfg, &alert_inv, &d) != FL_OK) {
+        fl_diag_format(&d, msg, sizeof msg);
+        fprintf(stderr, "faultline serve: %s\n", msg);
+        goto out;
+    }
+    fl_server_on_alert_group(fl_alert_inv_hook, alert_inv);
     if (fl_server_start(cfg, store, &srv, &d) != FL_OK) {
         fl_diag_format(&d, msg, sizeof msg);
         fprintf(stderr, "faultline serve: %s\n", msg);
@@ -215,6 +224,8 @@ out:
     fl_scraper_stop(scraper);
     fl_live_stop(live);
     fl_server_stop(srv); /* waits for requests in flight, which may still use the live monitor */
+    fl_server_on_alert_group(NULL, NULL);
+    fl_alert_inv_stop(alert_inv);
     fl_live_free(live);
     if (maint_running) {
         pthread_mutex_lock(&m.mu);

@@ -17,6 +17,7 @@
 #include "../core/alloc.h"
 #include "../core/version.h"
 #include "../store/store.h"
+#include "alert_investigate.h"
 
 static const double bucket_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                        0.25,  0.5,    1,     2.5,  5,     10};
@@ -284,6 +285,21 @@ static void render_http(struct fl_selfmetrics *m, struct fl_buf *out)
                   (long long)atomic_load(&m->in_flight));
 }
 
+/* Investigations opened from Alertmanager's alert groups (alert_investigate.h). */
+static void render_alert_inv(struct fl_buf *out)
+{
+    struct fl_alert_inv_stats t;
+    fl_alert_inv_totals(&t);
+    family(out, "faultline_alert_investigations_total", "counter",
+           "Firing Alertmanager groups by what became of them: investigation opened, failed, "
+           "skipped (not new or no symptom), dropped (queue full or shutting down).");
+    const char *names[4] = {"opened", "failed", "skipped", "dropped"};
+    uint64_t v[4] = {t.opened, t.failed, t.skipped, t.dropped};
+    for (size_t i = 0; i < 4; i++)
+        fl_buf_printf(out, "faultline_alert_investigations_total{outcome=\"%s\"} %llu\n", names[i],
+                      (unsigned long long)v[i]);
+}
+
 static void render_store(const struct fl_store_stats *st, struct fl_buf *out)
 {
     static const struct {
@@ -366,6 +382,7 @@ void fl_selfmetrics_render(struct fl_selfmetrics *m, const struct fl_store_stats
     fl_buf_putc(out, '\n');
     render_records(m, out);
     render_http(m, out);
+    render_alert_inv(out);
     if (st)
         render_store(st, out);
     render_targets(targets, n_targets, out);

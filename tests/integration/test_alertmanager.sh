@@ -11,7 +11,11 @@
 # component from its service label, Alertmanager's fingerprint, group key, receiver and URLs;
 # (c) when the metric goes back to normal, the resolved notification updates that same event
 # (status resolved, end >= start): still one event; (d) faultline's own fingerprint of the labels
-# equals Alertmanager's: the alert posted again without its fingerprint maps to the same event.
+# equals Alertmanager's: the alert posted again without its fingerprint maps to the same event;
+# (e) the firing group opened exactly one investigation (source "alertmanager", symptom the
+# first series of the rule's expression from generatorURL, title the summary), and neither
+# Alertmanager's repeat notifications (repeat_interval 2s) nor a replayed firing notification
+# opened another; faultline's /metrics counts it (faultline_alert_investigations_total).
 . "$(dirname "$0")/lib.sh"
 
 AM_BIN=prometheus-alertmanager
@@ -88,7 +92,7 @@ route:
   group_by: [alertname]
   group_wait: 1s
   group_interval: 1s
-  repeat_interval: 1h
+  repeat_interval: 2s
 receivers:
   - name: faultline
     webhook_configs:
@@ -182,6 +186,63 @@ PY
 FIRED_IN=$(($(date +%s) - T0))
 pass "(b) firing alert stored as one event (component demo-api, labels, annotations, fingerprint, group key) within ${FIRED_IN}s"
 cp "$FL_TMP/events.json" "$FL_TMP/firing.json"
+
+# --- (e) the new firing group opened one investigation, and repeats of the group open none
+invs_json() { curl -sf "$FLURL/api/v1/investigations" -o "$FL_TMP/invs.json"; }
+inv_stored() {
+    invs_json && json_check "$FL_TMP/invs.json" "any(i.get('source')=='alertmanager' for i in d['data'])"
+}
+poll 60 "an investigation from the alert is listed" inv_stored
+# webhook posts faultline answered (its own /metrics): wait for Alertmanager's repeat of the group
+am_posts() {
+    curl -sf "$FLURL/metrics" | python3 -c '
+import re, sys
+n = sum(float(m.group(1)) for m in re.finditer(
+    r"^faultline_http_requests_total\{[^}]*route=\"[^\"]*/api/v1/alertmanager\"[^}]*code=\"200\"[^}]*\} (\S+)$",
+    sys.stdin.read(), re.M))
+print(int(n))'
+}
+POSTS0=$(am_posts)
+repeated() { [ "$(am_posts)" -gt "$POSTS0" ]; }
+poll 30 "Alertmanager repeats the firing group (repeat_interval 2s)" repeated
+python3 - "$FL_TMP/firing.json" >"$FL_TMP/replay.json" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["data"][0]
+a = ev["attributes"]
+print(json.dumps({"receiver": "faultline", "status": "firing", "version": "4",
+                  "groupKey": a["groupKey"], "externalURL": a["externalURL"],
+                  "alerts": [{"status": "firing", "labels": a["labels"],
+                              "annotations": a["annotations"], "startsAt": ev["ts"],
+                              "endsAt": "0001-01-01T00:00:00Z", "generatorURL": a["generatorURL"],
+                              "fingerprint": a["fingerprint"]}]}))
+PY
+curl -sf -XPOST -H "Authorization: Bearer $TOKEN" --data-binary @"$FL_TMP/replay.json" \
+    "$FLURL/api/v1/alertmanager" -o "$FL_TMP/e.json" || fail "replaying the firing notification failed"
+json_check "$FL_TMP/e.json" "d['data']['groups'][0]['new_firing']==0" ||
+    fail "the replayed notification counted as new: $(cat "$FL_TMP/e.json")"
+sleep 2 # the worker would have queued anything the repeats opened by now
+invs_json || fail "GET /api/v1/investigations failed"
+python3 - "$FL_TMP/invs.json" "$FL_TMP/firing.json" <<'PY' || fail "investigations from the alert: $(cat "$FL_TMP/invs.json")"
+import json, sys
+invs = [i for i in json.load(open(sys.argv[1]))["data"] if i.get("source") == "alertmanager"]
+assert len(invs) == 1, invs
+i = invs[0]
+assert i["symptom"] == "demo_errors_ratio", i
+assert i["title"] == "demo-api error ratio above 50%", i
+PY
+curl -sf "$FLURL/metrics" -o "$FL_TMP/metrics.txt" || fail "GET /metrics failed"
+grep -qx 'faultline_alert_investigations_total{outcome="opened"} 1' "$FL_TMP/metrics.txt" ||
+    fail "/metrics: $(grep alert_investigations "$FL_TMP/metrics.txt")"
+grep -qx 'faultline_alert_investigations_total{outcome="failed"} 0' "$FL_TMP/metrics.txt" ||
+    fail "/metrics: $(grep alert_investigations "$FL_TMP/metrics.txt")"
+if command -v promtool >/dev/null; then
+    promtool check metrics <"$FL_TMP/metrics.txt" >"$FL_TMP/promtool-metrics.out" 2>&1 ||
+        fail "promtool check metrics: $(cat "$FL_TMP/promtool-metrics.out")"
+fi
+INV_ID=$(python3 -c 'import json,sys; print([i for i in json.load(open(sys.argv[1]))["data"] if i.get("source")=="alertmanager"][0]["id"])' "$FL_TMP/invs.json")
+curl -sf "$FLURL/api/v1/investigations/$INV_ID" -o "$FL_TMP/inv.json" || fail "GET the investigation $INV_ID failed"
+json_check "$FL_TMP/inv.json" "d['data']['id']=='$INV_ID'" || fail "investigation $INV_ID: $(cat "$FL_TMP/inv.json")"
+pass "(e) one investigation ($INV_ID, symptom demo_errors_ratio) for the group; $(($(am_posts) - POSTS0)) later notifications (repeats and one replay) opened none"
 
 # --- (c) back to normal: the resolved notification updates the same event
 T1=$(date +%s)
