@@ -409,11 +409,11 @@ static size_t op_sums(const struct fl_trace *t, struct op_sum *ops, size_t cap)
 
 #define OPS_SHOWN 256
 
-void fl_trace_detail_json(const struct fl_trace *t, const struct fl_trace_analysis *an,
-                          const struct fl_cp_seg *segs, size_t n_segs, const struct fl_trace_syms *y,
-                          struct fl_buf *out)
+/* The opening of a trace's JSON object, shared by the detail and the search summary:
+ * {"trace_id":..,"start":..,"start_ns":..,"duration_ms":..,"root_service":..,"root_operation":.. */
+static void trace_head_json(const struct fl_trace *t, const struct fl_trace_syms *y,
+                            struct fl_buf *out)
 {
-    int64_t dur = fl_trace_duration_ns(t);
     const struct fl_tspan *root = &t->spans[0];
     fl_buf_puts(out, "{\"trace_id\":");
     put_str(out, t->trace_id);
@@ -422,11 +422,20 @@ void fl_trace_detail_json(const struct fl_trace *t, const struct fl_trace_analys
     fl_buf_puts(out, ",\"start_ns\":");
     put_ns(out, root->start_ns);
     fl_buf_puts(out, ",\"duration_ms\":");
-    put_num(out, ms_of(dur));
+    put_num(out, ms_of(fl_trace_duration_ns(t)));
     fl_buf_puts(out, ",\"root_service\":");
     put_sym(out, y, root->service);
     fl_buf_puts(out, ",\"root_operation\":");
     put_sym(out, y, root->name);
+}
+
+void fl_trace_detail_json(const struct fl_trace *t, const struct fl_trace_analysis *an,
+                          const struct fl_cp_seg *segs, size_t n_segs, const struct fl_trace_syms *y,
+                          struct fl_buf *out)
+{
+    int64_t dur = fl_trace_duration_ns(t);
+    const struct fl_tspan *root = &t->spans[0];
+    trace_head_json(t, y, out);
     fl_buf_printf(out,
                   ",\"synthetic_root\":%s,\"spans_count\":%zu,\"orphans\":%zu,\"duplicates\":%zu,"
                   "\"clipped\":%zu,\"errors\":%zu,\"timeouts\":%zu,\"retries\":%zu",
@@ -643,18 +652,7 @@ void fl_trace_summary_json(const struct fl_trace *t, const struct fl_trace_analy
                            const struct fl_trace_syms *y, struct fl_buf *out)
 {
     const struct fl_tspan *root = &t->spans[0];
-    fl_buf_puts(out, "{\"trace_id\":");
-    put_str(out, t->trace_id);
-    fl_buf_puts(out, ",\"start\":");
-    put_time(out, root->start_ns);
-    fl_buf_puts(out, ",\"start_ns\":");
-    put_ns(out, root->start_ns);
-    fl_buf_puts(out, ",\"duration_ms\":");
-    put_num(out, ms_of(fl_trace_duration_ns(t)));
-    fl_buf_puts(out, ",\"root_service\":");
-    put_sym(out, y, root->service);
-    fl_buf_puts(out, ",\"root_operation\":");
-    put_sym(out, y, root->name);
+    trace_head_json(t, y, out);
     fl_buf_printf(out,
                   ",\"spans_count\":%zu,\"errors\":%zu,\"timeouts\":%zu,\"retries\":%zu,"
                   "\"incomplete\":%s,\"services\":[",
