@@ -52,19 +52,19 @@ URL="$base_url" python3 - "$FL_TMP/chain.json" "$FL_TMP/traces" <<'PY' || fail "
 import json, os, sys, time, urllib.request
 chain, out = json.load(open(sys.argv[1])), sys.argv[2]
 ids = chain["trace_ids"]["baseline"] + chain["trace_ids"]["incident"]
-deadline, todo = time.time() + 20, set(ids)
-while todo and time.time() < deadline:
-    for tid in sorted(todo):
+deadline, pending = time.time() + 20, set(ids)
+while pending and time.time() < deadline:
+    for tid in sorted(pending):
         try:
             t = json.load(urllib.request.urlopen(f"{os.environ['URL']}/api/v1/traces/{tid}"))
         except Exception:
             continue
         if len(t["spans"]) == 5:
             json.dump(t, open(f"{out}/{tid}.json", "w"))
-            todo.discard(tid)
-    if todo:
+            pending.discard(tid)
+    if pending:
         time.sleep(0.2)
-assert not todo, f"{len(todo)} of {len(ids)} sampled traces not whole after 20 s: {sorted(todo)[:3]}"
+assert not pending, f"{len(pending)} of {len(ids)} sampled traces not whole after 20 s: {sorted(pending)[:3]}"
 overlap, clean = [], []
 for tid in chain["trace_ids"]["incident"]:
     calls = {s["name"]: s for s in json.load(open(f"{out}/{tid}.json"))["spans"] if s["kind"] == 3}
