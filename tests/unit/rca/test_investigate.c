@@ -160,29 +160,6 @@ static void write_event(const char *id, int64_t ts, const char *kind, const char
     write_run(id, ts, kind, component, NULL);
 }
 
-static struct fl_span mkspan(const char *trace, uint64_t id, uint64_t parent, const char *service,
-                             const char *name, int kind, int64_t start_ns, int64_t end_ns)
-{
-    struct fl_span sp;
-    memset(&sp, 0, sizeof sp);
-    snprintf(sp.trace_id, sizeof sp.trace_id, "%s", trace);
-    snprintf(sp.span_id, sizeof sp.span_id, "%016llx", (unsigned long long)id);
-    if (parent)
-        snprintf(sp.parent_span_id, sizeof sp.parent_span_id, "%016llx",
-                 (unsigned long long)parent);
-    sp.service = service;
-    sp.name = name;
-    sp.kind = kind;
-    sp.start_ns = start_ns;
-    sp.end_ns = end_ns;
-    sp.status_message = "";
-    sp.scope_name = "";
-    sp.attrs_json = "{}";
-    sp.resource_json = "{}";
-    sp.events_json = "[]";
-    sp.links_json = "[]";
-    return sp;
-}
 
 /* One trace every 5 s: fraud-api /score calls feature-store then model-server in sequence.
  * fs_slow: from the onset the feature store takes 250 ms more. */
@@ -205,14 +182,14 @@ static void write_traces(bool fs_slow)
         int64_t c2 = c1e + 1 * MS, c2e = c2 + ms_ns + 2 * net;
         int64_t end = c2e + 2 * MS;
         uint64_t base = (uint64_t)i * 8 + 1;
-        sp[n++] = mkspan(ids[i], base, 0, "fraud-api", "/score", FL_SPAN_SERVER, t0, end);
-        sp[n++] = mkspan(ids[i], base + 1, base, "fraud-api", "GET features", FL_SPAN_CLIENT, c1,
+        sp[n++] = th_span(ids[i], base, 0, "fraud-api", "/score", FL_SPAN_SERVER, t0, end);
+        sp[n++] = th_span(ids[i], base + 1, base, "fraud-api", "GET features", FL_SPAN_CLIENT, c1,
                          c1e);
-        sp[n++] = mkspan(ids[i], base + 2, base + 1, "feature-store", "get", FL_SPAN_SERVER,
+        sp[n++] = th_span(ids[i], base + 2, base + 1, "feature-store", "get", FL_SPAN_SERVER,
                          c1 + net, c1e - net);
-        sp[n++] = mkspan(ids[i], base + 3, base, "fraud-api", "POST predict", FL_SPAN_CLIENT, c2,
+        sp[n++] = th_span(ids[i], base + 3, base, "fraud-api", "POST predict", FL_SPAN_CLIENT, c2,
                          c2e);
-        sp[n++] = mkspan(ids[i], base + 4, base + 3, "model-server", "predict", FL_SPAN_SERVER,
+        sp[n++] = th_span(ids[i], base + 4, base + 3, "model-server", "predict", FL_SPAN_SERVER,
                          c2 + net, c2e - net);
     }
     for (size_t off = 0; off < n; off += 5000) {

@@ -69,4 +69,32 @@ static inline struct fl_store_stats th_stats(struct fl_store *s)
     return st;
 }
 
+/* A span with the given ids (span and parent as numbers, printed as 16 hex digits; parent 0 = a
+ * root), service, name, kind and times; every text field empty or "{}" / "[]". */
+static inline struct fl_span th_span(const char *trace, uint64_t id, uint64_t parent,
+                                     const char *service, const char *name, int kind,
+                                     int64_t start_ns, int64_t end_ns)
+{
+    struct fl_span sp;
+    memset(&sp, 0, sizeof sp);
+    size_t n = strnlen(trace, sizeof sp.trace_id - 1); /* ids are 32 hex digits */
+    memcpy(sp.trace_id, trace, n);
+    snprintf(sp.span_id, sizeof sp.span_id, "%016llx", (unsigned long long)id);
+    if (parent)
+        snprintf(sp.parent_span_id, sizeof sp.parent_span_id, "%016llx",
+                 (unsigned long long)parent);
+    sp.service = service;
+    sp.name = name;
+    sp.kind = kind;
+    sp.start_ns = start_ns;
+    sp.end_ns = end_ns;
+    sp.status_message = "";
+    sp.scope_name = "";
+    sp.attrs_json = "{}";
+    sp.resource_json = "{}";
+    sp.events_json = "[]";
+    sp.links_json = "[]";
+    return sp;
+}
+
 #endif

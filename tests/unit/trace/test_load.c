@@ -44,29 +44,6 @@ static void teardown(void)
     fl_arena_cleanup(&a);
 }
 
-static struct fl_span mk(const char *trace, uint64_t id, uint64_t parent, const char *service,
-                         const char *name, int kind, int64_t start, int64_t end)
-{
-    struct fl_span sp;
-    memset(&sp, 0, sizeof sp);
-    snprintf(sp.trace_id, sizeof sp.trace_id, "%s", trace);
-    snprintf(sp.span_id, sizeof sp.span_id, "%016llx", (unsigned long long)id);
-    if (parent)
-        snprintf(sp.parent_span_id, sizeof sp.parent_span_id, "%016llx",
-                 (unsigned long long)parent);
-    sp.service = service;
-    sp.name = name;
-    sp.kind = kind;
-    sp.start_ns = start;
-    sp.end_ns = end;
-    sp.status_message = "";
-    sp.scope_name = "";
-    sp.attrs_json = "{}";
-    sp.resource_json = "{}";
-    sp.events_json = "[]";
-    sp.links_json = "[]";
-    return sp;
-}
 
 static void write_spans(struct fl_span *sp, size_t n)
 {
@@ -91,36 +68,36 @@ static void write_fixture(void)
 {
     struct fl_span b1[] = {
         /* A: inside. */
-        mk(TA, 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, 120 * S, 120 * S + 10 * FX_MS),
-        mk(TA, 2, 1, "gateway", "GET features", FL_SPAN_CLIENT, 120 * S + FX_MS,
+        th_span(TA, 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, 120 * S, 120 * S + 10 * FX_MS),
+        th_span(TA, 2, 1, "gateway", "GET features", FL_SPAN_CLIENT, 120 * S + FX_MS,
            120 * S + 9 * FX_MS),
-        mk(TA, 3, 2, "feature-store", "GET /features", FL_SPAN_SERVER, 120 * S + 2 * FX_MS,
+        th_span(TA, 3, 2, "feature-store", "GET /features", FL_SPAN_SERVER, 120 * S + 2 * FX_MS,
            120 * S + 8 * FX_MS),
         /* B: root and client now, the server span in the next batch. */
-        mk(TB, 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, 150 * S, 150 * S + 10 * FX_MS),
-        mk(TB, 2, 1, "gateway", "GET features", FL_SPAN_CLIENT, 150 * S + FX_MS,
+        th_span(TB, 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, 150 * S, 150 * S + 10 * FX_MS),
+        th_span(TB, 2, 1, "gateway", "GET features", FL_SPAN_CLIENT, 150 * S + FX_MS,
            150 * S + 9 * FX_MS),
         /* C: begins before the window; its child inside does not make it the window's. */
-        mk(TC, 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, 95 * S, 101 * S + FX_MS),
-        mk(TC, 2, 1, "gateway", "GET features", FL_SPAN_CLIENT, 101 * S, 101 * S + FX_MS / 2),
+        th_span(TC, 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, 95 * S, 101 * S + FX_MS),
+        th_span(TC, 2, 1, "gateway", "GET features", FL_SPAN_CLIENT, 101 * S, 101 * S + FX_MS / 2),
         /* D: begins at the window's end, its child after it (in the trailing margin). */
-        mk(TD, 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, 200 * S - FX_MS,
+        th_span(TD, 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, 200 * S - FX_MS,
            200 * S + 30 * FX_MS),
-        mk(TD, 2, 1, "gateway", "GET features", FL_SPAN_CLIENT, 200 * S + FX_MS,
+        th_span(TD, 2, 1, "gateway", "GET features", FL_SPAN_CLIENT, 200 * S + FX_MS,
            200 * S + 20 * FX_MS),
         /* E: after the window. */
-        mk(TE, 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, 205 * S, 205 * S + FX_MS),
+        th_span(TE, 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, 205 * S, 205 * S + FX_MS),
         /* G: a database call named by its attributes. */
-        mk(TG, 1, 0, "feature-store", "GET /features", FL_SPAN_SERVER, 130 * S,
+        th_span(TG, 1, 0, "feature-store", "GET /features", FL_SPAN_SERVER, 130 * S,
            130 * S + 10 * FX_MS),
-        mk(TG, 2, 1, "feature-store", "SELECT", FL_SPAN_CLIENT, 130 * S + FX_MS,
+        th_span(TG, 2, 1, "feature-store", "SELECT", FL_SPAN_CLIENT, 130 * S + FX_MS,
            130 * S + 5 * FX_MS),
     };
     b1[11].attrs_json = "{\"db.system\":\"postgresql\",\"db.statement\":\"SELECT 1\"}";
     b1[11].status_code = FL_STATUS_ERROR;
     write_spans(b1, sizeof b1 / sizeof b1[0]);
     struct fl_span b2[] = {
-        mk(TB, 3, 2, "feature-store", "GET /features", FL_SPAN_SERVER, 150 * S + 2 * FX_MS,
+        th_span(TB, 3, 2, "feature-store", "GET /features", FL_SPAN_SERVER, 150 * S + 2 * FX_MS,
            150 * S + 5 * FX_MS),
     };
     write_spans(b2, 1);
@@ -243,7 +220,7 @@ static void write_chain(uint64_t seed, size_t n, int64_t start, int64_t fs_extra
         fx_chain_spans(gy, &r, start + (int64_t)i * 10 * FX_MS, 0, fs_extra, 0, in);
         for (int j = 0; j < 5; j++)
             sp[k++] =
-                mk(trace, in[j].span_id, in[j].parent_id, fl_trace_syms_str(gy, in[j].service),
+                th_span(trace, in[j].span_id, in[j].parent_id, fl_trace_syms_str(gy, in[j].service),
                    fl_trace_syms_str(gy, in[j].name), in[j].kind, in[j].start_ns, in[j].end_ns);
         if (k == 500 || i + 1 == n) {
             write_spans(sp, k);
@@ -381,9 +358,9 @@ Test(load, facts_rule_loses_nothing, .init = setup, .fini = teardown)
         snprintf(names[i], sizeof names[i], "case-%zu", i);
         int64_t t0 = 100 * S + (int64_t)i * S;
         sp[2 * i] =
-            mk(traces[i], 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, t0, t0 + 10 * FX_MS);
+            th_span(traces[i], 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, t0, t0 + 10 * FX_MS);
         sp[2 * i + 1] =
-            mk(traces[i], 2, 1, "backend", names[i], c->kind, t0 + FX_MS, t0 + 9 * FX_MS);
+            th_span(traces[i], 2, 1, "backend", names[i], c->kind, t0 + FX_MS, t0 + 9 * FX_MS);
         sp[2 * i + 1].status_code = c->status;
         sp[2 * i + 1].attrs_json = c->attrs;
         sp[2 * i + 1].status_message = c->message;
@@ -539,13 +516,13 @@ static void write_named(int win, size_t n, int64_t start)
         snprintf(op[i], sizeof op[i], "op-%d-%zu", win, i % 5);
         snprintf(attrs[i], sizeof attrs[i], "{\"peer.service\":\"%s\",\"retry.attempt\":%zu}",
                  svc[i], i % 3);
-        sp[3 * i] = mk(tr[i], 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, t0,
+        sp[3 * i] = th_span(tr[i], 1, 0, "gateway", "POST /score", FL_SPAN_SERVER, t0,
                        t0 + (int64_t)(5 + i % 11) * FX_MS);
-        sp[3 * i + 1] = mk(tr[i], 2, 1, "gateway", "call", FL_SPAN_CLIENT, t0 + FX_MS,
+        sp[3 * i + 1] = th_span(tr[i], 2, 1, "gateway", "call", FL_SPAN_CLIENT, t0 + FX_MS,
                            t0 + (int64_t)(3 + i % 2) * FX_MS);
         sp[3 * i + 1].attrs_json = attrs[i];
         sp[3 * i + 1].status_code = i % 13 == 0 ? FL_STATUS_ERROR : FL_STATUS_UNSET;
-        sp[3 * i + 2] = mk(tr[i], 3, 1, svc[i], op[i], FL_SPAN_INTERNAL,
+        sp[3 * i + 2] = th_span(tr[i], 3, 1, svc[i], op[i], FL_SPAN_INTERNAL,
                            t0 + (int64_t)(4 + i % 2) * FX_MS, t0 + (int64_t)(5 + i % 3) * FX_MS);
     }
     write_spans(sp, 3 * n);
