@@ -12,7 +12,7 @@ BUILD    ?= build
 ifeq ($(origin CC),default)
 CC       := gcc
 endif
-PKGS     := libmicrohttpd libcurl sqlite3 jansson yaml-0.1 zlib
+PKGS     := libmicrohttpd libcurl sqlite3 jansson yaml-0.1 zlib libxml-2.0 libgvc libcmark-gfm
 TEST_PKGS := criterion
 WERROR   ?=
 OPT      ?= -O2 -g
@@ -36,7 +36,7 @@ endif
 CFLAGS_STD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow \
               -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla $(WERROR)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lcmark-gfm-extensions -lpthread -lm
 CFLAGS  += $(CFLAGS_STD) $(OPT) $(SAN) $(PKG_CFLAGS) -Isrc -MMD -MP
 LDFLAGS += $(SAN)
 
