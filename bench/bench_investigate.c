@@ -25,8 +25,8 @@
  * Each line carries the verdict, the top cause and its score, so a run shows that the answer is
  * right (top=svc-37), and the elapsed time of each step of the best round (step_<name>_ms).
  * Usage: bench_investigate [clean|spiky [KEPT_STORE_DIR]]: "clean" (the default) is the noise
- * above; "spiky" adds an outlier to one point in 200 (3-6 noise widths), which the ranking's
- * max-deviation score does not tolerate yet (docs/PERFORMANCE.md "Investigation"). With a kept
+ * above; "spiky" adds an outlier to one point in 200 (3-6 noise widths), which the ranking
+ * must tolerate (a change must persist; docs/rca.md rule 4). With a kept
  * store's directory, the writing is skipped and that store is investigated (for perf).
  * FL_BENCH_NO_COMPACT=1 leaves the samples in the head table; FL_BENCH_VERBOSE=1 prints the top
  * five causes with their summaries. The store lives in a temporary directory, removed at the

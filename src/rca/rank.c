@@ -166,22 +166,47 @@ static double point_z(const struct fl_rank_opts *o, const struct fl_rank_series_
     return dv != 0 && scale > 0 ? fabs(dv) / scale : 0;
 }
 
+/* Points a change must hold for to count (rank.h, persist): o->persist, or when 0
+ * min(FL_RANK_PERSIST_MAX, n_inc / FL_RANK_PERSIST_DIV), at least 1 and at most n_inc. The
+ * symptom is exempt (m = 1): it was reported in advance, not found by searching. */
+static size_t persistence(const struct fl_rank_opts *o, size_t n_inc, bool symptom)
+{
+    size_t m = o->persist ? o->persist : n_inc / FL_RANK_PERSIST_DIV;
+    if (!o->persist && m > FL_RANK_PERSIST_MAX)
+        m = FL_RANK_PERSIST_MAX;
+    if (symptom || m < 1)
+        m = 1;
+    return m > n_inc ? n_inc : m;
+}
+
 /* The deviation: the largest change over the incident window that holds against both the
- * reference median and the pre-onset level, in the allowed direction. */
+ * reference median and the pre-onset level, in the allowed direction, for m consecutive
+ * points: the best over runs of m points of the run's smallest deviation (a lone spike of a
+ * heavy-tailed series is not a change; a level shift holds). delta and the peak are those of
+ * the run's weakest point, the level the change sustained. */
 static void deviation(const struct fl_rank_opts *o, const struct scratch *w, size_t n_inc,
-                      struct fl_rank_series_result *r)
+                      size_t m, struct fl_rank_series_result *r)
 {
     r->deviation = 0;
     r->delta = 0;
     r->peak_ts_ms = r->first_ms = 0;
     r->peak_value = NAN;
-    for (size_t i = 0; i < n_inc; i++) {
-        double dv, z = point_z(o, r, r->n_pre > 0, w->inc[i], &dv);
-        if (z > r->deviation) {
-            r->deviation = z;
-            r->delta = dv;
-            r->peak_ts_ms = w->inc_ts[i];
-            r->peak_value = w->inc[i];
+    for (size_t i = 0; i + m <= n_inc; i++) {
+        double zmin = INFINITY, dvmin = 0;
+        size_t at = i;
+        for (size_t j = i; j < i + m && zmin > r->deviation; j++) {
+            double dv, z = point_z(o, r, r->n_pre > 0, w->inc[j], &dv);
+            if (z < zmin) {
+                zmin = z;
+                dvmin = dv;
+                at = j;
+            }
+        }
+        if (zmin > r->deviation) {
+            r->deviation = zmin;
+            r->delta = dvmin;
+            r->peak_ts_ms = w->inc_ts[at];
+            r->peak_value = w->inc[at];
         }
     }
 }
@@ -218,15 +243,17 @@ static fl_err normal_edge(const struct fl_rank_opts *o, const struct scratch *w,
     return FL_OK;
 }
 
-/* The start of a significant change: the first incident point beyond min(edge, thr). Two
- * series' starts compare at the resolution of their samples. */
+/* The start of a significant change: the first incident point that begins a run of m points
+ * beyond min(edge, thr). Two series' starts compare at the resolution of their samples. */
 static void change_start(const struct fl_rank_opts *o, const struct scratch *w, size_t n_inc,
-                         double level, struct fl_rank_series_result *r)
+                         size_t m, double level, struct fl_rank_series_result *r)
 {
+    size_t run = 0;
     for (size_t i = 0; i < n_inc; i++) {
         double dv;
-        if (point_z(o, r, r->n_pre > 0, w->inc[i], &dv) >= level) {
-            r->first_ms = w->inc_ts[i];
+        run = point_z(o, r, r->n_pre > 0, w->inc[i], &dv) >= level ? run + 1 : 0;
+        if (run >= m) {
+            r->first_ms = w->inc_ts[i + 1 - m];
             return;
         }
     }
@@ -344,7 +371,8 @@ static fl_err score_series(const struct fl_rank_series *s, const struct fl_rank_
         return e;
     r->median = f.median;
     spreads(&f, o, k, w->inc, win.n_inc, &r->scale_up, &r->scale_down);
-    deviation(o, w, win.n_inc, r);
+    size_t m = persistence(o, win.n_inc, symptom);
+    deviation(o, w, win.n_inc, m, r);
     double thr = o->threshold, edge = 0;
     if ((symptom || r->deviation >= thr) && (e = normal_edge(o, w, &win, r, &edge)) != FL_OK)
         return e;
@@ -353,7 +381,7 @@ static fl_err score_series(const struct fl_rank_series *s, const struct fl_rank_
     r->significant =
         r->deviation >= thr && !(fabs(r->delta) < o->min_change * fabs(r->median) && !symptom);
     if (r->significant)
-        change_start(o, w, win.n_inc, fmin(edge, thr), r);
+        change_start(o, w, win.n_inc, m, fmin(edge, thr), r);
     r->volume = volume(&f, o, w->inc, win.n_inc);
     e = fl_robust_baro(w->ref, win.n_ref, w->inc, win.n_inc, &r->baro);
     if (e == FL_OK)

@@ -59,6 +59,8 @@
 #define FL_RANK_KS_WEIGHT 0.25        /* weight of the KS rank in the combined score */
 #define FL_RANK_MIN_REF 10            /* reference points needed to score a series */
 #define FL_RANK_KS_MIN 15             /* first differences per window needed for KS */
+#define FL_RANK_PERSIST_DIV 10        /* auto persistence: one point per 10 incident points */
+#define FL_RANK_PERSIST_MAX 4         /*   up to 4 consecutive points */
 
 /* Which direction of change is bad: a latency or a memory leak goes up, availability down. */
 enum fl_rank_direction { FL_RANK_BOTH = 0, FL_RANK_UP, FL_RANK_DOWN };
@@ -122,6 +124,9 @@ struct fl_rank_opts {
                                        * (0 = off, the default; ignored at median 0) */
     size_t min_ref;                   /* FL_RANK_MIN_REF, >= 2 */
     size_t ks_min;                    /* FL_RANK_KS_MIN, >= 2 */
+    size_t persist;                   /* consecutive incident points a change must hold for
+                                       * (0 = auto: n_incident / FL_RANK_PERSIST_DIV, 1 to
+                                       * FL_RANK_PERSIST_MAX); the symptom needs 1 */
     size_t max_before;                /* reference points kept, the latest (0 = all) */
     size_t max_after;                 /* incident points kept, the earliest (0 = all) */
     const struct fl_rank_map *map;    /* NULL = "name" */

@@ -212,6 +212,47 @@ Test(rank, spikes_that_are_normal_for_a_series_do_not_count)
     fl_free(st);
 }
 
+Test(rank, a_lone_spike_in_a_long_window_is_not_a_change)
+{
+    /* svc0: plain noise whose incident window holds one rare +12 spike (none in its reference,
+     * so its tail quantile cannot absorb it); svc1 shifts by +8 for good. Over 300 incident
+     * points a change must hold for 4 consecutive points (persist auto), so only svc1 counts.
+     * With persist forced to 1 (BARO's plain maximum), the spike is a "change" too. */
+    struct set *st = set_new(2, 600, 0, 11);
+    st->v[0][420] = 22;
+    for (size_t i = 300; i < 600; i++)
+        st->v[1][i] += 8;
+    struct fl_rank_opts o;
+    opts(&o, ONSET(st, 300));
+    struct fl_rank_result *r = run(st, &o);
+    const struct fl_rank_series_result *a = find(r, "svc0_cpu"), *b = find(r, "svc1_cpu");
+    cr_expect(!a->significant, "deviation %g", a->deviation);
+    cr_expect_lt(a->deviation, 3);
+    cr_expect(b->significant);
+    cr_expect_eq(b->first_ms, ONSET(st, 300)); /* the run that starts the change */
+    cr_expect_gt(b->delta, 5);
+    fl_rank_result_free(r);
+
+    o.persist = 1;
+    r = run(st, &o);
+    a = find(r, "svc0_cpu");
+    cr_expect(a->significant, "deviation %g", a->deviation);
+    cr_expect_gt(a->deviation, 5);
+    cr_expect_eq(a->peak_ts_ms, ONSET(st, 420));
+    fl_rank_result_free(r);
+
+    /* A short window (fewer than 20 incident points) keeps single points: a 5-minute-row
+     * benchmark's incident is 3 rows. */
+    struct set *sh = set_new(1, 103, 0, 12);
+    sh->v[0][101] = 22;
+    opts(&o, ONSET(sh, 100));
+    r = run(sh, &o);
+    cr_expect(r->series[0].significant, "deviation %g", r->series[0].deviation);
+    fl_rank_result_free(r);
+    fl_free(sh);
+    fl_free(st);
+}
+
 Test(rank, direction_of_a_bad_change)
 {
     struct set *st = set_new(3, 300, 0, 5);
