@@ -484,6 +484,16 @@ def main():
     for y in ys:
         w(f"    {{{c(y)}, {c(special.kolmogorov(y))}}},")
     w("};")
+    # beta-binomial upper tail P(K >= k): the exceedance test of a latency symptom
+    # (src/rca/inv_symptom.c), as the sum of scipy.stats.betabinom.pmf over k..m: SciPy's sf is
+    # 1 - cdf there and loses the far tail (3.1197e-14 instead of 1 / C(48, 24) = 3.1010e-14)
+    w("static const struct { long k, m; double a, b, v; } g_betabinom_sf[] = {")
+    for k, m, a, b in [(0, 10, 1.0, 24.0), (1, 10, 1.0, 24.0), (3, 10, 1.0, 24.0),
+                       (24, 24, 1.0, 24.0), (5, 30, 2.0, 199.0), (12, 40, 1.0, 120.0),
+                       (2, 40, 1.0, 120.0), (50, 200, 10.0, 990.0), (1, 1, 0.5, 0.5),
+                       (7, 20, 3.0, 3.0)]:
+        w(f"    {{{k}, {m}, {c(a)}, {c(b)}, {c(sum(scipy.stats.betabinom.pmf(i, m, a, b) for i in range(k, m + 1)))}}},")
+    w("};")
 
     # exact two-sided two-sample probabilities straight from SciPy's helper
     w("static const struct { long m, n, h; double p; } g_ks2_exact[] = {")

@@ -294,9 +294,12 @@ static void print_table(const struct fl_rank_result *r, const struct fl_rank_opt
     printf("\n");
     if (r->symptom >= 0) {
         const struct fl_rank_series_result *s = &r->series[r->symptom];
-        printf("symptom %s: deviation %.4g (needs %.4g): %s\n", s->name, s->deviation,
-               r->symptom_bar,
-               r->verdict == FL_RANK_SYMPTOM_UNCHANGED ? "not confirmed" : "confirmed");
+        printf("symptom %s: deviation %.4g (needs %.4g, or %.4g with another series changed): "
+               "%s\n",
+               s->name, s->deviation, r->symptom_bar, r->symptom_bar_corroborated,
+               r->verdict == FL_RANK_SYMPTOM_UNCHANGED ? "not confirmed"
+               : r->symptom_corroborated              ? "confirmed, corroborated"
+                                                      : "confirmed");
     }
     if (r->verdict != FL_RANK_CHANGED) {
         printf("verdict: no significant change (%s); no component is named\n",
@@ -420,6 +423,9 @@ static void print_json(const struct fl_rank_result *r, const struct fl_rank_opts
                   fl_rank_verdict_name(r->verdict), n_edges, r->n_edges_used);
     fl_buf_puts(&b, ",\"symptom_bar\":");
     json_num(&b, r->symptom >= 0 ? r->symptom_bar : NAN);
+    fl_buf_puts(&b, ",\"symptom_bar_corroborated\":");
+    json_num(&b, r->symptom >= 0 ? r->symptom_bar_corroborated : NAN);
+    fl_buf_printf(&b, ",\"symptom_corroborated\":%s", r->symptom_corroborated ? "true" : "false");
     fl_buf_puts(&b, ",\"symptom\":");
     if (r->symptom >= 0)
         json_series(&b, &r->series[r->symptom], (size_t)r->symptom + 1);

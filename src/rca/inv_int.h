@@ -32,6 +32,10 @@
 #define FL_INV_BASELINE_FACTOR 4
 /* Least deviation (spread units) of a symptom that counts as changed (docs/rca.md). */
 #define FL_INV_SYMPTOM_THRESHOLD 3.0
+/* The span-by-span check of a latency symptom (inv_symptom.c span_change). */
+#define FL_INV_SPAN_TEST_P 0.01
+#define FL_INV_SPAN_TEST_MIN_BASE 20
+#define FL_INV_SPAN_TEST_MIN_INC 5
 
 /* A growable list of evidence in the investigation's arena. */
 struct fl_inv__evs {

@@ -15,6 +15,7 @@
 #include "ingest/selector.h"
 #include "rca/inv_int.h"
 #include "stats/changepoint.h"
+#include "stats/special.h"
 
 /* One measured part of the symptom on a grid of buckets [start + k step, start + (k+1) step). */
 struct part {
@@ -29,6 +30,7 @@ struct part {
     size_t ser_base, ser_inc; /* series with samples in each window */
     size_t gaps_base, gaps_inc;
     double longest_gap_inc_s;
+    double *dur_base, *dur_inc; /* "spans": the durations in each window, sorted */
 };
 
 static void part_free(struct part *p)
@@ -36,6 +38,8 @@ static void part_free(struct part *p)
     fl_inv__sset_free(&p->ss);
     fl_free(p->sum);
     fl_free(p->cnt);
+    fl_free(p->dur_base);
+    fl_free(p->dur_inc);
 }
 
 static int cmp_i64(const void *x, const void *y)
@@ -222,15 +226,25 @@ static fl_err part_spans(struct fl_inv__ctx *c, struct part *p, int64_t start, i
         goto out;
     }
     idx = off;
+    p->dur_base = fl_calloc(x.n ? x.n : 1, sizeof *p->dur_base);
+    p->dur_inc = fl_calloc(x.n ? x.n : 1, sizeof *p->dur_inc);
+    if (!p->dur_base || !p->dur_inc) {
+        e = FL_ENOMEM;
+        goto out;
+    }
     for (size_t i = 0; i < x.n; i++) {
         int64_t t = x.start_ms[i];
         bool b = t >= c->inv->baseline_start_ms && t < c->inv->baseline_end_ms;
         bool in = t >= c->inv->incident_start_ms && t < c->inv->incident_end_ms;
-        p->n_base += b;
-        p->n_inc += in;
+        if (b)
+            p->dur_base[p->n_base++] = x.dur_ms[i];
+        if (in)
+            p->dur_inc[p->n_inc++] = x.dur_ms[i];
         if (t >= start && t < end)
             idx[(size_t)((t - start) / step) + 1]++;
     }
+    qsort(p->dur_base, p->n_base, sizeof *p->dur_base, cmp_dbl);
+    qsort(p->dur_inc, p->n_inc, sizeof *p->dur_inc, cmp_dbl);
     for (size_t k = 0; k < p->nb; k++)
         idx[k + 1] += idx[k];
     size_t *fill = p->cnt; /* reused as the fill position, then set to the count */
@@ -607,6 +621,62 @@ static fl_err check_ratio(struct vctx *v)
     return e;
 }
 
+/*
+ * A latency symptom with too few spans per step for a series (docs/rca.md "Investigations",
+ * verify_symptom): compare the spans themselves. With n baseline durations, the threshold is
+ * their order statistic X_(j), j = ceil(q (n + 1)) for the symptom's percentile q (at most n).
+ * Under "nothing changed" the spans of both windows are exchangeable, so the number K of the m
+ * incident spans above X_(j) is beta-binomial(m, n + 1 - j, j) exactly (the exceedance or
+ * precedence test; Gumbel & von Schelling 1950), whatever the distribution. The symptom
+ * changed when P(K >= k) < FL_INV_SPAN_TEST_P and the incident percentile is above the
+ * baseline's. Needs FL_INV_SPAN_TEST_MIN_BASE baseline and FL_INV_SPAN_TEST_MIN_INC incident
+ * spans; *done is false (nothing said) with fewer. Direction down mirrors it (K below X_(n+1-j)).
+ */
+static fl_err span_change(struct vctx *v, bool *done)
+{
+    struct fl_inv__ctx *c = v->c;
+    struct fl_investigation *inv = c->inv;
+    const struct part *p = &v->y.parts[0];
+    *done = false;
+    if (inv->req.kind != FL_INV_LATENCY || p->n_base < FL_INV_SPAN_TEST_MIN_BASE ||
+        p->n_inc < FL_INV_SPAN_TEST_MIN_INC)
+        return FL_OK;
+    double q = inv->req.percentile / 100.0;
+    size_t n = p->n_base, m = p->n_inc;
+    size_t j = (size_t)ceil(q * (double)(n + 1));
+    j = j < 1 ? 1 : j > n ? n : j;
+    bool down = c->direction == FL_RANK_DOWN;
+    double thr = down ? p->dur_base[n - j] : p->dur_base[j - 1];
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++)
+        k += down ? p->dur_inc[i] < thr : p->dur_inc[i] > thr;
+    double pb = quantile_sorted(p->dur_base, n, q), pi = quantile_sorted(p->dur_inc, m, q);
+    double expect = (double)m * (double)(n + 1 - j) / (double)(n + 1);
+    double pv = fl_special_betabinom_sf(k, m, (double)(n + 1 - j), (double)j);
+    bool moved = down ? pi < pb : pi > pb;
+    if (c->direction == FL_RANK_BOTH && !moved) { /* the other tail */
+        thr = p->dur_base[n - j];
+        k = 0;
+        for (size_t i = 0; i < m; i++)
+            k += p->dur_inc[i] < thr;
+        pv = fl_special_betabinom_sf(k, m, (double)(n + 1 - j), (double)j);
+        moved = pi < pb;
+    }
+    *done = true;
+    c->symptom_checked = true;
+    c->symptom_changed = moved && pv < FL_INV_SPAN_TEST_P;
+    return fl_inv__ev_add(
+        c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,
+        fl_inv__fmt(c->a,
+                    "symptom %s: too few spans per step for a series, so compared span by "
+                    "span: P%g %.4g ms (%zu baseline spans) -> %.4g ms (%zu incident spans); "
+                    "%zu incident spans beyond the baseline's threshold %.4g ms where %.2g are "
+                    "expected, exceedance test p = %.2g: %s",
+                    inv->symptom, inv->req.percentile, pb, n, pi, m, k, thr, expect, pv,
+                    c->symptom_changed ? "changed" : "no significant change"),
+        pb, pi, pv, FL_TS_NONE, c->symptom_changed);
+}
+
 /* Did the symptom leave its normal range? rank.h's symptom check on the one series. */
 static fl_err check_change(struct vctx *v)
 {
@@ -634,6 +704,12 @@ static fl_err check_change(struct vctx *v)
     if (e == FL_ENOMEM)
         return e;
     if (e != FL_OK || rr->series[0].status != FL_RANK_SCORED) {
+        bool done;
+        fl_err es = span_change(v, &done);
+        if (es != FL_OK || done) {
+            fl_rank_result_free(rr);
+            return es;
+        }
         size_t ni = 0;
         window_median(v->y.ts, v->y.v, n, inv->incident_start_ms, inv->incident_end_ms, &ni);
         fl_rank_result_free(rr);
@@ -659,7 +735,11 @@ static fl_err check_change(struct vctx *v)
         fl_inv__fmt(c->a, "symptom %s: baseline median %.6g, incident peak %.6g (%+.6g) at "
                           "deviation %.2f spread units; its normal range ends at %.2f: %s",
                     inv->symptom, sr->median, sr->peak_value, sr->delta, sr->deviation,
-                    rr->symptom_bar, c->symptom_changed ? "changed" : "no significant change"),
+                    rr->symptom_bar,
+                    !c->symptom_changed        ? "no significant change"
+                    : rr->symptom_corroborated ? "changed (beyond its wider range, with other "
+                                                 "metrics changed significantly)"
+                                               : "changed"),
         sr->median, sr->peak_value, sr->deviation, sr->peak_ts_ms, c->symptom_changed);
     fl_rank_result_free(rr);
     return e;

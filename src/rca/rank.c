@@ -223,10 +223,10 @@ static void deviation(const struct fl_rank_opts *o, const struct scratch *w, siz
  */
 static fl_err normal_edge(const struct fl_rank_opts *o, const struct scratch *w,
                           const struct windows *win, const struct fl_rank_series_result *r,
-                          double *edge)
+                          double *edge, double *edge_corroborated)
 {
     size_t n = win->n_ref;
-    *edge = o->symptom_threshold;
+    *edge = *edge_corroborated = o->symptom_threshold;
     if (!win->n_inc || !n)
         return FL_OK;
     double *z = fl_malloc(n * sizeof *z);
@@ -239,6 +239,8 @@ static fl_err normal_edge(const struct fl_rank_opts *o, const struct scratch *w,
     qsort(z, n, sizeof *z, cmp_double);
     double level = pow(1 - FL_RANK_SYMPTOM_ALPHA, 1 / (double)win->n_inc);
     *edge = fmax(o->symptom_threshold, fl_robust_quantile_sorted(z, n, level));
+    level = pow(1 - FL_RANK_SYMPTOM_ALPHA_CORROBORATED, 1 / (double)win->n_inc);
+    *edge_corroborated = fmax(o->symptom_threshold, fl_robust_quantile_sorted(z, n, level));
     fl_free(z);
     return FL_OK;
 }
@@ -350,7 +352,7 @@ static fl_err onset(const struct fl_rank_opts *o, struct scratch *w, const struc
  * symptom is a change by definition), stored in *bar; the others use threshold. */
 static fl_err score_series(const struct fl_rank_series *s, const struct fl_rank_opts *o, double k,
                            bool symptom, struct scratch *w, struct fl_rank_series_result *r,
-                           double *bar)
+                           double *bar, double *bar_corroborated)
 {
     struct windows win;
     split(s, o, w, &win);
@@ -373,11 +375,14 @@ static fl_err score_series(const struct fl_rank_series *s, const struct fl_rank_
     spreads(&f, o, k, w->inc, win.n_inc, &r->scale_up, &r->scale_down);
     size_t m = persistence(o, win.n_inc, symptom);
     deviation(o, w, win.n_inc, m, r);
-    double thr = o->threshold, edge = 0;
-    if ((symptom || r->deviation >= thr) && (e = normal_edge(o, w, &win, r, &edge)) != FL_OK)
+    double thr = o->threshold, edge = 0, edge_c = 0;
+    if ((symptom || r->deviation >= thr) &&
+        (e = normal_edge(o, w, &win, r, &edge, &edge_c)) != FL_OK)
         return e;
-    if (symptom)
+    if (symptom) {
         thr = *bar = edge;
+        *bar_corroborated = edge_c;
+    }
     r->significant =
         r->deviation >= thr && !(fabs(r->delta) < o->min_change * fabs(r->median) && !symptom);
     if (r->significant)
@@ -911,7 +916,8 @@ static fl_err score_all(const struct fl_rank_series *series, size_t n, const str
         e = label(o, &series[i], res, r);
         bool sym = o->symptom && !strcmp(o->symptom, series[i].name);
         if (e == FL_OK)
-            e = score_series(&series[i], o, k, sym, &w, r, &res->symptom_bar);
+            e = score_series(&series[i], o, k, sym, &w, r, &res->symptom_bar,
+                             &res->symptom_bar_corroborated);
     }
     scratch_free(&w);
     if (e == FL_OK)
@@ -919,8 +925,10 @@ static fl_err score_all(const struct fl_rank_series *series, size_t n, const str
     return e;
 }
 
-/* The symptom must have moved by symptom_threshold, and some series (the symptom too) by the
- * main threshold: a symptom that moved a little, with nothing else, names nobody. */
+/* The symptom must have left its normal range (symptom_bar), or its wider range at alpha
+ * FL_RANK_SYMPTOM_ALPHA_CORROBORATED (symptom_bar_corroborated) while another series changed
+ * significantly; and some series (the symptom too) must have moved by the main threshold: a
+ * symptom that moved a little, with nothing else, names nobody. */
 static fl_err verdict(const struct fl_rank_series *series, size_t n, const struct fl_rank_opts *o,
                       struct fl_rank_result *res, struct fl_diag *d)
 {
@@ -932,12 +940,20 @@ static fl_err verdict(const struct fl_rank_series *series, size_t n, const struc
         if (res->symptom < 0)
             return fl_diag_set(d, FL_EINVAL, 0, 0, "symptom \"%s\" is not a series", o->symptom);
     }
-    bool any = false;
-    for (size_t i = 0; i < n; i++)
-        any |= res->series[i].status == FL_RANK_SCORED &&
-               res->series[i].deviation >= o->threshold &&
-               (res->series[i].significant || (long)i == res->symptom);
-    const struct fl_rank_series_result *sym = res->symptom >= 0 ? &res->series[res->symptom] : NULL;
+    bool any = false, other = false;
+    for (size_t i = 0; i < n; i++) {
+        bool big = res->series[i].status == FL_RANK_SCORED &&
+                   res->series[i].deviation >= o->threshold;
+        any |= big && (res->series[i].significant || (long)i == res->symptom);
+        other |= big && res->series[i].significant && (long)i != res->symptom;
+    }
+    struct fl_rank_series_result *sym = res->symptom >= 0 ? &res->series[res->symptom] : NULL;
+    if (sym && sym->status == FL_RANK_SCORED && !sym->significant && other &&
+        sym->deviation >= res->symptom_bar_corroborated) {
+        sym->significant = true; /* corroborated: counts as changed from here on, */
+        sym->first_ms = sym->peak_ts_ms; /* from its largest deviation (its bar's first crossing) */
+        res->symptom_corroborated = true;
+    }
     if (sym && (sym->status != FL_RANK_SCORED || !sym->significant))
         res->verdict = FL_RANK_SYMPTOM_UNCHANGED;
     else

@@ -34,7 +34,10 @@
  * clears the edge of its normal range for a window of that length: the quantile of its
  * reference points' deviations at level (1 - FL_RANK_SYMPTOM_ALPHA)^(1 / n_incident), and at
  * least symptom_threshold. A lenient check: it is one series reported in advance, not one of
- * many searched. Specificity: when the symptom is not confirmed, or no series reaches
+ * many searched. It is also confirmed ("corroborated") by the wider edge at level
+ * (1 - FL_RANK_SYMPTOM_ALPHA_CORROBORATED)^(1 / n_incident) when another series is significant.
+ * A change must hold for `persist` consecutive incident points (the symptom: one), so a lone
+ * outlier in a long window is not a change. Specificity: when the symptom is not confirmed, or no series reaches
  * `threshold`, the verdict is "no significant change" and no component is named.
  *
  * Pure computation: no file I/O, no global state; thread-safe on distinct results.
@@ -53,6 +56,7 @@
 #define FL_RANK_THRESHOLD 5.0         /* deviation that makes a series significant */
 #define FL_RANK_SYMPTOM_THRESHOLD 1.0 /* least deviation that confirms the symptom series */
 #define FL_RANK_SYMPTOM_ALPHA 0.2     /* chance that noise alone confirms a symptom */
+#define FL_RANK_SYMPTOM_ALPHA_CORROBORATED 0.5 /* the same, when another series changed */
 #define FL_RANK_TAIL_Q 0.95           /* tail quantile of the reference spread */
 #define FL_RANK_REL_FLOOR 1e-3        /* spread floor, relative to the reference median */
 #define FL_RANK_EXPLAIN_RATIO 0.2     /* a dependency's change explains >= this share */
@@ -200,6 +204,8 @@ struct fl_rank_result {
     enum fl_rank_verdict verdict;
     long symptom;                         /* index into series[], or -1 */
     double symptom_bar;                   /* deviation the symptom had to reach */
+    double symptom_bar_corroborated;      /* ... when another series changed significantly */
+    bool symptom_corroborated;            /* confirmed by the lower bar only */
     struct fl_rank_series_result *series; /* ranked: significant first, by score */
     size_t n_series;
     struct fl_rank_component_result *components; /* ranked: roots, inherited, unchanged */

@@ -274,3 +274,24 @@ fl_err fl_special_ks2_exact_sf(int64_t m, int64_t n, int64_t g, int64_t h, doubl
     fl_free(col);
     return FL_OK;
 }
+
+static double log_beta(double a, double b)
+{
+    return fl_special_lgamma(a) + fl_special_lgamma(b) - fl_special_lgamma(a + b);
+}
+
+double fl_special_betabinom_sf(size_t k, size_t m, double a, double b)
+{
+    if (!(a > 0) || !(b > 0) || isinf(a) || isinf(b))
+        return NAN;
+    if (k == 0)
+        return 1;
+    if (k > m)
+        return 0;
+    double lb = log_beta(a, b), lm = fl_special_lgamma((double)m + 1), p = 0;
+    for (size_t i = k; i <= m; i++) {
+        double lc = lm - fl_special_lgamma((double)i + 1) - fl_special_lgamma((double)(m - i) + 1);
+        p += exp(lc + log_beta((double)i + a, (double)(m - i) + b) - lb);
+    }
+    return p > 1 ? 1 : p;
+}

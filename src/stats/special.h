@@ -14,6 +14,7 @@
 #ifndef FL_STATS_SPECIAL_H
 #define FL_STATS_SPECIAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -28,6 +29,11 @@ double fl_special_gammaincc(double a, double x);
 
 /* Regularized incomplete beta I_x(a,b) = betainc(a,b,x); a,b > 0, 0 <= x <= 1, else NaN. */
 double fl_special_betainc(double a, double b, double x);
+
+/* Upper tail P(K >= k) of the beta-binomial distribution with m trials and shape a, b > 0,
+ * summed term by term from k (so far tails keep their digits; scipy.stats.betabinom.sf(k - 1)
+ * is 1 - cdf and does not). 1 for k = 0, 0 for k > m, NaN for bad shapes. O(m - k + 1). */
+double fl_special_betabinom_sf(size_t k, size_t m, double a, double b);
 
 /* Survival function of the Kolmogorov distribution, sum_{k>=1} 2(-1)^(k-1) exp(-2k^2 y^2)
  * (= scipy.special.kolmogorov(y)); 1 for y <= 0, NaN for NaN. */

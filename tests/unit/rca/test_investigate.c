@@ -391,6 +391,56 @@ Test(investigate, slow_dependency_is_top_cause_model_server_refuted)
     cr_assert_eq(step(&inv, "rank_metrics")->status, FL_INV_STEP_FOUND);
 }
 
+/* Two-minute windows hold 8 steps of 15 s, too few for the per-step P99 series (10 reference
+ * points needed): verify_symptom compares the 24 + 24 spans themselves (exceedance test). */
+static const struct fl_inv_evidence *span_check(bool fault, struct fl_investigation *inv)
+{
+    write_traces(fault);
+    struct fl_inv_request r = req_for(FL_INV_LATENCY);
+    r.service = "fraud-api";
+    r.percentile = 99;
+    r.baseline_start_ms = ONSET - 2 * MIN_MS;
+    r.baseline_end_ms = ONSET;
+    r.incident_start_ms = ONSET;
+    r.incident_end_ms = ONSET + 2 * MIN_MS;
+    run(&r, inv);
+    dump(inv);
+    const struct fl_inv_step *v = step(inv, "verify_symptom");
+    for (size_t i = 0; i < v->n_evidence; i++)
+        if (strstr(v->evidence[i].text, "compared span by span"))
+            return &v->evidence[i];
+    cr_assert_fail("no span-by-span evidence: %s", v->summary);
+    return NULL;
+}
+
+Test(investigate, short_windows_compare_latency_span_by_span)
+{
+    struct fl_investigation inv;
+    const struct fl_inv_evidence *e = span_check(true, &inv);
+    cr_assert_eq(step(&inv, "verify_symptom")->status, FL_INV_STEP_FOUND);
+    cr_assert(e->supports);
+    /* 24 baseline spans: threshold X_(24) (j = ceil(0.99 * 25) = 25 -> 24), so P(one incident
+     * span beyond it) = 1/25 and all 24 beyond has beta-binomial probability 24! 24! / 48!
+     * = 1 / C(48, 24), about 3.1e-14 */
+    cr_assert(strstr(e->text, "(24 baseline spans)") && strstr(e->text, "(24 incident spans)"),
+              "%s", e->text);
+    cr_assert(strstr(e->text, "24 incident spans beyond"), "%s", e->text);
+    cr_assert_float_eq(e->score, 1 / 32247603683100.0, 1e-16, "p %g", e->score);
+    cr_assert_gt(e->incident, e->baseline + 200); /* the P99 moved by the 250 ms */
+    cr_assert_eq(inv.verdict, FL_INV_CAUSES, "verdict %s", fl_inv_verdict_name(inv.verdict));
+}
+
+Test(investigate, short_windows_fault_free_span_by_span)
+{
+    struct fl_investigation inv;
+    const struct fl_inv_evidence *e = span_check(false, &inv);
+    cr_assert(!e->supports, "%s", e->text);
+    cr_assert_gt(e->score, 0.01);
+    cr_assert_eq(step(&inv, "verify_symptom")->status, FL_INV_STEP_NOTHING);
+    cr_assert_eq(inv.verdict, FL_INV_NO_SYMPTOM, "verdict %s", fl_inv_verdict_name(inv.verdict));
+    cr_assert_eq(inv.n_causes, 0);
+}
+
 Test(investigate, fault_free_names_no_culprit)
 {
     write_latency_incident(false);

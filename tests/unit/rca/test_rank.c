@@ -572,6 +572,48 @@ Test(rank, the_symptom_gate)
     fl_free(st);
 }
 
+Test(rank, a_strong_change_elsewhere_corroborates_a_marginal_symptom)
+{
+    /* The symptom sits between its two bars: beyond its normal range at alpha 0.5, inside it at
+     * alpha 0.2. Alone it names nobody; with svc2 changed by 10 IQRs at the onset it counts as
+     * confirmed (symptom_corroborated) and svc2 is named. */
+    struct set *st = set_new(3, 1020, 0, 13);
+    snprintf(st->names[0], sizeof st->names[0], "front_latency");
+    struct fl_rank_opts o;
+    opts(&o, ONSET(st, 1000));
+    o.symptom = "front_latency";
+    o.direction = FL_RANK_UP;
+    struct fl_rank_result *r = run(st, &o);
+    const struct fl_rank_series_result *sym = &r->series[r->symptom];
+    double bar = r->symptom_bar, bar_c = r->symptom_bar_corroborated;
+    double med = sym->median, up = sym->scale_up;
+    cr_assert_lt(bar_c, bar, "bars %g %g", bar_c, bar);
+    cr_expect_geq(bar_c, 1.0);
+    fl_rank_result_free(r);
+    for (size_t i = 1000; i < 1020; i++)
+        st->v[0][i] = med + (bar + bar_c) / 2 * up;
+    r = run(st, &o);
+    cr_expect_eq(r->verdict, FL_RANK_SYMPTOM_UNCHANGED, "%s", fl_rank_verdict_name(r->verdict));
+    cr_expect(!r->symptom_corroborated);
+    fl_rank_result_free(r);
+    for (size_t i = 1000; i < 1020; i++)
+        st->v[2][i] += 10;
+    r = run(st, &o);
+    cr_expect_eq(r->verdict, FL_RANK_CHANGED, "%s", fl_rank_verdict_name(r->verdict));
+    cr_expect(r->symptom_corroborated);
+    cr_expect(r->series[r->symptom].significant);
+    cr_expect_eq(r->series[r->symptom].first_ms, ONSET(st, 1000));
+    cr_expect_str_eq(r->components[0].name, "svc2_cpu");
+    fl_rank_result_free(r);
+    /* below the lower bar, even a strong change elsewhere does not confirm it */
+    for (size_t i = 1000; i < 1020; i++)
+        st->v[0][i] = med + 0.9 * bar_c * up;
+    r = run(st, &o);
+    cr_expect_eq(r->verdict, FL_RANK_SYMPTOM_UNCHANGED, "%s", fl_rank_verdict_name(r->verdict));
+    fl_rank_result_free(r);
+    fl_free(st);
+}
+
 /* ---- mapping ---- */
 
 Test(rank, mapping_rules)

@@ -57,6 +57,21 @@ Test(special, gammainc_matches_scipy)
     cr_expect_eq(fl_special_gammaincc(2.0, INFINITY), 0.0);
 }
 
+Test(special, betabinom_sf_matches_scipy)
+{
+    for (size_t i = 0; i < N_OF(g_betabinom_sf); i++) {
+        double got = fl_special_betabinom_sf((size_t)g_betabinom_sf[i].k, (size_t)g_betabinom_sf[i].m,
+                                             g_betabinom_sf[i].a, g_betabinom_sf[i].b);
+        cr_expect(close_to(got, g_betabinom_sf[i].v, 1e-11, 1e-300),
+                  "betabinom sf k=%ld m=%ld a=%g b=%g: %.17g, want %.17g", g_betabinom_sf[i].k,
+                  g_betabinom_sf[i].m, g_betabinom_sf[i].a, g_betabinom_sf[i].b, got,
+                  g_betabinom_sf[i].v);
+    }
+    cr_expect_eq(fl_special_betabinom_sf(11, 10, 1, 1), 0);
+    cr_expect(isnan(fl_special_betabinom_sf(1, 10, 0, 1)));
+    cr_expect(isnan(fl_special_betabinom_sf(1, 10, 1, NAN)));
+}
+
 Test(special, betainc_matches_scipy)
 {
     for (size_t i = 0; i < N_OF(g_betainc); i++) {
