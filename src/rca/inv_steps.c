@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "rca/inv_int.h"
@@ -768,6 +770,78 @@ static double relation(struct fl_inv__ctx *c, const char *comp, const char **why
     return 0.3;
 }
 
+/* A topology component known by this name or by its trace service name; NULL when none. */
+static const char *known_component(struct fl_inv__ctx *c, const char *name, size_t len)
+{
+    for (size_t i = 0; i < c->n_comps; i++)
+        if (strlen(c->comps[i].name) == len && !strncmp(c->comps[i].name, name, len))
+            return c->comps[i].name;
+    for (size_t i = 0; c->cfg && i < c->cfg->n_components; i++) {
+        const struct fl_component *k = &c->cfg->components[i];
+        const char *ts = k->trace_service ? k->trace_service : k->name;
+        if ((strlen(k->name) == len && !strncmp(k->name, name, len)) ||
+            (strlen(ts) == len && !strncmp(ts, name, len)))
+            return k->name;
+    }
+    return NULL;
+}
+
+/* Attribute keys that name the service or workload a change event is about, as deploy tools
+ * and the OpenTelemetry resource conventions spell them. */
+static const char *const EVENT_SERVICE_KEYS[] = {
+    "service.name", "service", "k8s.deployment.name", "k8s.statefulset.name", "app",
+    "app.kubernetes.io/name", "deployment", "job", "component", "model", "peer.service",
+};
+
+/*
+ * The component a change event is about, in the investigation's terms (docs/rca.md
+ * "change_events"): its `component` when that is a known component (or a topology component's
+ * trace service name); else the last path segment of it ("deployment/fraud-api"); else a
+ * topology component all of whose `match` labels the event's attributes carry; else the first
+ * of EVENT_SERVICE_KEYS in its attributes that names a known component. Otherwise the event's
+ * own component, unrelated to anything known. *how says which rule matched (NULL: as given).
+ */
+static const char *event_component(struct fl_inv__ctx *c, const struct fl_event *x,
+                                   const char **how)
+{
+    *how = NULL;
+    const char *k = known_component(c, x->component, strlen(x->component));
+    if (k)
+        return k;
+    const char *slash = strrchr(x->component, '/');
+    if (slash && slash[1] && (k = known_component(c, slash + 1, strlen(slash + 1)))) {
+        *how = "its path's last segment";
+        return k;
+    }
+    if (!x->attrs_json || !*x->attrs_json)
+        return x->component;
+    json_t *o = json_loads(x->attrs_json, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return x->component;
+    }
+    const char *found = NULL;
+    for (size_t i = 0; c->cfg && !found && i < c->cfg->n_components; i++) {
+        const struct fl_component *t = &c->cfg->components[i];
+        size_t hit = 0;
+        for (size_t j = 0; j < t->n_match; j++) {
+            const char *v = json_string_value(json_object_get(o, t->match[j].name));
+            hit += v && !strcmp(v, t->match[j].value);
+        }
+        if (t->n_match && hit == t->n_match) {
+            found = t->name;
+            *how = "its attributes carry the component's match labels";
+        }
+    }
+    for (size_t i = 0; !found && i < sizeof EVENT_SERVICE_KEYS / sizeof *EVENT_SERVICE_KEYS; i++) {
+        const char *v = json_string_value(json_object_get(o, EVENT_SERVICE_KEYS[i]));
+        if (v && (found = known_component(c, v, strlen(v))))
+            *how = fl_inv__fmt(c->a, "its attribute %s", EVENT_SERVICE_KEYS[i]);
+    }
+    json_decref(o);
+    return found ? found : x->component;
+}
+
 static int event_cb(const struct fl_event *x, void *ud)
 {
     struct events_ud *u = ud;
@@ -780,19 +854,21 @@ static int event_cb(const struct fl_event *x, void *ud)
         ft = 1; /* still running at the onset */
     else
         ft = 0.1 * exp(-(double)(x->ts_ms - on) / INV_EVENT_TAU_MS);
-    const char *why = "";
-    double fg = relation(c, x->component, &why);
+    const char *why = "", *how = NULL;
+    const char *as = event_component(c, x, &how);
+    double fg = relation(c, as, &why);
     double score = ft * fg;
     bool supports = x->ts_ms <= on && fg >= 0.8 && score >= 0.2;
-    const char *comp = fl_arena_strdup(c->a, x->component);
+    const char *comp = fl_arena_strdup(c->a, as);
     const char *ref = fl_arena_strdup(c->a, x->id);
     const char *when = fmt_time(c, x->ts_ms);
     if (!comp || !ref || !when) {
         u->err = aerr(c);
         return 1;
     }
-    const char *text = fl_inv__fmt(c->a, "%s on %s %s (%s)%s%s%s%s: score %.2f", x->kind, comp,
-                                   when, why, x->status ? " status " : "",
+    const char *alias = how ? fl_inv__fmt(c->a, " (recorded as %s; %s)", x->component, how) : "";
+    const char *text = fl_inv__fmt(c->a, "%s on %s%s %s (%s)%s%s%s%s: score %.2f", x->kind, comp,
+                                   alias ? alias : "", when, why, x->status ? " status " : "",
                                    x->status ? x->status : "", *x->message ? ": " : "",
                                    x->message, score);
     u->err = fl_inv__ev_add(c->a, u->ev, FL_INV_EV_EVENT, comp, ref, text, NAN, NAN, score,

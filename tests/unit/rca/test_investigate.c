@@ -160,6 +160,19 @@ static void write_event(const char *id, int64_t ts, const char *kind, const char
     write_run(id, ts, kind, component, NULL);
 }
 
+static void write_event_attrs(const char *id, int64_t ts, const char *component, const char *attrs)
+{
+    struct fl_event e = {.id = id, .ts_ms = ts, .end_ms = FL_TS_NONE, .kind = "deploy",
+                         .component = component, .rows = -1, .message = "", .attrs_json = attrs};
+    struct fl_batch b;
+    th_batch(&b);
+    b.events = &e;
+    b.n_events = 1;
+    struct fl_diag d;
+    fl_diag_init(&d);
+    cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+}
+
 
 /* One trace every 5 s: fraud-api /score calls feature-store then model-server in sequence.
  * fs_slow: from the onset the feature store takes 250 ms more. */
@@ -439,6 +452,46 @@ Test(investigate, short_windows_fault_free_span_by_span)
     cr_assert_eq(step(&inv, "verify_symptom")->status, FL_INV_STEP_NOTHING);
     cr_assert_eq(inv.verdict, FL_INV_NO_SYMPTOM, "verdict %s", fl_inv_verdict_name(inv.verdict));
     cr_assert_eq(inv.n_causes, 0);
+}
+
+/* Change events recorded under other names than the topology's: a path, the component's match
+ * labels in the attributes, a service attribute; and one that names nothing known. */
+Test(investigate, change_events_matched_by_name_path_and_attributes)
+{
+    write_latency_incident(true);
+    write_event_attrs("ev-path", ONSET - 3 * MIN_MS, "deployment/feature-store", "{}");
+    write_event_attrs("ev-match", ONSET - 4 * MIN_MS, "helm-release-7",
+                      "{\"service\":\"feature-store\",\"chart\":\"fs\"}");
+    write_event_attrs("ev-svc", ONSET - 5 * MIN_MS, "argo-app-9", "{\"service.name\":\"model-server\"}");
+    write_event_attrs("ev-none", ONSET - 3 * MIN_MS, "billing-db", "{\"team\":\"x\"}");
+    struct fl_inv_request r = req_for(FL_INV_LATENCY);
+    r.service = "fraud-api";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    const struct fl_inv_step *ev = step(&inv, "change_events");
+    struct {
+        const char *ref, *component, *how;
+        bool supports;
+    } want[] = {
+        {"ev-path", "feature-store", "its path's last segment", true},
+        {"ev-match", "feature-store", "its attributes carry the component's match labels", true},
+        {"ev-svc", "model-server", "its attribute service.name", true}, /* upstream of fraud-api */
+        {"ev-none", "billing-db", NULL, false},
+    };
+    for (size_t w = 0; w < sizeof want / sizeof *want; w++) {
+        const struct fl_inv_evidence *e = NULL;
+        for (size_t i = 0; i < ev->n_evidence; i++)
+            if (!strcmp(ev->evidence[i].ref, want[w].ref))
+                e = &ev->evidence[i];
+        cr_assert_not_null(e, "%s", want[w].ref);
+        cr_expect_str_eq(e->component, want[w].component, "%s", want[w].ref);
+        cr_expect_eq(e->supports, want[w].supports, "%s: %s", want[w].ref, e->text);
+        if (want[w].how)
+            cr_expect(strstr(e->text, want[w].how) != NULL, "%s", e->text);
+        else
+            cr_expect(strstr(e->text, "recorded as") == NULL, "%s", e->text);
+    }
+    cr_assert_str_eq(inv.causes[0].component, "feature-store");
 }
 
 Test(investigate, fault_free_names_no_culprit)
