@@ -125,6 +125,14 @@ fl_err fl_inv__step_add(struct fl_inv__ctx *c, const char *name, int status, con
 int64_t fl_inv__mono_ns(void);
 
 /* Append a refuted hypothesis (strings in the arena); beyond FL_INV_MAX_REFUTED it is dropped. */
+/* Add the series of the configured remote sources (config remote_sources) over [start, end]
+ * at each source's step: query on every source, or with query NULL each source's selectors.
+ * Series whose label set ss already holds (from the store) are dropped; counters become rates.
+ * A source that fails is skipped and named in *problems (arena text, NULL when none); only
+ * FL_ENOMEM / FL_ELIMIT are returned. *n_added counts the series added. */
+fl_err fl_inv__sset_remote(struct fl_inv__ctx *c, const char *query, int64_t start_ms,
+                           int64_t end_ms, struct fl_inv__sset *ss, size_t *n_added,
+                           const char **problems) FL_MUST_CHECK;
 fl_err fl_inv__refute(struct fl_inv__ctx *c, const char *hypothesis, const char *text,
                       const char *component) FL_MUST_CHECK;
 

@@ -9,6 +9,7 @@
  *   change_events  deploys, config, model, schema, experiment changes and runs, scored by
  *                  closeness before the onset and by where they sit in the dependency graph
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,9 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/map.h"
 #include "rca/inv_int.h"
+#include "server/promclient.h"
 #include "trace/load.h"
 
 /* ---- series sets ---- */
@@ -138,6 +141,89 @@ fl_err fl_inv__sset_select(struct fl_store *s, const struct fl_matcher *ms, size
     for (size_t i = 0; e == FL_OK && ss->with_samples && i < ss->n; i++)
         if (fl_inv__is_counter(fl_inv__label(ss->s[i].labels, ss->s[i].n_labels, "__name__")))
             counter_to_rate(&ss->s[i]);
+    return e;
+}
+
+/* A series' label set as one key (labels in the order given: both the store and the Prometheus
+ * API hand them sorted by name). */
+static fl_err label_key(const struct fl_inv__ser *s, struct fl_buf *b)
+{
+    fl_buf_reset(b);
+    for (size_t i = 0; i < s->n_labels; i++) {
+        fl_buf_puts(b, s->labels[i].name);
+        fl_buf_putc(b, '\x01');
+        fl_buf_puts(b, s->labels[i].value);
+        fl_buf_putc(b, '\x02');
+    }
+    return fl_buf_err(b);
+}
+
+fl_err fl_inv__sset_remote(struct fl_inv__ctx *c, const char *query, int64_t start_ms,
+                           int64_t end_ms, struct fl_inv__sset *ss, size_t *n_added,
+                           const char **problems)
+{
+    *n_added = 0;
+    *problems = NULL;
+    if (!c->cfg || c->cfg->n_remotes == 0)
+        return FL_OK;
+    struct fl_map *local = fl_map_new(NULL, 0);
+    struct fl_buf key;
+    fl_buf_init(&key, 1 << 20);
+    fl_err e = local ? FL_OK : FL_ENOMEM;
+    for (size_t i = 0; e == FL_OK && i < ss->n; i++)
+        if ((e = label_key(&ss->s[i], &key)) == FL_OK)
+            e = fl_map_put(local, key.data, key.len, &ss->s[i]);
+    size_t first = ss->n;
+    for (size_t r = 0; e == FL_OK && r < c->cfg->n_remotes; r++) {
+        const struct fl_remote_source *src = &c->cfg->remotes[r];
+        struct fl_promclient_opts po = {.url = src->url,
+                                        .bearer_token = src->bearer_token,
+                                        .timeout_ms = src->timeout_ms};
+        int64_t step = src->step_ms > 0 ? src->step_ms : 15000;
+        size_t nq = query ? 1 : src->n_selectors;
+        for (size_t q = 0; e == FL_OK && q < nq; q++) {
+            const char *sel = query ? query : src->selectors[q];
+            size_t before = ss->n;
+            struct fl_diag d;
+            fl_diag_init(&d);
+            fl_err er = fl_promclient_query_range(&po, sel, start_ms, end_ms, step, sset_cb,
+                                                  ss, &d);
+            if (er == FL_OK)
+                er = ss->err;
+            if (er == FL_ENOMEM) {
+                e = er;
+                break;
+            }
+            if (er != FL_OK) {
+                ss->err = FL_OK;
+                *problems = fl_inv__fmt(c->a, "%s%sremote source %s (%s): %s: %s",
+                                        *problems ? *problems : "", *problems ? "; " : "",
+                                        src->name, sel, fl_err_name(er), d.msg);
+                continue;
+            }
+            /* Drop what the store already holds (same label set), keep the rest. */
+            size_t w = before;
+            for (size_t i = before; e == FL_OK && i < ss->n; i++) {
+                if ((e = label_key(&ss->s[i], &key)) != FL_OK)
+                    break;
+                if (fl_map_has(local, key.data, key.len)) {
+                    fl_free(ss->s[i].labels);
+                    fl_free(ss->s[i].ts);
+                    fl_free(ss->s[i].v);
+                    continue;
+                }
+                ss->s[w++] = ss->s[i];
+            }
+            ss->n = w;
+        }
+    }
+    for (size_t i = first; e == FL_OK && ss->with_samples && i < ss->n; i++)
+        if (fl_inv__is_counter(fl_inv__label(ss->s[i].labels, ss->s[i].n_labels, "__name__")))
+            counter_to_rate(&ss->s[i]);
+    if (e == FL_OK)
+        *n_added = ss->n - first;
+    fl_buf_cleanup(&key);
+    fl_map_free(local);
     return e;
 }
 
@@ -400,6 +486,11 @@ static fl_err rank_run(struct fl_inv__ctx *c, struct fl_inv__evs *ev, int *statu
     e = fl_inv__sset_select(c->s, &all, 1, inv->baseline_start_ms, inv->incident_end_ms - 1, &ss,
                             &d);
     fl_matcher_cleanup(&all);
+    size_t n_remote = 0;
+    const char *remote_problems = NULL;
+    if (e == FL_OK)
+        e = fl_inv__sset_remote(c, NULL, inv->baseline_start_ms, inv->incident_end_ms - 1, &ss,
+                                &n_remote, &remote_problems);
     if (e == FL_OK)
         e = rank_in_build(c, &ss, &ri);
     if (e != FL_OK)
@@ -407,8 +498,10 @@ static fl_err rank_run(struct fl_inv__ctx *c, struct fl_inv__evs *ev, int *statu
     if (ri.n == 0) {
         *status = FL_INV_STEP_SKIPPED;
         *summary = fl_inv__fmt(c->a, "no stored series mapped to a component in the windows "
-                                     "(%zu series read, %zu without a component)",
-                               ss.n, ri.n_unmapped);
+                                     "(%zu series read, %zu of them from remote sources, %zu "
+                                     "without a component)%s%s",
+                               ss.n, n_remote, ri.n_unmapped, remote_problems ? "; " : "",
+                               remote_problems ? remote_problems : "");
         goto out;
     }
     if ((e = fl_rank_map_new("regex:^([^\t]*)\t", NULL, &map, &d)) != FL_OK)
@@ -431,6 +524,11 @@ static fl_err rank_run(struct fl_inv__ctx *c, struct fl_inv__evs *ev, int *statu
     }
     const char *trunc = ss.truncated ? " (the series cap was reached: the rest were not read)"
                                      : "";
+    if (n_remote || remote_problems)
+        trunc = fl_inv__fmt(c->a, "%s; %zu series read from remote sources%s%s", trunc, n_remote,
+                            remote_problems ? "; " : "", remote_problems ? remote_problems : "");
+    if (!trunc)
+        trunc = "";
     if (rr->verdict == FL_RANK_CHANGED) {
         *status = FL_INV_STEP_FOUND;
         *summary = fl_inv__fmt(c->a, "%zu of %zu series over %zu components; %zu components "
@@ -786,6 +884,76 @@ static const char *known_component(struct fl_inv__ctx *c, const char *name, size
     return NULL;
 }
 
+/* Whether text names word: an occurrence not preceded or followed by a letter or digit
+ * ("egress-feature-store" names "feature-store", "feature-stores" does not). */
+static bool names_word(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+    if (!text || !n)
+        return false;
+    for (const char *p = strstr(text, word); p; p = strstr(p + 1, word)) {
+        bool before = p > text && isalnum((unsigned char)p[-1]);
+        bool after = isalnum((unsigned char)p[n]);
+        if (!before && !after)
+            return true;
+    }
+    return false;
+}
+
+/* Is an event's component the network in general: "network", or a topology component of kind
+ * network? */
+static bool network_event(struct fl_inv__ctx *c, const char *comp)
+{
+    if (!strcmp(comp, "network"))
+        return true;
+    for (size_t i = 0; c->cfg && i < c->cfg->n_components; i++)
+        if (!strcmp(c->cfg->components[i].name, comp) && c->cfg->components[i].kind &&
+            !strcmp(c->cfg->components[i].kind, "network"))
+            return true;
+    return false;
+}
+
+/* By text: a network event whose message or attributes name an end of a network edge
+ * component ("network A->B"), the callee first; else, for an event on an unknown component,
+ * the one known component its message names (none when it names several). */
+static const char *event_component_by_text(struct fl_inv__ctx *c, const struct fl_event *x,
+                                           const char **how)
+{
+    if (network_event(c, x->component)) {
+        for (int end = 1; end >= 0; end--)
+            for (size_t i = 0; i < c->n_comps; i++) {
+                const char *nm = c->comps[i].name, *arrow = strstr(nm, "->");
+                if (strncmp(nm, "network ", 8) != 0 || !arrow)
+                    continue;
+                char part[256];
+                const char *from = end ? arrow + 2 : nm + 8;
+                size_t len = end ? strlen(from) : (size_t)(arrow - from);
+                if (len == 0 || len >= sizeof part)
+                    continue;
+                memcpy(part, from, len);
+                part[len] = 0;
+                if (names_word(x->message, part) || names_word(x->attrs_json, part)) {
+                    *how = fl_inv__fmt(c->a, "a network change that names %s", part);
+                    return nm;
+                }
+            }
+    }
+    if (known_component(c, x->component, strlen(x->component)))
+        return NULL;
+    const char *found = NULL;
+    for (size_t i = 0; i < c->n_comps; i++) {
+        const char *nm = c->comps[i].name;
+        if (strchr(nm, ' ') || !names_word(x->message, nm))
+            continue;
+        if (found && strcmp(found, nm) != 0)
+            return NULL; /* names several: ambiguous */
+        found = nm;
+    }
+    if (found)
+        *how = "its message names it";
+    return found;
+}
+
 /* Attribute keys that name the service or workload a change event is about, as deploy tools
  * and the OpenTelemetry resource conventions spell them. */
 static const char *const EVENT_SERVICE_KEYS[] = {
@@ -795,18 +963,22 @@ static const char *const EVENT_SERVICE_KEYS[] = {
 
 /*
  * The component a change event is about, in the investigation's terms (docs/rca.md
- * "change_events"): its `component` when that is a known component (or a topology component's
+ * "change_events"): for an event on the network in general, the network edge component whose
+ * ends its message or attributes name; its `component` when that is a known component (or a topology component's
  * trace service name); else the last path segment of it ("deployment/fraud-api"); else a
  * topology component all of whose `match` labels the event's attributes carry; else the first
- * of EVENT_SERVICE_KEYS in its attributes that names a known component. Otherwise the event's
+ * of EVENT_SERVICE_KEYS in its attributes that names a known component; else the one known
+ * component its message names. Otherwise the event's
  * own component, unrelated to anything known. *how says which rule matched (NULL: as given).
  */
 static const char *event_component(struct fl_inv__ctx *c, const struct fl_event *x,
                                    const char **how)
 {
     *how = NULL;
-    const char *k = known_component(c, x->component, strlen(x->component));
+    const char *k = event_component_by_text(c, x, how);
     if (k)
+        return k;
+    if ((k = known_component(c, x->component, strlen(x->component))))
         return k;
     const char *slash = strrchr(x->component, '/');
     if (slash && slash[1] && (k = known_component(c, slash + 1, strlen(slash + 1)))) {

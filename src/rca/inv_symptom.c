@@ -31,6 +31,8 @@ struct part {
     size_t gaps_base, gaps_inc;
     double longest_gap_inc_s;
     double *dur_base, *dur_inc; /* "spans": the durations in each window, sorted */
+    size_t n_remote;             /* series read from remote sources (none in the store) */
+    const char *remote_problems; /* remote sources that failed, NULL when none */
 };
 
 static void part_free(struct part *p)
@@ -139,6 +141,10 @@ static fl_err part_read(struct fl_inv__ctx *c, struct part *p, const char *what,
         return e;
     e = fl_inv__sset_select(c->s, ms, n_ms, start, end - 1, &p->ss, d);
     fl_selector_free(ms, n_ms);
+    /* Nothing stored: the series may live in a Prometheus that faultline reads (remote_sources). */
+    if (e == FL_OK && p->ss.n == 0)
+        e = fl_inv__sset_remote(c, sel, start, end - 1, &p->ss, &p->n_remote,
+                                &p->remote_problems);
     if (e != FL_OK)
         return e;
     if ((e = part_grid(p, start, end, step ? step : sample_step(&p->ss))) != FL_OK)
@@ -772,6 +778,15 @@ static fl_err verify(struct vctx *v, struct fl_diag *d)
     if (!v->sym_comp)
         v->sym_comp = c->sym_component = symptom_component(c, &v->y);
     for (size_t i = 0; i < v->y.n_parts; i++) {
+        const struct part *p = &v->y.parts[i];
+        if ((p->n_remote || p->remote_problems) &&
+            (e = fl_inv__ev_add(
+                 c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, p->sel,
+                 fl_inv__fmt(c->a, "%s %s: none stored; %zu series read from remote sources%s%s",
+                             p->what, p->sel, p->n_remote, p->remote_problems ? "; " : "",
+                             p->remote_problems ? p->remote_problems : ""),
+                 NAN, NAN, NAN, FL_TS_NONE, false)) != FL_OK)
+            return e;
         if ((e = check_samples(v, &v->y.parts[i])) != FL_OK)
             return e;
         if (v->y.parts[i].ss.with_samples && (e = check_up(v, &v->y.parts[i], d)) != FL_OK)

@@ -32,6 +32,8 @@ static struct fl_store *st;
 static struct fl_config *cfg;
 static struct fl_arena ar;
 static uint64_t rng = 88172645463325252ULL;
+/* Network delay added from the onset to each direction of fraud-api -> feature-store (ms). */
+static int64_t net_delay_ms;
 
 static double urand(void)
 {
@@ -93,6 +95,7 @@ static void setup(void)
     cr_assert_eq(fl_config_parse(yaml, strlen(yaml), "t.yml", &cfg, &d), FL_OK, "%s", d.msg);
     fl_arena_init(&ar, 1 << 16, (size_t)256 << 20);
     rng = 88172645463325252ULL;
+    net_delay_ms = 0;
 }
 
 static void teardown(void)
@@ -160,10 +163,12 @@ static void write_event(const char *id, int64_t ts, const char *kind, const char
     write_run(id, ts, kind, component, NULL);
 }
 
-static void write_event_attrs(const char *id, int64_t ts, const char *component, const char *attrs)
+static void write_event_full(const char *id, int64_t ts, const char *component, const char *attrs,
+                             const char *message)
 {
     struct fl_event e = {.id = id, .ts_ms = ts, .end_ms = FL_TS_NONE, .kind = "deploy",
-                         .component = component, .rows = -1, .message = "", .attrs_json = attrs};
+                         .component = component, .rows = -1, .message = message,
+                         .attrs_json = attrs};
     struct fl_batch b;
     th_batch(&b);
     b.events = &e;
@@ -171,6 +176,11 @@ static void write_event_attrs(const char *id, int64_t ts, const char *component,
     struct fl_diag d;
     fl_diag_init(&d);
     cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+}
+
+static void write_event_attrs(const char *id, int64_t ts, const char *component, const char *attrs)
+{
+    write_event_full(id, ts, component, attrs, "");
 }
 
 
@@ -191,7 +201,8 @@ static void write_traces(bool fs_slow)
         if (fs_slow && t0 >= ONSET * MS)
             fs += 250;
         int64_t fs_ns = (int64_t)(fs * MS), ms_ns = (int64_t)(ms * MS), net = 1 * MS;
-        int64_t c1 = t0 + 2 * MS, c1e = c1 + fs_ns + 2 * net;
+        int64_t fs_net = net + (t0 >= ONSET * MS ? net_delay_ms * MS : 0);
+        int64_t c1 = t0 + 2 * MS, c1e = c1 + fs_ns + 2 * fs_net;
         int64_t c2 = c1e + 1 * MS, c2e = c2 + ms_ns + 2 * net;
         int64_t end = c2e + 2 * MS;
         uint64_t base = (uint64_t)i * 8 + 1;
@@ -199,7 +210,7 @@ static void write_traces(bool fs_slow)
         sp[n++] = th_span(ids[i], base + 1, base, "fraud-api", "GET features", FL_SPAN_CLIENT, c1,
                          c1e);
         sp[n++] = th_span(ids[i], base + 2, base + 1, "feature-store", "get", FL_SPAN_SERVER,
-                         c1 + net, c1e - net);
+                         c1 + fs_net, c1e - fs_net);
         sp[n++] = th_span(ids[i], base + 3, base, "fraud-api", "POST predict", FL_SPAN_CLIENT, c2,
                          c2e);
         sp[n++] = th_span(ids[i], base + 4, base + 3, "model-server", "predict", FL_SPAN_SERVER,
@@ -492,6 +503,55 @@ Test(investigate, change_events_matched_by_name_path_and_attributes)
             cr_expect(strstr(e->text, "recorded as") == NULL, "%s", e->text);
     }
     cr_assert_str_eq(inv.causes[0].component, "feature-store");
+}
+
+/* A network change recorded on "network" whose message names the far end of the slowed edge
+ * belongs to that edge; an event on an unknown component whose message names one component
+ * belongs to it; one naming two stays unmatched. */
+Test(investigate, change_events_matched_by_text)
+{
+    net_delay_ms = 120;
+    write_traces(false);
+    write_event_attrs("ev-netpol", ONSET - 1 * MIN_MS, "network",
+                      "{\"policy\":\"fraud-ns/egress-feature-store\"}");
+    write_event_full("ev-ops", ONSET - 2 * MIN_MS, "ops-console", "{}",
+                     "restarted model-server pods");
+    write_event_full("ev-two", ONSET - 2 * MIN_MS, "ops-console", "{}",
+                     "rotated certificates of model-server and feature-store");
+    struct fl_inv_request r = req_for(FL_INV_LATENCY);
+    r.service = "fraud-api";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert_eq(inv.verdict, FL_INV_CAUSES, "verdict %s", fl_inv_verdict_name(inv.verdict));
+    cr_assert_str_eq(inv.causes[0].component, "network fraud-api->feature-store");
+    const struct fl_inv_step *ev = step(&inv, "change_events");
+    const struct fl_inv_evidence *np = NULL;
+    for (size_t i = 0; i < ev->n_evidence; i++)
+        if (!strcmp(ev->evidence[i].ref, "ev-netpol"))
+            np = &ev->evidence[i];
+    cr_assert_not_null(np);
+    cr_expect_str_eq(np->component, "network fraud-api->feature-store");
+    cr_expect(np->supports, "%s", np->text);
+    cr_expect(strstr(np->text, "a network change that names feature-store") != NULL, "%s",
+              np->text);
+    /* the edge's cause cites the event */
+    bool cited = false;
+    for (size_t i = 0; i < inv.causes[0].n_evidence; i++) {
+        const struct fl_inv_evidence *e =
+            &inv.steps[inv.causes[0].evidence_step[i]].evidence[inv.causes[0].evidence[i]];
+        cited |= e->kind == FL_INV_EV_EVENT && !strcmp(e->ref, "ev-netpol");
+    }
+    cr_expect(cited, "the network edge's evidence cites ev-netpol");
+    for (size_t i = 0; i < ev->n_evidence; i++) {
+        const struct fl_inv_evidence *e = &ev->evidence[i];
+        if (!strcmp(e->ref, "ev-ops")) {
+            cr_expect_str_eq(e->component, "model-server");
+            cr_expect(strstr(e->text, "its message names it") != NULL, "%s", e->text);
+        }
+        if (!strcmp(e->ref, "ev-two"))
+            cr_expect_str_eq(e->component, "ops-console", "%s", e->text);
+    }
 }
 
 Test(investigate, fault_free_names_no_culprit)
