@@ -576,6 +576,7 @@ fl_err fl_config_default(struct fl_config **out)
     c->scrape_interval_ms = 15000;
     c->scrape_timeout_ms = 10000;
     c->self_scrape = 1;
+    c->notify.timeout_ms = 10000;
     c->threads = 4;
     c->stale_window_ms = FL_CONFIG_STALE_WINDOW_MS;
     c->stale_max_requests = FL_CONFIG_STALE_MAX_REQUESTS;
@@ -779,6 +780,9 @@ void fl_config_free(struct fl_config *c)
     fl_free(c->data_dir);
     fl_free(c->log_level);
     fl_free(c->auth_token);
+    fl_free(c->notify.alertmanager_url);
+    fl_free(c->notify.external_url);
+    fl_free(c->notify.bearer_token);
     for (size_t i = 0; i < c->n_scrape_jobs; i++) {
         struct fl_scrape_job *j = &c->scrape_jobs[i];
         fl_free(j->job_name);

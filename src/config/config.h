@@ -112,6 +112,14 @@ struct fl_monitoring_cfg {
     int64_t forget_after_ms;      /* a version without records this long leaves /metrics (1d) */
 };
 
+/* Where investigations opened by Alertmanager are reported back (notify:, docs/ALERTING.md). */
+struct fl_notify_cfg {
+    char *alertmanager_url; /* post the result as an alert to its /api/v2/alerts; NULL = off */
+    char *external_url;     /* how people reach this faultline, for links; NULL = from listen */
+    char *bearer_token;     /* sent to Alertmanager; NULL = none */
+    int64_t timeout_ms;     /* per request (default 10s) */
+};
+
 struct fl_config {
     char *source;   /* file name it was read from, or "(defaults)" */
     char *listen;   /* "127.0.0.1:9470" */
@@ -139,6 +147,7 @@ struct fl_config {
     int64_t stale_window_ms;   /* feature_staleness.window (default 15m) */
     size_t stale_max_requests; /* feature_staleness.max_requests (default 100000) */
     struct fl_monitoring_cfg monitoring;
+    struct fl_notify_cfg notify;
 };
 
 /* The built-in defaults (no file). *out owned by caller; fl_config_free. */

@@ -243,4 +243,19 @@ void fl_config_write_yaml(const struct fl_config *c, struct fl_buf *b)
     fl_buf_putc(b, '\n');
     emit_scrape(c, b);
     emit_rest(c, b);
+    const struct fl_notify_cfg *n = &c->notify;
+    fl_buf_puts(b, "notify:");
+    if (n->alertmanager_url) {
+        fl_buf_puts(b, "\n  alertmanager_url: ");
+        q(b, n->alertmanager_url);
+    }
+    if (n->external_url) {
+        fl_buf_puts(b, "\n  external_url: ");
+        q(b, n->external_url);
+    }
+    if (n->bearer_token)
+        fl_buf_puts(b, "\n  bearer_token: \"<secret>\"");
+    fl_buf_puts(b, "\n  timeout: ");
+    dur(b, n->timeout_ms);
+    fl_buf_putc(b, '\n');
 }

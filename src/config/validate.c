@@ -252,6 +252,10 @@ const char *const *fl_config__key_paths(void)
         "monitoring.tick",
         "monitoring.reference_refresh",
         "monitoring.forget_after",
+        "notify.alertmanager_url",
+        "notify.external_url",
+        "notify.bearer_token",
+        "notify.timeout",
         NULL,
     };
     return paths;

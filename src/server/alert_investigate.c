@@ -7,6 +7,7 @@
  * thread runs the investigations one at a time, so a burst of alerts cannot take every core.
  */
 #include "alert_investigate.h"
+#include "alert_notify.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -232,6 +233,7 @@ void fl_alert_inv_plan_cleanup(struct fl_alert_inv_plan *p)
     fl_free(p->symptom);
     fl_free(p->title);
     fl_free(p->group_key);
+    fl_free(p->common_labels_json);
     memset(p, 0, sizeof *p);
 }
 
@@ -249,10 +251,26 @@ fl_err fl_alert_inv_plan(const struct fl_alert_group *g, struct fl_alert_inv_pla
         e = fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory");
         goto out;
     }
+    const char *common = g->group && g->group->common_labels_json ? g->group->common_labels_json
+                                                                   : "{}";
+    if (!(p->common_labels_json = fl_strdup(common))) {
+        e = fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory");
+        goto out;
+    }
     for (size_t i = 0; g->group && g->alerts && i < g->group->n_alerts; i++) {
         const struct fl_event *ev = &g->alerts[i];
         if (!ev->status || strcmp(ev->status, "firing") != 0)
             continue;
+        struct alert own;
+        if (read_alert(ev->attrs_json, &a, &own) == FL_OK) {
+            const char *an = kv_get(own.labels, own.n_labels, "alertname");
+            if (an && strcmp(an, FL_ALERT_NOTIFY_ALERTNAME) == 0) {
+                e = fl_diag_set(d, FL_ENOTFOUND, 0, 0,
+                                "faultline's own report (alertname " FL_ALERT_NOTIFY_ALERTNAME
+                                ")");
+                goto out;
+            }
+        }
         n_firing++;
         if (p->onset_ms == FL_TS_NONE || ev->ts_ms < p->onset_ms)
             p->onset_ms = ev->ts_ms;
@@ -305,6 +323,32 @@ out:
 
 /* ---- running one ---- */
 
+static _Atomic uint64_t total_notified, total_notify_failed;
+
+/* Report a stored investigation back to Alertmanager (alert_notify.h); failures are logged and
+ * counted, never returned: the investigation is stored either way. */
+static void report_back(const struct fl_config *cfg, const struct fl_alert_inv_plan *p,
+                        const struct fl_investigation *inv)
+{
+    struct fl_buf body;
+    struct fl_diag d;
+    char tmp[300];
+    fl_diag_init(&d);
+    fl_buf_init(&body, 1 << 20);
+    fl_err e = fl_alert_notify_body(p->common_labels_json, fl_alert_notify_base(cfg, tmp, sizeof tmp),
+                                    inv, fl_time_now_ms(), &body);
+    if (e != FL_OK)
+        fl_diag_set(&d, e, 0, 0, "cannot build the report: %s", fl_err_name(e));
+    else
+        e = fl_alert_notify_send(&cfg->notify, &body, &d);
+    fl_buf_cleanup(&body);
+    atomic_fetch_add(e == FL_OK ? &total_notified : &total_notify_failed, 1);
+    if (e == FL_OK)
+        FL_LOG_I("alert investigation id=%s reported to alertmanager", inv->id);
+    else
+        FL_LOG_W("alert investigation id=%s not reported to alertmanager: %s", inv->id, d.msg);
+}
+
 fl_err fl_alert_inv_run(struct fl_store *s, const struct fl_config *cfg,
                         const struct fl_alert_inv_plan *p, char *id, size_t id_cap,
                         struct fl_diag *d)
@@ -330,6 +374,8 @@ fl_err fl_alert_inv_run(struct fl_store *s, const struct fl_config *cfg,
         goto out;
     if (id && id_cap)
         snprintf(id, id_cap, "%s", inv.id);
+    if (cfg->notify.alertmanager_url)
+        report_back(cfg, p, &inv);
 out:
     fl_buf_cleanup(&json);
     fl_arena_cleanup(&a);
@@ -347,6 +393,8 @@ void fl_alert_inv_totals(struct fl_alert_inv_stats *out)
     out->failed = atomic_load(&total_failed);
     out->skipped = atomic_load(&total_skipped);
     out->dropped = atomic_load(&total_dropped);
+    out->notified = atomic_load(&total_notified);
+    out->notify_failed = atomic_load(&total_notify_failed);
 }
 
 struct fl_alert_inv {

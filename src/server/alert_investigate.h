@@ -19,7 +19,11 @@
  *   3. its labels minus alertname and severity, as {name="value",...}; only when that includes a
  *      __name__ matcher, since a selector without a metric name matches too much
  * onset = the earliest startsAt of the group's firing alerts; title = the first firing alert's
- * summary annotation, else its alertname.
+ * summary annotation, else its alertname. A group of faultline's own reports (alertname
+ * FaultlineInvestigation, alert_notify.h) opens nothing, so routing them back cannot loop.
+ * With notify.alertmanager_url configured, each stored investigation is reported back to
+ * Alertmanager as one alert (alert_notify.h); a failed report is logged and counted, the
+ * investigation stays stored.
  */
 #ifndef FL_SERVER_ALERT_INVESTIGATE_H
 #define FL_SERVER_ALERT_INVESTIGATE_H
@@ -42,6 +46,7 @@ struct fl_alert_inv_plan {
     const char *symptom_from; /* static: "annotation", "label", "generatorURL" or "labels" */
     char *title;             /* NULL when the alert has neither summary nor alertname */
     char *group_key;         /* for log lines; "" when absent */
+    char *common_labels_json; /* the group's commonLabels ("{}" when absent), for the report */
     int64_t onset_ms;        /* earliest startsAt of the firing alerts */
 };
 
@@ -73,6 +78,8 @@ struct fl_alert_inv_stats {
     uint64_t failed;  /* plans whose investigation or save failed */
     uint64_t skipped; /* groups that opened nothing (FL_ENOTFOUND from the plan) */
     uint64_t dropped; /* plans dropped because the queue was full or at stop */
+    uint64_t notified;      /* investigations reported back to Alertmanager (alert_notify.h) */
+    uint64_t notify_failed; /* reports that Alertmanager did not take */
 };
 
 /*

@@ -292,10 +292,11 @@ static void render_alert_inv(struct fl_buf *out)
     fl_alert_inv_totals(&t);
     family(out, "faultline_alert_investigations_total", "counter",
            "Firing Alertmanager groups by what became of them: investigation opened, failed, "
-           "skipped (not new or no symptom), dropped (queue full or shutting down).");
-    const char *names[4] = {"opened", "failed", "skipped", "dropped"};
-    uint64_t v[4] = {t.opened, t.failed, t.skipped, t.dropped};
-    for (size_t i = 0; i < 4; i++)
+           "skipped (not new or no symptom), dropped (queue full or shutting down); and "
+           "investigations reported back to Alertmanager, or whose report failed.");
+    const char *names[6] = {"opened", "failed", "skipped", "dropped", "notified", "notify_failed"};
+    uint64_t v[6] = {t.opened, t.failed, t.skipped, t.dropped, t.notified, t.notify_failed};
+    for (size_t i = 0; i < 6; i++)
         fl_buf_printf(out, "faultline_alert_investigations_total{outcome=\"%s\"} %llu\n", names[i],
                       (unsigned long long)v[i]);
 }

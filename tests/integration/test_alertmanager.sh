@@ -15,7 +15,10 @@
 # (e) the firing group opened exactly one investigation (source "alertmanager", symptom the
 # first series of the rule's expression from generatorURL, title the summary), and neither
 # Alertmanager's repeat notifications (repeat_interval 2s) nor a replayed firing notification
-# opened another; faultline's /metrics counts it (faultline_alert_investigations_total).
+# opened another; faultline's /metrics counts it (faultline_alert_investigations_total);
+# (f) with notify.alertmanager_url, the investigation is posted back to Alertmanager as an alert
+# (FaultlineInvestigation, the group's labels, verdict, links) that Alertmanager routes by its
+# labels, here to a recording webhook.
 . "$(dirname "$0")/lib.sh"
 
 AM_BIN=prometheus-alertmanager
@@ -81,11 +84,31 @@ data_dir: $FL_TMP/data
 self_scrape: false
 auth:
   bearer_token: $TOKEN
+notify:
+  alertmanager_url: http://127.0.0.1:$AM_PORT
+  external_url: $FLURL
 EOF
 bg faultline "$FL_BIN" -c "$FL_TMP/faultline.yml" serve
 wait_http "$FLURL/healthz"
 
-# --- Alertmanager: one route to faultline's webhook
+# --- a webhook receiver that records what Alertmanager sends it (faultline's reports)
+REC_PORT=$(free_port)
+cat >"$FL_TMP/recorder.py" <<'EOF'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(sys.argv[2], "ab") as f:
+            f.write(body.replace(b"\n", b" ") + b"\n")
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+EOF
+bg recorder python3 "$FL_TMP/recorder.py" "$REC_PORT" "$FL_TMP/recorded.jsonl"
+
+# --- Alertmanager: alerts to faultline's webhook; faultline's own reports to the recorder
 cat >"$FL_TMP/alertmanager.yml" <<EOF
 route:
   receiver: faultline
@@ -93,7 +116,14 @@ route:
   group_wait: 1s
   group_interval: 1s
   repeat_interval: 2s
+  routes:
+    - receiver: recorder
+      matchers: ['alertname="FaultlineInvestigation"']
 receivers:
+  - name: recorder
+    webhook_configs:
+      - url: http://127.0.0.1:$REC_PORT/
+        send_resolved: false
   - name: faultline
     webhook_configs:
       - url: $FLURL/api/v1/alertmanager
@@ -243,6 +273,29 @@ INV_ID=$(python3 -c 'import json,sys; print([i for i in json.load(open(sys.argv[
 curl -sf "$FLURL/api/v1/investigations/$INV_ID" -o "$FL_TMP/inv.json" || fail "GET the investigation $INV_ID failed"
 json_check "$FL_TMP/inv.json" "d['data']['id']=='$INV_ID'" || fail "investigation $INV_ID: $(cat "$FL_TMP/inv.json")"
 pass "(e) one investigation ($INV_ID, symptom demo_errors_ratio) for the group; $(($(am_posts) - POSTS0)) later notifications (repeats and one replay) opened none"
+
+# --- (f) the investigation was reported back to Alertmanager, which routed it like any alert
+reported() { [ -s "$FL_TMP/recorded.jsonl" ] && grep -q "$INV_ID" "$FL_TMP/recorded.jsonl"; }
+poll 30 "Alertmanager routes faultline's report to the recorder" reported
+python3 - "$FL_TMP/recorded.jsonl" "$INV_ID" "$FLURL" <<'PY' || fail "the report: $(cat "$FL_TMP/recorded.jsonl")"
+import json, sys
+inv, flurl = sys.argv[2], sys.argv[3]
+msgs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+alerts = [a for m in msgs for a in m["alerts"] if a["annotations"].get("faultline_investigation") == inv]
+assert alerts, msgs
+a = alerts[0]
+l, an = a["labels"], a["annotations"]
+assert l["alertname"] == "FaultlineInvestigation", l
+assert l["source_alertname"] == "DemoErrorsHigh" and l["service"] == "demo-api", l
+assert l["faultline_verdict"] in ("causes", "no_symptom", "no_cause", "broken_metric"), l
+assert an["summary"].startswith("faultline: "), an
+assert an["description"].startswith("Symptom demo_errors_ratio, onset "), an
+assert an["faultline_url"] == flurl + "/api/v1/investigations/" + inv + "?format=markdown", an
+assert a["generatorURL"] == flurl + "/api/v1/investigations/" + inv, a
+PY
+curl -sf "$FLURL/metrics" | grep -qx 'faultline_alert_investigations_total{outcome="notified"} 1' ||
+    fail "/metrics: $(curl -sf "$FLURL/metrics" | grep alert_investigations)"
+pass "(f) the investigation was reported to Alertmanager and routed to the recorder by its labels"
 
 # --- (c) back to normal: the resolved notification updates the same event
 T1=$(date +%s)

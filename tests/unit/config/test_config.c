@@ -273,7 +273,7 @@ static const struct bad_case bad[] = {
      "faultline.yml:1:1: a?b: unknown key (expected one of: listen, data_dir, retention, "
      "log_level, "
      "threads, self_scrape, auth, limits, global, scrape_configs, remote_sources, topology, kpis, "
-     "models, freshness, feature_staleness, monitoring)"},
+     "models, freshness, feature_staleness, monitoring, notify)"},
     {"listen: \"x\\ty:1\"\n",
      "faultline.yml:1:9: listen: expected host:port like 127.0.0.1:9470, got \"x?y:1\""},
     {"listen: \"h:+80\"\n",

@@ -10,6 +10,7 @@
  * "alertmanager", and a repeat of the group opens no second one.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "server/alert_investigate.h"
+#include "server/alert_notify.h"
 #include "server/selfmetrics.h"
 #include "store/store.h"
 #include "unit/store/helpers.h"
@@ -84,6 +86,11 @@ static const struct {
     {"repeat_opens_nothing",
      {{"firing", 2000, ATTRS("{\"alertname\":\"A\"}", "{}", URL_FRAUD)}},
      1, 0, FL_ENOTFOUND, NULL, NULL, NULL, 0},
+    {"faultlines_own_report_opens_nothing",
+     {{"firing", 2000,
+       ATTRS("{\"alertname\":\"FaultlineInvestigation\",\"faultline_symptom\":\"kpi:ctr\"}",
+             "{}", URL_FRAUD)}},
+     1, 1, FL_ENOTFOUND, NULL, NULL, NULL, 0},
     {"joining_a_firing_group_opens_nothing",
      {{"firing", 2000, ATTRS("{\"alertname\":\"A\"}", "{}", URL_FRAUD)},
       {"firing", 3000, ATTRS("{\"alertname\":\"A\"}", "{}", URL_FRAUD)}},
@@ -231,4 +238,77 @@ Test(alert_investigate, run_reports_a_bad_symptom)
     fl_store_free(store);
     fl_config_free(cfg);
     th_rmdir(dir);
+}
+
+/* ---- reporting back (alert_notify.h) ---- */
+
+Test(alert_investigate, report_body_carries_the_finding)
+{
+    struct fl_inv_cause causes[2] = {
+        {.component = "network fraud-service->feature-store", .score = 0.49,
+         .summary = "its trace time changed"},
+        {.component = "fraud-service", .score = 0.27, .summary = "inherited"},
+    };
+    struct fl_inv_refuted ref[1] = {
+        {.hypothesis = "model-server got slower", .text = "P99 20 ms -> 19.1 ms, KS p 0.81"}};
+    struct fl_investigation inv = {.symptom = "latency:fraud-service@P99",
+                                   .onset_ms = 1764081000000,
+                                   .verdict = FL_INV_CAUSES,
+                                   .verdict_text = "2 candidate causes",
+                                   .causes = causes,
+                                   .n_causes = 2,
+                                   .refuted = ref,
+                                   .n_refuted = 1};
+    snprintf(inv.id, sizeof inv.id, "inv_00000000000000ab");
+    struct fl_buf b;
+    fl_buf_init(&b, 1 << 20);
+    cr_assert_eq(fl_alert_notify_body("{\"alertname\":\"FraudSlow\",\"service\":\"fraud\","
+                                      "\"severity\":\"page\",\"n\":3}",
+                                      "http://fl:9470/", &inv, 1764081060000, &b),
+                 FL_OK);
+    json_error_t je;
+    json_t *a = json_loads(b.data, 0, &je);
+    cr_assert(json_is_array(a) && json_array_size(a) == 1, "%s: %s", je.text, b.data);
+    json_t *al = json_array_get(a, 0), *l = json_object_get(al, "labels"),
+           *an = json_object_get(al, "annotations");
+    cr_expect_str_eq(json_string_value(json_object_get(l, "alertname")), "FaultlineInvestigation");
+    cr_expect_str_eq(json_string_value(json_object_get(l, "source_alertname")), "FraudSlow");
+    cr_expect_str_eq(json_string_value(json_object_get(l, "service")), "fraud");
+    cr_expect_str_eq(json_string_value(json_object_get(l, "severity")), "page");
+    cr_expect_null(json_object_get(l, "n"), "non-string labels are skipped");
+    cr_expect_str_eq(json_string_value(json_object_get(l, "faultline_verdict")), "causes");
+    cr_expect_str_eq(json_string_value(json_object_get(l, "faultline_cause")),
+                     "network fraud-service->feature-store");
+    cr_expect_str_eq(json_string_value(json_object_get(an, "summary")),
+                     "faultline: 2 candidate causes");
+    const char *desc = json_string_value(json_object_get(an, "description"));
+    cr_assert_not_null(desc);
+    cr_expect(strstr(desc, "Symptom latency:fraud-service@P99, onset 2025-11-25T14:30:00") != NULL,
+              "%s", desc);
+    cr_expect(strstr(desc, "1. network fraud-service->feature-store (score 0.49)") != NULL, "%s",
+              desc);
+    cr_expect(strstr(desc, "2. fraud-service (score 0.27)") != NULL, "%s", desc);
+    cr_expect(strstr(desc, "Refuted: model-server got slower: P99 20 ms -> 19.1 ms") != NULL, "%s",
+              desc);
+    cr_expect_str_eq(json_string_value(json_object_get(an, "faultline_investigation")),
+                     "inv_00000000000000ab");
+    cr_expect_str_eq(json_string_value(json_object_get(an, "faultline_url")),
+                     "http://fl:9470/api/v1/investigations/inv_00000000000000ab?format=markdown");
+    cr_expect_str_eq(json_string_value(json_object_get(al, "generatorURL")),
+                     "http://fl:9470/api/v1/investigations/inv_00000000000000ab");
+    cr_expect_str_eq(json_string_value(json_object_get(al, "startsAt")),
+                     "2025-11-25T14:31:00Z");
+    cr_expect_null(json_object_get(al, "endsAt"));
+    json_decref(a);
+
+    /* no causes: no faultline_cause label; a bad commonLabels text is refused */
+    inv.verdict = FL_INV_NO_SYMPTOM;
+    inv.n_causes = 0;
+    fl_buf_reset(&b);
+    cr_assert_eq(fl_alert_notify_body("{}", "http://fl", &inv, 0, &b), FL_OK);
+    cr_expect(strstr(b.data, "faultline_cause") == NULL, "%s", b.data);
+    cr_expect(strstr(b.data, "\"faultline_verdict\":\"no_symptom\"") != NULL, "%s", b.data);
+    fl_buf_reset(&b);
+    cr_expect_eq(fl_alert_notify_body("[1]", "http://fl", &inv, 0, &b), FL_EPARSE);
+    fl_buf_cleanup(&b);
 }
