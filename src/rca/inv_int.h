@@ -133,6 +133,14 @@ int64_t fl_inv__mono_ns(void);
 fl_err fl_inv__sset_remote(struct fl_inv__ctx *c, const char *query, int64_t start_ms,
                            int64_t end_ms, struct fl_inv__sset *ss, size_t *n_added,
                            const char **problems) FL_MUST_CHECK;
+struct fl_localize_report;
+/* Evidence rows of a localization (verdict, RiskLoc causes, Adtributor's selected elements). */
+fl_err fl_inv__loc_evidence(struct fl_inv__ctx *c, const struct fl_localize_report *r,
+                            const char *const *dims, struct fl_inv__evs *ev) FL_MUST_CHECK;
+/* localize_segments of a latency symptom: the share of slow requests by span attribute
+ * (inv_latloc.c). Sets *status and *summary; only FL_ENOMEM / FL_ELIMIT are returned. */
+fl_err fl_inv__localize_latency(struct fl_inv__ctx *c, struct fl_inv__evs *ev, int *status,
+                                const char **summary) FL_MUST_CHECK;
 fl_err fl_inv__refute(struct fl_inv__ctx *c, const char *hypothesis, const char *text,
                       const char *component) FL_MUST_CHECK;
 

@@ -136,7 +136,7 @@ static fl_err read_part(struct fl_inv__ctx *c, const char *sel, struct fl_inv__s
     return e;
 }
 
-static fl_err loc_evidence(struct fl_inv__ctx *c, const struct fl_localize_report *r,
+fl_err fl_inv__loc_evidence(struct fl_inv__ctx *c, const struct fl_localize_report *r,
                            const char *const *dims, struct fl_inv__evs *ev)
 {
     const char *comp = c->sym_component;
@@ -237,7 +237,7 @@ static fl_err localize_run(struct fl_inv__ctx *c, struct fl_inv__evs *ev, int *s
     }
     if ((e = fl_localize_run(l, NULL, &rep, &d)) != FL_OK)
         goto out;
-    if ((e = loc_evidence(c, rep, dims, ev)) != FL_OK)
+    if ((e = fl_inv__loc_evidence(c, rep, dims, ev)) != FL_OK)
         goto out;
     *status = rep->verdict == FL_LOCALIZE_LOCALIZED ? FL_INV_STEP_FOUND : FL_INV_STEP_NOTHING;
     *summary = fl_inv__fmt(c->a, "%zu segments over %zu dimension%s: %s%s%s", rep->n_leaves,
@@ -266,11 +266,12 @@ fl_err fl_inv__localize_segments(struct fl_inv__ctx *c)
     struct fl_inv__evs ev = {0};
     int status = FL_INV_STEP_FAILED;
     const char *summary = NULL;
-    if (c->inv->req.kind == FL_INV_LATENCY)
-        return fl_inv__step_add(c, "localize_segments", FL_INV_STEP_SKIPPED,
-                                "latency symptoms are not localized by segment yet (span "
-                                "attributes as dimensions are not read)",
-                                NULL, t0, NULL);
+    if (c->inv->req.kind == FL_INV_LATENCY) {
+        fl_err e = fl_inv__localize_latency(c, &ev, &status, &summary);
+        if (e != FL_OK)
+            return e;
+        return fl_inv__step_add(c, "localize_segments", status, summary, &ev, t0, NULL);
+    }
     fl_err e = localize_run(c, &ev, &status, &summary);
     if (e != FL_OK)
         return e;

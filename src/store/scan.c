@@ -6,7 +6,8 @@
  * Spans carry no time index (schema migration 2): each batch's rowid range and the bounds of its
  * start times are a row of span_blocks. The scan takes the blocks that overlap the range in rowid
  * order, merges neighbours into runs, and steps one range query per run that reads only the
- * columns an analysis needs: not the origin (resource and scope, migration 3) and not the links.
+ * columns an analysis needs: not the scope and not the links. The resource (stored once per
+ * origin, migration 3) is looked up in a copy of span_origins read on the first row.
  * The spans of one trace written in several batches are pieces in several blocks (span_traces),
  * so they come out apart, in storage order; callers group them.
  *
@@ -31,12 +32,18 @@
 /* The blocks that may hold spans starting in [?1, ?2], in rowid (storage) order. */
 static const char sql_blocks[] = "SELECT first_id, last_id FROM span_blocks "
                                  "WHERE max_start >= ?1 AND min_start <= ?2 ORDER BY first_id";
+/* Caps on the resources a scan copies: origin ids, and their JSON text in all. */
+#define FL_STORE_ORIGINS_MAX 1000000
+#define FL_STORE_ORIGIN_BYTES_MAX ((size_t)256 * 1024 * 1024)
+
 /* The spans of a rowid run that start in the range: the columns of struct fl_span that an
  * analysis reads, in the order of the table (SQLite decodes a row's columns left to right). */
 static const char sql_rows[] =
     "SELECT trace_id, span_id, parent, service, name, kind, start_ns, end_ns, status, message, "
-    "attrs_json, events_json FROM spans WHERE id BETWEEN ?1 AND ?2 AND start_ns BETWEEN ?3 AND ?4";
+    "origin, attrs_json, events_json FROM spans WHERE id BETWEEN ?1 AND ?2 AND start_ns BETWEEN ?3 "
+    "AND ?4";
 static const char sql_keys[] = "SELECT id, key FROM span_attr_keys WHERE id <= ?1";
+static const char sql_origins[] = "SELECT id, resource_json FROM span_origins";
 
 enum {
     COL_TRACE,
@@ -49,6 +56,7 @@ enum {
     COL_END,
     COL_STATUS,
     COL_MESSAGE,
+    COL_ORIGIN,
     COL_ATTRS,
     COL_EVENTS
 };
@@ -69,6 +77,10 @@ struct scan {
     size_t n_key, cap_key;
     int keys_loaded;
     struct fl_arena key_text;
+    struct fl_str *origin; /* [id]: the origin's resource JSON; .p NULL for none */
+    size_t n_origin, cap_origin;
+    int origins_loaded;
+    struct fl_arena origin_text;
     struct fl_buf attrs; /* the current span's decoded attributes */
     struct fl_diag *d;
 };
@@ -232,6 +244,40 @@ static fl_err decode_attrs(struct scan *sc, const unsigned char *p, size_t len)
     return FL_OK;
 }
 
+/* Copy span_origins' resources (this snapshot's) into sc->origin. Called on the first row. */
+static fl_err load_origins(struct scan *sc)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SQLITE_DONE;
+    sc->origins_loaded = 1;
+    fl_err e = prepare(sc, sql_origins, &st);
+    while (e == FL_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (id < 0 || id > FL_STORE_ORIGINS_MAX || sqlite3_column_type(st, 1) == SQLITE_NULL)
+            continue;
+        const void *p = sqlite3_column_text(st, 1);
+        size_t n = (size_t)sqlite3_column_bytes(st, 1);
+        char *copy = fl_arena_strndup(&sc->origin_text, p ? p : "", p ? n : 0);
+        if (!copy || grow_keys(&sc->origin, &sc->cap_origin, (size_t)id + 1) != FL_OK) {
+            e = fl_diag_set(sc->d, !copy && sc->origin_text.limit_hit ? FL_ELIMIT : FL_ENOMEM, 0,
+                            0, "span origins: %s",
+                            !copy && sc->origin_text.limit_hit ? "too many bytes"
+                                                               : "out of memory");
+            break;
+        }
+        if ((size_t)id >= sc->n_origin) {
+            memset(sc->origin + sc->n_origin, 0,
+                   ((size_t)id + 1 - sc->n_origin) * sizeof *sc->origin);
+            sc->n_origin = (size_t)id + 1;
+        }
+        sc->origin[id] = (struct fl_str){copy, n};
+    }
+    if (e == FL_OK && rc != SQLITE_DONE)
+        e = fl_store__sqlerr(sc->c->db, rc, sc->d, "read span origins");
+    sqlite3_finalize(st);
+    return e;
+}
+
 /* Ids are short: strnlen over the text costs less than another call into SQLite for its length
  * (a call per column is a fair share of a scan's time; see docs/PERFORMANCE.md). */
 static void copy_id(char *dst, size_t cap, sqlite3_stmt *st, int col)
@@ -259,6 +305,14 @@ static fl_err row_span(struct scan *sc, sqlite3_stmt *st, struct fl_span *sp)
     sp->scope_name = "";
     sp->resource_json = "{}";
     sp->links_json = "[]";
+    if (!sc->origins_loaded) {
+        fl_err e = load_origins(sc);
+        if (e != FL_OK)
+            return e;
+    }
+    int64_t o = sqlite3_column_int64(st, COL_ORIGIN);
+    if (o >= 0 && (size_t)o < sc->n_origin && sc->origin[o].p)
+        sp->resource_json = sc->origin[o].p;
     if (sqlite3_column_type(st, COL_ATTRS) == SQLITE_BLOB) {
         const void *p = sqlite3_column_blob(st, COL_ATTRS);
         fl_err e = decode_attrs(sc, p, (size_t)sqlite3_column_bytes(st, COL_ATTRS));
@@ -312,6 +366,7 @@ fl_err fl_store_span_scan(struct fl_store *s, int64_t start_ns, int64_t end_ns, 
     memset(&sc, 0, sizeof sc);
     sc.d = d;
     fl_arena_init(&sc.key_text, 4096, (size_t)FL_STORE_ATTR_KEYS_MAX * (FL_LIMIT_NAME_BYTES + 1));
+    fl_arena_init(&sc.origin_text, 4096, FL_STORE_ORIGIN_BYTES_MAX);
     fl_buf_init(&sc.attrs, FL_LIMIT_BATCH_ARENA_BYTES);
     if ((e = fl_store__read_begin(s, &sc.c, d)) != FL_OK)
         goto out;
@@ -328,6 +383,8 @@ out:
     fl_free(sc.r);
     fl_free(sc.key);
     fl_arena_cleanup(&sc.key_text);
+    fl_free(sc.origin);
+    fl_arena_cleanup(&sc.origin_text);
     fl_buf_cleanup(&sc.attrs);
     return e;
 }

@@ -117,8 +117,9 @@ fl_err fl_store_spans(struct fl_store *s, const struct fl_span_query *q, fl_stor
 
 /*
  * Spans whose start lies in [start_ns, end_ns], for analysis: in storage order (the pieces of one
- * trace may come apart and interleave with others), with resource_json, links_json and scope_name
- * not read ("{}", "[]", ""). A non-zero return from fn stops the scan (FL_OK). Visits only the
+ * trace may come apart and interleave with others), with links_json and scope_name not read
+ * ("[]", ""); resource_json is read ("{}" when the span had none). A non-zero return from fn
+ * stops the scan (FL_OK). Visits only the
  * span blocks overlapping the range, in one read snapshot; the span's strings are valid during
  * the call only. Errors: FL_EINVAL (no store or callback, end_ns < start_ns), FL_ESTORE (a row
  * that does not decode), FL_EBUSY, FL_ENOMEM. src/store/scan.c.

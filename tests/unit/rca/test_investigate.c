@@ -554,6 +554,82 @@ Test(investigate, change_events_matched_by_text)
     }
 }
 
+/* Root spans of fraud-api on two nodes and two routes; from the onset the spans on node-b
+ * (slow_node) or all spans (slow_node NULL) take 300 ms more. */
+static void write_segmented_spans(const char *slow_node)
+{
+    const int64_t MS = 1000000;
+    size_t n_tr = (size_t)((INC_END - BASE_START) / 2000);
+    struct fl_span *sp = calloc(n_tr, sizeof *sp);
+    char (*ids)[33] = calloc(n_tr, sizeof *ids);
+    cr_assert(sp && ids);
+    static const char *const res[2] = {"{\"service.name\":\"fraud-api\",\"k8s.node.name\":\"node-a\"}",
+                                       "{\"service.name\":\"fraud-api\",\"k8s.node.name\":\"node-b\"}"};
+    static const char *const attrs[2] = {"{\"http.route\":\"/score\",\"request.id\":\"x\"}",
+                                         "{\"http.route\":\"/explain\"}"};
+    for (size_t i = 0; i < n_tr; i++) {
+        int64_t t0 = (BASE_START + (int64_t)i * 2000) * MS;
+        snprintf(ids[i], 33, "%032zx", i + 1);
+        size_t node = (i / 3) % 2, route = i % 2;
+        double ms = 30 + fabs(noise(4));
+        if (t0 >= ONSET * MS && (!slow_node || (node == 1 && !strcmp(slow_node, "node-b"))))
+            ms += 300;
+        sp[i] = th_span(ids[i], i + 1, 0, "fraud-api", route ? "/explain" : "/score",
+                        FL_SPAN_SERVER, t0, t0 + (int64_t)(ms * MS));
+        sp[i].resource_json = res[node];
+        sp[i].attrs_json = attrs[route];
+    }
+    struct fl_batch b;
+    th_batch(&b);
+    b.spans = sp;
+    b.n_spans = n_tr;
+    struct fl_diag d;
+    fl_diag_init(&d);
+    cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+    free(sp);
+    free(ids);
+}
+
+Test(investigate, latency_localized_to_a_node_by_span_attributes)
+{
+    write_segmented_spans("node-b");
+    struct fl_inv_request r = req_for(FL_INV_LATENCY);
+    r.service = "fraud-api";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    const struct fl_inv_step *ls = step(&inv, "localize_segments");
+    cr_assert_eq(ls->status, FL_INV_STEP_FOUND, "%s", ls->summary);
+    cr_expect(strstr(ls->summary, "the change is localized") != NULL, "%s", ls->summary);
+    bool node_b = false, other = false;
+    for (size_t i = 0; i < ls->n_evidence; i++) {
+        const struct fl_inv_evidence *e = &ls->evidence[i];
+        if (!e->supports)
+            continue;
+        if (!strcmp(e->ref, "k8s.node.name=node-b"))
+            node_b = true;
+        else if (strstr(e->ref, "route") || strstr(e->ref, "span.name") || strstr(e->ref, "node-a"))
+            other = true;
+        cr_expect(strstr(e->ref, "request.id") == NULL, "identifiers are not dimensions: %s", e->ref);
+    }
+    cr_expect(node_b, "node-b named");
+    cr_expect(!other, "nothing else named as localized");
+}
+
+Test(investigate, latency_uniform_across_span_attributes)
+{
+    write_segmented_spans(NULL);
+    struct fl_inv_request r = req_for(FL_INV_LATENCY);
+    r.service = "fraud-api";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    const struct fl_inv_step *ls = step(&inv, "localize_segments");
+    cr_expect_eq(ls->status, FL_INV_STEP_NOTHING, "%s", ls->summary);
+    cr_expect(strstr(ls->summary, "the change is uniform") != NULL, "%s", ls->summary);
+    cr_expect(strstr(ls->summary, "3 dimensions") != NULL, "span.name, http.route, node: %s",
+              ls->summary);
+}
+
 Test(investigate, fault_free_names_no_culprit)
 {
     write_latency_incident(false);
@@ -566,6 +642,8 @@ Test(investigate, fault_free_names_no_culprit)
     cr_assert_eq(inv.n_causes, 0);
     cr_assert_eq(step(&inv, "verify_symptom")->status, FL_INV_STEP_NOTHING);
     cr_assert_eq(step(&inv, "rank_metrics")->status, FL_INV_STEP_NOTHING);
+    cr_assert_neq(step(&inv, "localize_segments")->status, FL_INV_STEP_FOUND, "%s",
+                  step(&inv, "localize_segments")->summary);
 }
 
 /* Specificity over several noise seeds, each in a fresh store: never a culprit. */

@@ -373,7 +373,7 @@ static int first_span(const struct fl_span *sp, void *ud)
     return 1;
 }
 
-Test(span_scan, origin_and_links_not_read, .init = setup, .fini = teardown)
+Test(span_scan, resource_read_scope_and_links_not, .init = setup, .fini = teardown)
 {
     struct fl_span sp;
     make_span(&sp, 0, 3, 500);
@@ -385,7 +385,7 @@ Test(span_scan, origin_and_links_not_read, .init = setup, .fini = teardown)
     cr_expect_eq(f.n, 1);
     cr_expect_str_eq(f.service, "payments");
     cr_expect_str_eq(f.message, "boom");
-    cr_expect_str_eq(f.resource, "{}");
+    cr_expect_str_eq(f.resource, "{\"service.name\":\"x\"}"); /* from span_origins */
     cr_expect_str_eq(f.links, "[]");
     cr_expect_str_eq(f.scope, "");
 }
@@ -452,4 +452,30 @@ Test(span_scan, failing_allocation_fails_cleanly, .init = setup, .fini = teardow
     }
     cr_assert_eq(e, FL_OK);
     cr_assert_gt(k, 2, "the scan never allocated: the test exercised nothing");
+}
+
+static int collect_resources(const struct fl_span *sp, void *ud)
+{
+    char(*res)[64] = ud;
+    int i = sp->start_ns == 100 ? 0 : sp->start_ns == 200 ? 1 : 2;
+    snprintf(res[i], 64, "%s", sp->resource_json);
+    return 0;
+}
+
+Test(span_scan, each_span_gets_its_own_resource, .init = setup, .fini = teardown)
+{
+    struct fl_span sp[3];
+    make_span(&sp[0], 0, 1, 100);
+    make_span(&sp[1], 0, 2, 200);
+    make_span(&sp[2], 1, 3, 300);
+    sp[1].resource_json = "{\"service.name\":\"y\",\"k8s.node.name\":\"n2\"}";
+    sp[2].resource_json = NULL; /* no resource: "{}" */
+    write_batch(sp, 3);
+    char res[3][64] = {{0}};
+    struct fl_diag d;
+    fl_diag_init(&d);
+    cr_assert_eq(fl_store_span_scan(st, 0, 1000, collect_resources, res, &d), FL_OK, "%s", d.msg);
+    cr_expect_str_eq(res[0], "{\"service.name\":\"x\"}");
+    cr_expect_str_eq(res[1], "{\"service.name\":\"y\",\"k8s.node.name\":\"n2\"}");
+    cr_expect_str_eq(res[2], "{}");
 }
