@@ -401,6 +401,7 @@ void fl_server__h_metrics(struct fl_http_req *r)
     fl_selfmetrics_render(s->metrics, have_st ? &st : NULL, tl.v, tl.n, &b);
     fl_server__freshness_metrics(s, &b);
     fl_server__live_metrics(s, &b);
+    fl_server__event_metrics(s, &b);
     for (size_t i = 0; i < tl.n; i++) {
         fl_free((char *)tl.v[i].job);
         fl_free((char *)tl.v[i].instance);

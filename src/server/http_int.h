@@ -125,6 +125,8 @@ void fl_server__freshness_metrics(struct fl_server *s, struct fl_buf *out);
 void fl_server__h_drift(struct fl_http_req *r);
 void fl_server__h_profiles(struct fl_http_req *r);
 void fl_server__live_metrics(struct fl_server *s, struct fl_buf *out);
+/* faultline_change_event_timestamp_seconds for the last day's change events (event_metrics.c). */
+void fl_server__event_metrics(struct fl_server *s, struct fl_buf *out);
 void fl_server__live_committed(struct fl_server *s, const struct fl_batch *b);
 void fl_server__h_investigations(struct fl_http_req *r);   /* routes_investigations.c */
 void fl_server__h_investigation_get(struct fl_http_req *r); /* routes_investigations.c */
