@@ -148,12 +148,8 @@ static void render(const struct fl_investigation *inv, enum fmt f, struct fl_buf
     }
 }
 
-/* Print d; a message that repeats its field ("symptom: symptom: ...") says it once. */
 static void print_diag(const char *cmd, struct fl_diag *d)
 {
-    size_t n = strlen(d->field);
-    if (n && !strncmp(d->msg, d->field, n) && d->msg[n] == ':' && d->msg[n + 1] == ' ')
-        memmove(d->msg, d->msg + n + 2, strlen(d->msg + n + 2) + 1);
     fl_cli_print_diag(cmd, d);
 }
 

@@ -250,9 +250,11 @@ const char *fl_inv_verdict_name(int verdict)
 
 /* ---- the request ---- */
 
+/* FL_EINVAL naming the field in d->field (the message does not repeat it: printers put
+ * "field: message" together, fl_cli_print_diag and the API's error body). */
 static fl_err bad(struct fl_diag *d, const char *field, const char *msg)
 {
-    fl_diag_set(d, FL_EINVAL, 0, 0, "%s: %s", field, msg);
+    fl_diag_set(d, FL_EINVAL, 0, 0, "%s", msg);
     fl_diag_field(d, "%s", field);
     return FL_EINVAL;
 }

@@ -429,8 +429,8 @@ static void run_one(struct fl_alert_inv *ai, struct fl_alert_inv_plan *p)
         FL_LOG_I("alert investigation opened id=%s group=%s symptom=\"%s\" from=%s ms=%lld", id,
                  p->group_key, p->symptom, p->symptom_from, (long long)(fl_time_now_ms() - t0));
     else
-        FL_LOG_W("alert investigation failed group=%s symptom=\"%s\": %s: %s", p->group_key,
-                 p->symptom, fl_err_name(e), d.msg);
+        FL_LOG_W("alert investigation failed group=%s symptom=\"%s\": %s: %s%s%s", p->group_key,
+                 p->symptom, fl_err_name(e), d.field, d.field[0] ? ": " : "", d.msg);
 }
 
 static void *worker_main(void *arg)

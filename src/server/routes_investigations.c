@@ -42,15 +42,11 @@ struct body {
     const char *symptom, *onset, *baseline, *incident, *title; /* in the arena */
 };
 
-/* Answer the error in d naming field (when d names none): the body gets "field", and a message
- * that starts with "field: " loses that prefix, which the formatted message puts back once. */
+/* Answer the error in d naming field (when d names none): the body gets "field". */
 static void named_error(struct fl_http_req *r, fl_err e, struct fl_diag *d, const char *field)
 {
     if (!d->field[0] && field)
         fl_diag_field(d, "%s", field);
-    size_t n = strlen(d->field);
-    if (n && !strncmp(d->msg, d->field, n) && d->msg[n] == ':' && d->msg[n + 1] == ' ')
-        memmove(d->msg, d->msg + n + 2, strlen(d->msg + n + 2) + 1);
     fl_server__diag_error(r, e, d);
 }
 
