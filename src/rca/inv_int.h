@@ -133,6 +133,8 @@ int64_t fl_inv__mono_ns(void);
 fl_err fl_inv__sset_remote(struct fl_inv__ctx *c, const char *query, int64_t start_ms,
                            int64_t end_ms, struct fl_inv__sset *ss, size_t *n_added,
                            const char **problems) FL_MUST_CHECK;
+/* Name the kind of fault a cause's evidence points at (inv_kind.c). */
+void fl_inv__classify(struct fl_inv__ctx *c, struct fl_inv_cause *x);
 struct fl_localize_report;
 /* Evidence rows of a localization (verdict, RiskLoc causes, Adtributor's selected elements). */
 fl_err fl_inv__loc_evidence(struct fl_inv__ctx *c, const struct fl_localize_report *r,

@@ -131,6 +131,43 @@ static void counter_to_rate(struct fl_inv__ser *s)
     }
 }
 
+/* The stored TYPE of each metric family (from # TYPE lines), family -> "counter", "gauge"... */
+static int meta_cb(const struct fl_metric_meta *m, void *ud)
+{
+    struct fl_map *types = ud;
+    if (!m->family || !m->type)
+        return 0;
+    char *t = fl_strdup(m->type);
+    if (!t || fl_map_put(types, m->family, strlen(m->family), t) != FL_OK) {
+        fl_free(t);
+        return 1;
+    }
+    return 0;
+}
+
+/* Whether series `name` accumulates (rate it): by its family's declared TYPE when the store has
+ * one (a gauge named pg_locks_count is a gauge; histogram and summary _bucket/_sum/_count
+ * series and counters accumulate), else by the suffix rule of fl_inv__is_counter. */
+static bool accumulates(const struct fl_map *types, const char *name)
+{
+    static const char *const suffixes[] = {"", "_total", "_bucket", "_sum", "_count"};
+    size_t n = name ? strlen(name) : 0;
+    for (size_t i = 0; types && n && i < sizeof suffixes / sizeof *suffixes; i++) {
+        size_t sl = strlen(suffixes[i]);
+        if (n <= sl || strcmp(name + n - sl, suffixes[i]) != 0)
+            continue;
+        const char *t = fl_map_get(types, name, n - sl);
+        if (!t)
+            continue;
+        if (!strcmp(t, "counter"))
+            return true;
+        if (!strcmp(t, "histogram") || !strcmp(t, "summary") || !strcmp(t, "gaugehistogram"))
+            return i > 1; /* _bucket, _sum, _count; a summary's quantiles are gauges */
+        return false;     /* gauge, info, stateset, unknown declared */
+    }
+    return fl_inv__is_counter(name);
+}
+
 fl_err fl_inv__sset_select(struct fl_store *s, const struct fl_matcher *ms, size_t n_ms,
                            int64_t start_ms, int64_t end_ms, struct fl_inv__sset *ss,
                            struct fl_diag *d)
@@ -138,9 +175,21 @@ fl_err fl_inv__sset_select(struct fl_store *s, const struct fl_matcher *ms, size
     fl_err e = fl_store_select(s, ms, n_ms, start_ms, end_ms, ss->with_samples, sset_cb, ss, d);
     if (e == FL_OK)
         e = ss->err;
+    struct fl_map *types = NULL;
+    if (e == FL_OK && ss->with_samples && ss->n) {
+        struct fl_diag md;
+        fl_diag_init(&md);
+        types = fl_map_new(fl_free, 0);
+        /* without metadata (or when reading it fails) the suffix rule decides */
+        if (types && fl_store_metadata(s, NULL, meta_cb, types, &md) != FL_OK) {
+            fl_map_free(types);
+            types = NULL;
+        }
+    }
     for (size_t i = 0; e == FL_OK && ss->with_samples && i < ss->n; i++)
-        if (fl_inv__is_counter(fl_inv__label(ss->s[i].labels, ss->s[i].n_labels, "__name__")))
+        if (accumulates(types, fl_inv__label(ss->s[i].labels, ss->s[i].n_labels, "__name__")))
             counter_to_rate(&ss->s[i]);
+    fl_map_free(types);
     return e;
 }
 

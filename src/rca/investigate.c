@@ -617,6 +617,8 @@ static fl_err rank_causes(struct fl_inv__ctx *c)
     qsort(cs, n, sizeof *cs, cmp_cause);
     inv->causes = cs;
     inv->n_causes = n;
+    for (size_t i = 0; i < n; i++)
+        fl_inv__classify(c, &cs[i]);
     return FL_OK;
 }
 

@@ -121,6 +121,10 @@ struct fl_inv_cause {
     size_t *evidence;           /* indexes into the flattened evidence (step, index) pairs: */
     size_t *evidence_step;      /*   evidence i is steps[evidence_step[i]].evidence[evidence[i]] */
     size_t n_evidence;
+    const char *fault_kind;     /* what kind of fault its evidence points at (docs/rca.md "Fault
+                                   kinds"): network, stale_data, data_quality, ...; NULL in
+                                   investigations stored before it existed */
+    const char *fault_kind_why; /* the evidence text that decided it */
 };
 
 struct fl_inv_refuted {

@@ -231,6 +231,10 @@ static void j_cause(struct fl_buf *b, const struct fl_investigation *inv,
     j_str(b, c->component_kind);
     j_key(b, &first, "score");
     j_num(b, c->score);
+    j_key(b, &first, "fault_kind");
+    j_str(b, c->fault_kind);
+    j_key(b, &first, "fault_kind_evidence");
+    j_str(b, c->fault_kind_why);
     j_key(b, &first, "summary");
     j_str(b, c->summary);
     j_key(b, &first, "evidence");
@@ -476,6 +480,11 @@ static void md_causes(struct fl_buf *b, const struct fl_investigation *inv)
         }
         fl_buf_puts(b, ", score ");
         put_num(b, c->score);
+        if (c->fault_kind) {
+            fl_buf_puts(b, ", fault kind *");
+            put_esc(b, c->fault_kind, ESC_MD, "");
+            fl_buf_putc(b, '*');
+        }
         if (c->summary) {
             fl_buf_puts(b, ": ");
             put_esc(b, c->summary, ESC_MD, "");
@@ -579,6 +588,10 @@ void fl_inv_text(const struct fl_investigation *inv, struct fl_buf *b)
         }
         fl_buf_puts(b, "  score ");
         put_num(b, c->score);
+        if (c->fault_kind) {
+            fl_buf_puts(b, "  fault kind ");
+            put_esc(b, c->fault_kind, ESC_TEXT, "");
+        }
         if (c->summary) {
             fl_buf_puts(b, "\n      ");
             put_esc(b, c->summary, ESC_TEXT, "");

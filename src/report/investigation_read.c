@@ -204,6 +204,8 @@ static void read_cause(struct rd *r, json_t *o, struct fl_inv_cause *c)
     c->component = get_str(r, o, "component");
     c->component_kind = get_str(r, o, "component_kind");
     c->score = get_num(r, o, "score");
+    c->fault_kind = get_str(r, o, "fault_kind");
+    c->fault_kind_why = get_str(r, o, "fault_kind_evidence");
     c->summary = get_str(r, o, "summary");
     json_t *ev = get_array(r, o, "evidence", &n);
     c->evidence = alloc_n(r, n, sizeof *c->evidence, "evidence");

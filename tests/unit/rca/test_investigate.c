@@ -376,6 +376,8 @@ Test(investigate, slow_dependency_is_top_cause_model_server_refuted)
     cr_assert_eq(inv.verdict, FL_INV_CAUSES, "verdict %s", fl_inv_verdict_name(inv.verdict));
     cr_assert_str_eq(inv.causes[0].component, "feature-store");
     cr_assert_str_eq(inv.causes[0].component_kind, "feature_store");
+    /* its series say only "latency": the deploy two minutes before is what names the kind */
+    cr_expect_str_eq(inv.causes[0].fault_kind, "deploy", "%s", inv.causes[0].fault_kind_why);
     cr_assert(inv.causes[0].score > 0.5 && inv.causes[0].score <= 1, "score %g",
               inv.causes[0].score);
     cr_assert_eq(cause_rank(&inv, "model-server"), -1, "the model server is not a cause");
@@ -525,6 +527,7 @@ Test(investigate, change_events_matched_by_text)
     dump(&inv);
     cr_assert_eq(inv.verdict, FL_INV_CAUSES, "verdict %s", fl_inv_verdict_name(inv.verdict));
     cr_assert_str_eq(inv.causes[0].component, "network fraud-api->feature-store");
+    cr_expect_str_eq(inv.causes[0].fault_kind, "network");
     const struct fl_inv_step *ev = step(&inv, "change_events");
     const struct fl_inv_evidence *np = NULL;
     for (size_t i = 0; i < ev->n_evidence; i++)
@@ -628,6 +631,57 @@ Test(investigate, latency_uniform_across_span_attributes)
     cr_expect(strstr(ls->summary, "the change is uniform") != NULL, "%s", ls->summary);
     cr_expect(strstr(ls->summary, "3 dimensions") != NULL, "span.name, http.route, node: %s",
               ls->summary);
+}
+
+static double step_up(int64_t t) { return t < ONSET ? 3 + noise(0.2) : 30 + noise(0.5); }
+
+/* What the changed series are made of names the kind of fault: the metric names of real
+ * exporters (postgres_exporter, HikariCP, kube-state-metrics, cAdvisor, node_exporter). Each
+ * case in a fresh store: the symptom is fraud-api's latency, the culprit feature-store's series. */
+Test(investigate, fault_kind_from_series_names)
+{
+    static const struct {
+        const char *series, *kind;
+    } cases[] = {
+        {"pg_locks_count", "lock_contention"},
+        {"hikaricp_connections_pending", "connection_pool"},
+        {"kube_pod_container_status_restarts", "restarts"},
+        {"container_cpu_cfs_throttled_seconds", "resource_saturation"},
+        {"node_netstat_tcp_retrans_segs", "network"},
+        {"feature_lookup_duration_seconds", "degradation"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        if (i) { /* a fresh store per case */
+            fl_store_free(st);
+            th_rmdir(dir);
+            dir = th_tmpdir();
+            st = th_open(dir);
+            fl_arena_cleanup(&ar);
+            fl_arena_init(&ar, 1 << 16, (size_t)256 << 20);
+        }
+        write_series("request_latency_seconds", "fraud-api", false, api_latency_slow);
+        write_series("request_latency_seconds", "feature-store", false, fs_latency_slow);
+        write_series(cases[i].series, "feature-store", false, step_up);
+        write_series("cpu_usage", "fraud-api", false, cpu_ok);
+        /* the exporters' # TYPE: pg_locks_count is a gauge despite its suffix */
+        struct fl_metric_meta meta = {cases[i].series, "gauge", NULL, NULL};
+        struct fl_batch mb;
+        th_batch(&mb);
+        mb.meta = &meta;
+        mb.n_meta = 1;
+        struct fl_diag md;
+        fl_diag_init(&md);
+        cr_assert_eq(fl_store_write(st, &mb, &md), FL_OK, "%s", md.msg);
+        struct fl_inv_request r = req_for(FL_INV_SELECTOR);
+        r.selector = "request_latency_seconds{service=\"fraud-api\"}";
+        struct fl_investigation inv;
+        run(&r, &inv);
+        dump(&inv);
+        cr_assert_gt(inv.n_causes, 0, "%s: %s", cases[i].series, inv.verdict_text);
+        cr_expect_str_eq(inv.causes[0].component, "feature-store", "%s", cases[i].series);
+        cr_expect_str_eq(inv.causes[0].fault_kind, cases[i].kind, "%s: %s", cases[i].series,
+                         inv.causes[0].fault_kind_why);
+    }
 }
 
 Test(investigate, fault_free_names_no_culprit)
@@ -827,6 +881,9 @@ Test(investigate, ml_evidence_late_pipeline_and_version_change)
     cr_assert_eq(inv.verdict, FL_INV_CAUSES);
     cr_assert(cause_rank(&inv, "model-server") >= 0, "the new version is a candidate");
     cr_assert(cause_rank(&inv, "feature-pipeline") >= 0, "a late job on the path is a candidate");
+    /* fault kinds from the evidence: a version change, a late job */
+    cr_expect_str_eq(inv.causes[cause_rank(&inv, "model-server")].fault_kind, "model_change");
+    cr_expect_str_eq(inv.causes[cause_rank(&inv, "feature-pipeline")].fault_kind, "stale_data");
 }
 
 Test(investigate, parse_symptom_forms)

@@ -76,7 +76,7 @@ static void build(struct fl_investigation *inv)
     cause_step[1] = 0, cause_ev[1] = 0;
     causes[0] = (struct fl_inv_cause){"feature-store", "service", 0.87,
                                       "its inbound network time rose first", cause_ev,
-                                      cause_step, 2};
+                                      cause_step, 2, "network", "edge share 90%"};
     inv->causes = causes;
     inv->n_causes = 1;
     refuted[0] = (struct fl_inv_refuted){"model-server got slower",
@@ -151,9 +151,10 @@ Test(report_investigation, json_has_every_field_of_schema_1)
         for (size_t k = 0; k < json_array_size(e); k++)
             expect_keys(json_array_get(e, k), ev, 10, "evidence");
     }
-    static const char *const cause[] = {"rank", "component", "component_kind", "score",
-                                        "summary", "evidence"};
-    expect_keys(json_array_get(json_object_get(j, "causes"), 0), cause, 6, "cause");
+    static const char *const cause[] = {"rank",       "component",          "component_kind",
+                                        "score",      "fault_kind",         "fault_kind_evidence",
+                                        "summary",    "evidence"};
+    expect_keys(json_array_get(json_object_get(j, "causes"), 0), cause, 8, "cause");
     static const char *const ref[] = {"hypothesis", "text", "component"};
     expect_keys(json_array_get(json_object_get(j, "refuted"), 0), ref, 3, "refuted");
     json_decref(j);
