@@ -31,6 +31,8 @@ int fl_cli_rank(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_export(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_investigate(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_investigations(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_postmortem(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_whys(const struct fl_cli_globals *g, int argc, char **argv);
 
 /* Print a diagnostic on stderr as "faultline CMD: file:line:col: field: message" (no prefix when
  * cmd is NULL). */

@@ -105,6 +105,8 @@ void fl_server__h_traces_search(struct fl_http_req *r);
 void fl_server__h_traces_compare(struct fl_http_req *r);
 void fl_server__h_trace_critical_path(struct fl_http_req *r);
 void fl_server__h_graph(struct fl_http_req *r);
+void fl_server__h_whys(struct fl_http_req *r);       /* routes_postmortems.c */
+void fl_server__h_postmortem(struct fl_http_req *r); /* routes_postmortems.c */
 void fl_server__h_request_get(struct fl_http_req *r);
 void fl_server__h_query_range(struct fl_http_req *r);
 void fl_server__h_series(struct fl_http_req *r);

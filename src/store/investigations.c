@@ -169,3 +169,77 @@ out:
     fl_store__read_end(s, c);
     return e;
 }
+
+/* ---- the 5 Whys of an investigation (src/report/whys.h), inside its JSON ---- */
+
+/* The chain is the member "whys" of the stored JSON: no new column, no migration. The revision
+ * guard makes a read-modify-write from two clients fail instead of losing one edit. */
+static const char sql_set_whys[] =
+    "UPDATE investigations SET json = json_set(json, '$.whys', json(?2)) "
+    "WHERE id = ?1 AND coalesce(json_extract(json, '$.whys.revision'), 0) = ?3";
+static const char sql_exists[] = "SELECT 1 FROM investigations WHERE id = ?1";
+
+static fl_err set_whys_row(struct fl_store *s, const char *id, const char *whys_json,
+                           uint64_t expect, struct fl_diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    fl_err e = FL_OK;
+    int rc = sqlite3_prepare_v2(s->w.db, sql_set_whys, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return fl_store__sqlerr(s->w.db, rc, d, "prepare whys update");
+    if ((fl_store__bind_text(st, 1, id) | fl_store__bind_text(st, 2, whys_json) |
+         sqlite3_bind_int64(st, 3, (sqlite3_int64)expect)) != SQLITE_OK) {
+        e = fl_store__sqlerr(s->w.db, SQLITE_ERROR, d, "bind whys update");
+        goto out;
+    }
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) {
+        e = fl_store__sqlerr(s->w.db, rc, d, "write whys");
+        goto out;
+    }
+    if (sqlite3_changes(s->w.db) == 1)
+        goto out;
+    sqlite3_finalize(st);
+    st = NULL;
+    rc = sqlite3_prepare_v2(s->w.db, sql_exists, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        e = fl_store__sqlerr(s->w.db, rc, d, "prepare investigation lookup");
+        goto out;
+    }
+    if (fl_store__bind_text(st, 1, id) != SQLITE_OK) {
+        e = fl_store__sqlerr(s->w.db, SQLITE_ERROR, d, "bind investigation id");
+        goto out;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        e = fl_diag_set(d, FL_ECONFLICT, 0, 0,
+                        "the 5 Whys of %s changed since revision %llu; read them again", id,
+                        (unsigned long long)expect);
+    else if (rc == SQLITE_DONE)
+        e = fl_diag_set(d, FL_ENOTFOUND, 0, 0, "no investigation %s", id);
+    else
+        e = fl_store__sqlerr(s->w.db, rc, d, "look up investigation");
+out:
+    sqlite3_finalize(st);
+    return e;
+}
+
+fl_err fl_store_investigation_set_whys(struct fl_store *s, const char *id, const char *whys_json,
+                                       uint64_t expect_revision, struct fl_diag *d)
+{
+    if (!s || !filled(id) || !filled(whys_json))
+        return fl_diag_set(d, FL_EINVAL, 0, 0, "no store, investigation id or whys");
+    if (!s->w.db)
+        return fl_diag_set(d, FL_EINVAL, 0, 0, "store opened read-only");
+    pthread_mutex_lock(&s->wmu);
+    fl_err e = fl_store__begin(s, d);
+    if (e == FL_OK) {
+        e = set_whys_row(s, id, whys_json, expect_revision, d);
+        if (e == FL_OK)
+            e = fl_store__commit(s, d);
+        if (e != FL_OK)
+            fl_store__rollback(s);
+    }
+    pthread_mutex_unlock(&s->wmu);
+    return e;
+}

@@ -444,4 +444,15 @@ fl_err fl_store_investigation_list(struct fl_store *s, int64_t since_ms, size_t 
                                    fl_store_investigation_fn fn, void *ud,
                                    struct fl_diag *d) FL_MUST_CHECK;
 
+/*
+ * Store the 5 Whys of an investigation (src/report/whys.h) as the member "whys" of its stored
+ * JSON (the JSON stays one document; no schema change), in one committed transaction, only if the
+ * stored chain's "revision" (0 when none is stored) equals expect_revision. whys_json must be a
+ * JSON object (SQLite's json() checks it: FL_ESTORE when it is not). Errors: FL_EINVAL,
+ * FL_ENOTFOUND (no such investigation), FL_ECONFLICT (another revision is stored), FL_ESTORE,
+ * FL_EBUSY.
+ */
+fl_err fl_store_investigation_set_whys(struct fl_store *s, const char *id, const char *whys_json,
+                                       uint64_t expect_revision, struct fl_diag *d) FL_MUST_CHECK;
+
 #endif

@@ -1,0 +1,1 @@
+postmortem lint tests/cases/postmortem/blameless.md

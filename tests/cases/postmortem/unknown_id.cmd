@@ -1,0 +1,1 @@
+postmortem inv_0000000000000000 --data-dir $TMP

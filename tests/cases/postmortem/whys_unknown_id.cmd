@@ -1,0 +1,1 @@
+whys show inv_0000000000000000 --data-dir $TMP
