@@ -32,6 +32,8 @@
 #define FL_INV_BASELINE_FACTOR 4
 /* Least deviation (spread units) of a symptom that counts as changed (docs/rca.md). */
 #define FL_INV_SYMPTOM_THRESHOLD 3.0
+/* At most this many buckets on the symptom's grid (inv_symptom.c symptom_step). */
+#define FL_INV_SYMPTOM_BUCKETS 720
 /* The span-by-span check of a latency symptom (inv_symptom.c span_change). */
 #define FL_INV_SPAN_TEST_P 0.01
 #define FL_INV_SPAN_TEST_MIN_BASE 20
@@ -78,6 +80,8 @@ struct fl_inv__comp {
     bool trace_unchanged; /* it has trace keys and none changed */
     double event_score;  /* best supporting change event (or model version change) */
     double ml_score;     /* ml_evidence: drift, a traffic shift, a late job, stale features */
+    bool stale;          /* ml_evidence: a freshness check of it is late or failing */
+    int64_t stale_since_ms; /* when it became late (its deadline), FL_TS_NONE when unknown */
     /* evidence references (step index, evidence index) */
     size_t ev_step[16], ev_idx[16];
     size_t n_ev;

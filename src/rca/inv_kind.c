@@ -8,6 +8,7 @@
  *   model_change         a model version or traffic change of it (registry, events)
  *   data_quality         drift or validation anomalies of its model's inputs
  *   config_change        a configuration change event on it before the onset
+ *   (the same kinds from series: stale_data from age, staleness, freshness or lag series)
  *   network              it is a network component or a call edge, or its changed series are
  *                        network ones (retransmits, packet loss, round-trip time, resets)
  *   lock_contention      its changed series are lock waits or deadlocks
@@ -48,9 +49,12 @@ static const char *const W_RESOURCE[] = {"cpu", "throttled", "throttling", "thro
                                          "load5", "load", "memory", "saturation", "steal",
                                          "runqueue", "context", "cfs", NULL};
 
+static const char *const W_STALE[] = {"age", "stale", "staleness", "freshness", "lag",
+                                      "last_success", NULL};
+
 static const struct pattern SERIES_KINDS[] = {
-    {"network", W_NETWORK},  {"lock_contention", W_LOCK}, {"connection_pool", W_POOL},
-    {"restarts", W_RESTART}, {"resource_saturation", W_RESOURCE},
+    {"stale_data", W_STALE},  {"network", W_NETWORK},         {"lock_contention", W_LOCK},
+    {"connection_pool", W_POOL}, {"restarts", W_RESTART},     {"resource_saturation", W_RESOURCE},
 };
 
 /* Whether the metric name (up to '{') holds word as one of its '_'-separated words. */

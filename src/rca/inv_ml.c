@@ -473,6 +473,11 @@ static fl_err freshness_evidence(struct fl_inv__ctx *c, struct fl_inv__evs *ev, 
         if (bad) {
             (*n_found)++;
             ml_signal(c, comp, 1);
+            struct fl_inv__comp *k = fl_inv__comp_get(c, comp, true);
+            if (k) {
+                k->stale = true;
+                k->stale_since_ms = j->st.deadline_ms;
+            }
         }
     }
     for (size_t i = 0; e == FL_OK && i < rep.n_features; i++) {

@@ -23,6 +23,7 @@ struct part {
     const char *sel;
     struct fl_inv__sset ss;
     int64_t start_ms, step_ms;
+    int64_t sample_ms; /* the series' own sampling interval (gaps are measured in it) */
     size_t nb;
     double *sum;      /* per bucket: sum over series of their last sample; or the percentile */
     size_t *cnt;      /* per bucket: series (or spans) contributing */
@@ -83,13 +84,25 @@ static fl_err part_grid(struct part *p, int64_t start, int64_t end, int64_t step
     return p->sum && p->cnt ? FL_OK : FL_ENOMEM;
 }
 
-/* Bucket the series of p: each series contributes its last sample per bucket. */
+/* The bucket width for a range: the sampling interval, or a multiple of it when the range holds
+ * more than FL_INV_SYMPTOM_BUCKETS intervals (days of minute samples: an hourly-ish grid, whose
+ * bucket means are far less noisy than single samples of a ratio). */
+static int64_t symptom_step(int64_t sample, int64_t start, int64_t end)
+{
+    int64_t w = (end - start) / FL_INV_SYMPTOM_BUCKETS;
+    if (sample <= 0)
+        sample = 15000;
+    return w > sample ? (w + sample - 1) / sample * sample : sample;
+}
+
+/* Bucket the series of p: each series contributes the mean of its samples in each bucket. */
 static void part_bucket(struct part *p, const struct fl_investigation *inv)
 {
     for (size_t i = 0; i < p->ss.n; i++) {
         const struct fl_inv__ser *s = &p->ss.s[i];
         size_t prev = SIZE_MAX;
-        double prev_v = 0;
+        double acc = 0;
+        size_t acc_n = 0;
         bool in_b = false, in_i = false;
         for (size_t j = 0; j < s->n; j++) {
             int64_t t = s->ts[j];
@@ -99,7 +112,7 @@ static void part_bucket(struct part *p, const struct fl_investigation *inv)
             p->n_inc += x;
             in_b |= b;
             in_i |= x;
-            if (j > 0 && (double)(t - s->ts[j - 1]) > 2.5 * (double)p->step_ms) {
+            if (j > 0 && (double)(t - s->ts[j - 1]) > 2.5 * (double)p->sample_ms) {
                 p->gaps_base += b;
                 p->gaps_inc += x;
                 double g = (double)(t - s->ts[j - 1]) / 1000.0;
@@ -111,14 +124,19 @@ static void part_bucket(struct part *p, const struct fl_investigation *inv)
             size_t k = (size_t)((t - p->start_ms) / p->step_ms);
             if (k >= p->nb)
                 continue;
-            if (k == prev) {
-                p->sum[k] += s->v[j] - prev_v;
-            } else {
-                p->sum[k] += s->v[j];
-                p->cnt[k]++;
+            if (k != prev && acc_n) { /* flush the previous bucket's mean */
+                p->sum[prev] += acc / (double)acc_n;
+                p->cnt[prev]++;
+                acc = 0;
+                acc_n = 0;
             }
+            acc += s->v[j];
+            acc_n++;
             prev = k;
-            prev_v = s->v[j];
+        }
+        if (acc_n) {
+            p->sum[prev] += acc / (double)acc_n;
+            p->cnt[prev]++;
         }
         p->ser_base += in_b;
         p->ser_inc += in_i;
@@ -147,7 +165,9 @@ static fl_err part_read(struct fl_inv__ctx *c, struct part *p, const char *what,
                                 &p->remote_problems);
     if (e != FL_OK)
         return e;
-    if ((e = part_grid(p, start, end, step ? step : sample_step(&p->ss))) != FL_OK)
+    p->sample_ms = sample_step(&p->ss);
+    if ((e = part_grid(p, start, end, step ? step : symptom_step(p->sample_ms, start, end))) !=
+        FL_OK)
         return e;
     part_bucket(p, c->inv);
     return FL_OK;
@@ -221,6 +241,7 @@ static fl_err part_spans(struct fl_inv__ctx *c, struct part *p, int64_t start, i
     step = step < 15000 ? 15000 : step > 300000 ? 300000 : step;
     if (e == FL_OK)
         e = part_grid(p, start, end, step);
+    p->sample_ms = step;
     if (e != FL_OK)
         goto out;
     /* Order spans by bucket (counting sort), then take each bucket's percentile. */
@@ -460,7 +481,7 @@ static fl_err check_samples(struct vctx *v, const struct part *p)
     e = fl_inv__ev_add(c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, p->sel,
                        fl_inv__fmt(c->a, "%s %s: scrape gaps (> 2.5 intervals of %.0f s): %zu "
                                          "in the baseline, %zu in the incident%s",
-                                   p->what, p->sel, (double)p->step_ms / 1000.0, p->gaps_base,
+                                   p->what, p->sel, (double)p->sample_ms / 1000.0, p->gaps_base,
                                    p->gaps_inc, gaps ? "" : " (no more than usual)"),
                        (double)p->gaps_base, (double)p->gaps_inc, p->longest_gap_inc_s,
                        FL_TS_NONE, gaps);

@@ -165,6 +165,7 @@ struct fl_inv__comp *fl_inv__comp_get(struct fl_inv__ctx *c, const char *name, b
     memset(k, 0, sizeof *k);
     k->name = nm;
     k->explained_by = -1;
+    k->stale_since_ms = FL_TS_NONE;
     const struct fl_component *fc = c->cfg ? fl_config_component(c->cfg, name) : NULL;
     k->kind = fc ? fc->kind : NULL;
     return k;
@@ -557,6 +558,24 @@ static fl_err rank_causes(struct fl_inv__ctx *c)
         struct fl_inv__comp *k = &c->comps[i];
         if ((long)i != top && k->trace_unchanged && !k->trace_changed && k->explained_by < 0)
             k->explained_by = top;
+    }
+    /* A job whose freshness check went late upstream of a changed component, no later than that
+     * change started, accounts for it: stale inputs made it change (a feature table's age, a
+     * model's output). Its own metrics may show nothing (a cron that stopped runs nothing). */
+    for (size_t i = 0; i < c->n_comps; i++) {
+        struct fl_inv__comp *k = &c->comps[i];
+        if (!k->changed || k->stale || k->explained_by >= 0)
+            continue;
+        for (size_t u = 0; u < c->n_comps; u++) {
+            const struct fl_inv__comp *up = &c->comps[u];
+            if (u == i || !up->stale || !fl_inv__upstream(c, up->name, k->name))
+                continue;
+            if (up->stale_since_ms != FL_TS_NONE && k->first_ms > 0 &&
+                up->stale_since_ms > k->first_ms)
+                continue;
+            k->explained_by = (long)u;
+            break;
+        }
     }
     /* An inherited component ranks below the dependency its change came from: its score is
      * capped at 0.9 of that one's (transitively, so chains keep their order). */

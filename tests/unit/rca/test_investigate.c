@@ -684,6 +684,30 @@ Test(investigate, fault_kind_from_series_names)
     }
 }
 
+/* Incident 3's shape: the pipeline's cron stopped (last success 3 h before the onset, every 1h +
+ * 10m grace: late since long before), nothing of its own changes, and the feature store it
+ * feeds changes at the onset. The late job upstream accounts for the store's change. */
+Test(investigate, a_late_job_upstream_accounts_for_what_it_feeds)
+{
+    write_run("run-old", ONSET - 180 * MIN_MS, "batch_run", "feature-pipeline", "success");
+    write_series("request_latency_seconds", "fraud-api", false, api_latency_slow);
+    write_series("request_latency_seconds", "feature-store", false, fs_latency_slow);
+    write_series("cpu_usage", "fraud-api", false, cpu_ok);
+    struct fl_inv_request r = req_for(FL_INV_SELECTOR);
+    r.selector = "request_latency_seconds{service=\"fraud-api\"}";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert_eq(inv.verdict, FL_INV_CAUSES, "%s", inv.verdict_text);
+    cr_expect_str_eq(inv.causes[0].component, "feature-pipeline");
+    cr_expect_str_eq(inv.causes[0].fault_kind, "stale_data");
+    long fs = cause_rank(&inv, "feature-store");
+    cr_assert_geq(fs, 1);
+    cr_expect(strstr(inv.causes[fs].summary, "feature-pipeline") &&
+                  strstr(inv.causes[fs].summary, "(inherited)"),
+              "%s", inv.causes[fs].summary);
+}
+
 Test(investigate, fault_free_names_no_culprit)
 {
     write_latency_incident(false);
