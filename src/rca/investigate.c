@@ -738,6 +738,9 @@ fl_err fl_investigate(struct fl_store *s, const struct fl_config *cfg,
         goto out;
     out->created_ms = out->req.now_ms;
     out->onset_ms = out->req.onset_ms;
+    /* An incident window given without an onset starts at the onset: nothing to detect. */
+    if (out->onset_ms == FL_TS_NONE && out->req.incident_start_ms)
+        out->onset_ms = out->req.incident_start_ms;
     if (out->onset_ms != FL_TS_NONE && (e = resolve_windows(&c, d)) != FL_OK)
         goto out;
     out->steps = fl_arena_calloc(a, INV_MAX_STEPS, sizeof *out->steps);
