@@ -90,6 +90,13 @@ $(BUILD)/tests/unit_%: $$(wildcard tests/unit/%/*.c) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests -o $@ $(filter %.c,$^) $(LIB) $(TEST_LIBS) $(PKG_LIBS)
 
+# The simulator's tests link its objects (not main.o) and the core helpers, never the engine.
+SIM_TEST_OBJ := $(filter-out $(BUILD)/obj/sim/main.o,$(SIM_OBJ))
+$(BUILD)/tests/unit_sim: $(wildcard tests/unit/sim/*.c) $(SIM_TEST_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests -o $@ $(filter %.c,$^) $(SIM_TEST_OBJ) \
+	  $(BUILD)/obj/src/core/*.o $(TEST_LIBS) $(PKG_LIBS)
+
 # Fuzz targets replayed over their corpus by a plain driver (no clang needed).
 $(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -476,7 +476,12 @@ static fl_err freshness_evidence(struct fl_inv__ctx *c, struct fl_inv__evs *ev, 
             struct fl_inv__comp *k = fl_inv__comp_get(c, comp, true);
             if (k) {
                 k->stale = true;
-                k->stale_since_ms = j->st.deadline_ms;
+                /* when the missed run was due (its deadline less the grace allowed on top),
+                 * less the grace again as the margin of when a downstream change "began" (an
+                 * age crosses its normal range a little before the run is due) */
+                k->stale_since_ms = j->st.deadline_ms == FL_TS_NONE
+                                        ? FL_TS_NONE
+                                        : j->st.deadline_ms - 2 * j->rule->grace_ms;
             }
         }
     }
