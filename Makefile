@@ -50,6 +50,11 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libfaultline.a
 BIN      := $(BUILD)/faultline
+# The web UI's embedded files (rules below, docs/UI.md).
+UI_FILES  := $(wildcard web/*.html web/*.css web/*.svg web/js/*.js)
+UI_VENDOR := web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css
+UI_GEN    := $(BUILD)/gen/ui_assets.c
+UI_OBJ    := $(BUILD)/obj/gen/ui_assets.o
 
 SIM_SRC  := $(wildcard sim/*.c)
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
@@ -74,9 +79,30 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(LIB): $(LIB_OBJ)
+$(LIB): $(LIB_OBJ) $(UI_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+
+# ---- the web UI (docs/UI.md), compiled into the library ----
+# scripts/embed-assets turns web/'s files and uPlot's dist files into one C source under
+# $(BUILD)/gen/ (bytes + a gzip copy + Content-Type + ETag per file); src/server/routes_ui.c serves
+# it. uPlot comes from the npm registry as locked in web/package-lock.json: `npm ci` runs when
+# web/node_modules is missing or older than the lock file. Nothing generated lands outside build/.
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found; the web UI needs it once to" \
+	  "fetch uPlot (web/package-lock.json). Install Node.js and npm (scripts/install-deps)." >&2; \
+	  exit 1; }
+	npm ci --prefix web --no-audit --no-fund
+	@touch $@
+
+$(UI_GEN): scripts/embed-assets $(UI_FILES) web/node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	/usr/bin/python3 scripts/embed-assets -o $@ --root web $(UI_FILES) --vendor $(UI_VENDOR)
+
+$(UI_OBJ): $(UI_GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
@@ -130,7 +156,13 @@ asan:
 	  unit cases fuzz-replay integration
 
 FUZZ_CFLAGS := $(CFLAGS_STD) -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -Isrc
-FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o) build-fuzz/obj/gen/ui_assets.o
+build-fuzz/obj/gen/ui_assets.o: build-fuzz/gen/ui_assets.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+build-fuzz/gen/ui_assets.c: scripts/embed-assets $(UI_FILES) web/node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	/usr/bin/python3 scripts/embed-assets -o $@ --root web $(UI_FILES) --vendor $(UI_VENDOR)
 build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -c $< -o $@

@@ -12,7 +12,8 @@
  *   4. last call: gunzip (Content-Encoding: gzip) under the same cap, form-encoded POST bodies of
  *      read routes merged into the parameters, then the handler;
  *   5. completion callback: status and duration into the self-metrics, free.
- * Every answer is JSON except /metrics. Handlers run in the thread-pool thread of the connection.
+ * Every answer is JSON except /metrics and the web UI's files (routes_ui.c). Handlers run in the
+ * thread-pool thread of the connection.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -32,6 +33,7 @@
 #include "../ingest/gzip.h"
 #include "../store/store.h"
 #include "http_int.h"
+#include "routes_ui.h"
 #include "scrape.h"
 
 /* ---- the route table (docs/API.md mirrors it; tests/unit/server checks that) ---- */
@@ -99,6 +101,8 @@ static const struct fl_route routes[] = {
     {FL_HTTP_GET, "/metrics", false, fl_server__h_metrics,
      "faultline's own metrics, Prometheus text format 0.0.4"},
     {FL_HTTP_GET, "/healthz", false, fl_server__h_healthz, "liveness; 503 while shutting down"},
+    {FL_HTTP_GET, "/", false, fl_server__h_ui, "the web UI's page (routes_ui.c, docs/UI.md)"},
+    {FL_HTTP_GET, "/ui/{path*}", false, fl_server__h_ui, "web UI files; app routes fall back"},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -108,7 +112,8 @@ const struct fl_route *fl_server_routes(size_t *n)
     return routes;
 }
 
-/* Does path match pattern? A {name} segment matches one non-empty segment without '/'. */
+/* Does path match pattern? A {name} segment matches one non-empty segment without '/'; a final
+ * {name*} matches the rest of the path. */
 static bool pattern_match(const char *pat, struct fl_str path, struct fl_str *param)
 {
     size_t i = 0, pl = path.len;
@@ -119,6 +124,11 @@ static bool pattern_match(const char *pat, struct fl_str path, struct fl_str *pa
             const char *close = strchr(pat, '}');
             if (!close)
                 return false;
+            if (close > pat + 1 && close[-1] == '*' && close[1] == '\0') {
+                /* a final {name*} takes the rest of the path, '/' included, maybe empty */
+                *param = (struct fl_str){pp + i, pl - i};
+                return true;
+            }
             size_t start = i;
             while (i < pl && pp[i] != '/')
                 i++;

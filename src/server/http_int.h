@@ -105,8 +105,6 @@ void fl_server__h_traces_search(struct fl_http_req *r);
 void fl_server__h_traces_compare(struct fl_http_req *r);
 void fl_server__h_trace_critical_path(struct fl_http_req *r);
 void fl_server__h_graph(struct fl_http_req *r);
-void fl_server__h_whys(struct fl_http_req *r);       /* routes_postmortems.c */
-void fl_server__h_postmortem(struct fl_http_req *r); /* routes_postmortems.c */
 void fl_server__h_request_get(struct fl_http_req *r);
 void fl_server__h_query_range(struct fl_http_req *r);
 void fl_server__h_series(struct fl_http_req *r);
@@ -132,6 +130,8 @@ void fl_server__event_metrics(struct fl_server *s, struct fl_buf *out);
 void fl_server__live_committed(struct fl_server *s, const struct fl_batch *b);
 void fl_server__h_investigations(struct fl_http_req *r);   /* routes_investigations.c */
 void fl_server__h_investigation_get(struct fl_http_req *r); /* routes_investigations.c */
+void fl_server__h_whys(struct fl_http_req *r);       /* routes_postmortems.c */
+void fl_server__h_postmortem(struct fl_http_req *r); /* routes_postmortems.c */
 void fl_server__h_metrics(struct fl_http_req *r);
 void fl_server__h_healthz(struct fl_http_req *r);
 

@@ -38,7 +38,7 @@ static const struct match_case cases[] = {
     {"HEAD", "/healthz", FL_ROUTE_FOUND, "/healthz", ""},
     {"GET", "/healthz/", FL_ROUTE_NO_PATH, NULL, NULL},
     {"GET", "/healthzz", FL_ROUTE_NO_PATH, NULL, NULL},
-    {"GET", "/", FL_ROUTE_NO_PATH, NULL, NULL},
+    {"GET", "/", FL_ROUTE_FOUND, "/", ""},
     {"POST", "/api/v1/query_range", FL_ROUTE_FOUND, "/api/v1/query_range", ""},
     {"PUT", "/metrics", FL_ROUTE_BAD_METHOD, NULL, "GET, HEAD"},
 };
