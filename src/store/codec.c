@@ -29,16 +29,26 @@ static unsigned char *put_bytes(unsigned char *p, const char *s, size_t len)
 
 static unsigned char *put_f64(unsigned char *p, double d)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &d, 8); /* the encoding is little-endian: one store instead of eight */
+    return p + 8;
+#else
     uint64_t u;
     memcpy(&u, &d, sizeof u);
     for (int i = 0; i < 8; i++)
         *p++ = (unsigned char)(u >> (8 * i));
     return p;
+#endif
 }
 
 /* Reserve `need` more bytes (+ NUL) and return where to write, or NULL (error is sticky). */
 static unsigned char *reserve(struct fl_buf *out, size_t need)
 {
+    /* the common case without a call: room already there (the same conditions as
+     * fl_buf_reserve(out, need + 1): under the cap, and the NUL fits too) */
+    if (out->err == FL_OK && out->data && need < out->max && out->len <= out->max - need - 1 &&
+        out->cap - out->len >= need + 2)
+        return (unsigned char *)out->data + out->len;
     if (fl_buf_err(out) != FL_OK || fl_buf_reserve(out, need + 1) != FL_OK)
         return NULL;
     return (unsigned char *)out->data + out->len;
@@ -87,10 +97,13 @@ void fl_store_feature_names_encode(const struct fl_feature *f, size_t n, struct 
 
 void fl_store_feature_values_encode(const struct fl_feature *f, size_t n, struct fl_buf *out)
 {
-    size_t need = 0;
-    for (size_t i = 0; i < n; i++)
-        need += 1 + (f[i].kind == FL_VAL_STRING && f[i].str ? 10 + strlen(f[i].str) : 10);
-    unsigned char *p = reserve(out, need);
+    /* Reserve the fixed-size worst case (tag + 8 bytes) once; strings reserve their own room. */
+    if (n > ((size_t)1 << 24)) {
+        if (out->err == FL_OK)
+            out->err = FL_ELIMIT;
+        return;
+    }
+    unsigned char *p = reserve(out, 11 * n);
     if (!p)
         return;
     for (size_t i = 0; i < n; i++) {
@@ -104,7 +117,16 @@ void fl_store_feature_values_encode(const struct fl_feature *f, size_t n, struct
             break;
         case FL_VAL_STRING: {
             const char *s = f[i].str ? f[i].str : "";
-            p = put_bytes(p, s, strlen(s));
+            size_t len = strlen(s);
+            commit(out, p);
+            if (len > SIZE_MAX / 4) {
+                if (out->err == FL_OK)
+                    out->err = FL_ELIMIT;
+                return;
+            }
+            if (!(p = reserve(out, 10 + len + 11 * (n - i - 1))))
+                return; /* the error is sticky in out */
+            p = put_bytes(p, s, len);
             break;
         }
         default: /* FL_VAL_NULL carries no value */
@@ -127,6 +149,98 @@ void fl_store_doubles_encode(const double *v, size_t n, struct fl_buf *out)
     for (size_t i = 0; i < n; i++)
         p = put_f64(p, v[i]);
     commit(out, p);
+}
+
+void fl_store_seg_key_encode(const char *name, size_t nlen, const char *value, size_t vlen,
+                             struct fl_buf *out)
+{
+    if (nlen > SIZE_MAX / 4 || vlen > SIZE_MAX / 4) {
+        if (out->err == FL_OK)
+            out->err = FL_ELIMIT;
+        return;
+    }
+    unsigned char *p = reserve(out, 20 + nlen + vlen);
+    if (!p)
+        return;
+    p = put_bytes(p, name, nlen);
+    p = put_bytes(p, value, vlen);
+    commit(out, p);
+}
+
+fl_err fl_store_segments_encode(const struct fl_label *labels, size_t n, fl_store_seg_id_fn id_fn,
+                                void *ud, struct fl_buf *out)
+{
+    if (n > ((size_t)1 << 24)) {
+        if (out->err == FL_OK)
+            out->err = FL_ELIMIT;
+        return FL_ELIMIT;
+    }
+    /* room for the count and every id; an inline pair reserves its own */
+    unsigned char *p = reserve(out, 10 * (n + 1));
+    if (!p)
+        return fl_buf_err(out);
+    p = put_uvarint(p, n);
+    for (size_t i = 0; i < n; i++) {
+        const char *nm = labels[i].name ? labels[i].name : "";
+        const char *v = labels[i].value ? labels[i].value : "";
+        uint64_t id = 0;
+        fl_err e = id_fn(ud, nm, v, &id);
+        if (e != FL_OK) {
+            commit(out, p);
+            return e;
+        }
+        if (id) {
+            p = put_uvarint(p, id);
+            continue;
+        }
+        commit(out, p);
+        size_t nlen = strlen(nm), vlen = strlen(v);
+        if (nlen > SIZE_MAX / 4 || vlen > SIZE_MAX / 4) {
+            if (out->err == FL_OK)
+                out->err = FL_ELIMIT;
+            return FL_ELIMIT;
+        }
+        if (!(p = reserve(out, 21 + nlen + vlen + 10 * (n - i))))
+            return fl_buf_err(out);
+        *p++ = 0;
+        p = put_bytes(p, nm, nlen);
+        p = put_bytes(p, v, vlen);
+    }
+    commit(out, p);
+    return FL_OK;
+}
+
+/* The value of a lowercase hex digit, or -1. */
+static int hexval(unsigned char c)
+{
+    if ((unsigned)(c - '0') < 10u)
+        return c - '0';
+    if ((unsigned)(c - 'a') < 6u)
+        return c - 'a' + 10;
+    return -1;
+}
+
+int fl_store_hexid_pack(const char *id, unsigned char out[16])
+{
+    if (!id)
+        return 0;
+    for (size_t i = 0; i < 16; i++) {
+        int hi = hexval((unsigned char)id[2 * i]), lo;
+        if (hi < 0 || (lo = hexval((unsigned char)id[2 * i + 1])) < 0)
+            return 0; /* also stops at the NUL of a shorter id, before reading past it */
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return id[32] == '\0';
+}
+
+void fl_store_hexid_unpack(const unsigned char in[16], char out[33])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < 16; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 0xf];
+    }
+    out[32] = '\0';
 }
 
 /* ---- decoding ---- */
@@ -209,6 +323,56 @@ fl_err fl_store_labels_decode(const void *p, size_t len, struct fl_arena *a, str
     for (size_t i = 0; i < cnt; i++) {
         if ((e = get_str(&r, a, &l[i].name)) != FL_OK || (e = get_str(&r, a, &l[i].value)) != FL_OK)
             return e;
+    }
+    if (r.p != r.end)
+        return FL_EPARSE;
+    *out = l;
+    *n = cnt;
+    return FL_OK;
+}
+
+fl_err fl_store_seg_key_decode(const void *key, size_t len, struct fl_str *name,
+                               struct fl_str *value)
+{
+    struct rd r = {key, (const unsigned char *)key + len};
+    uint64_t n;
+    if (!key)
+        return FL_EPARSE;
+    if (!get_uvarint(&r, &n) || n > (uint64_t)(r.end - r.p))
+        return FL_EPARSE;
+    *name = (struct fl_str){(const char *)r.p, (size_t)n};
+    r.p += n;
+    if (!get_uvarint(&r, &n) || n != (uint64_t)(r.end - r.p))
+        return FL_EPARSE;
+    *value = (struct fl_str){(const char *)r.p, (size_t)n};
+    return FL_OK;
+}
+
+fl_err fl_store_segments_decode(const void *p, size_t len, fl_store_seg_pair_fn pair_fn, void *ud,
+                                struct fl_arena *a, struct fl_label **out, size_t *n)
+{
+    struct rd r = {p, (const unsigned char *)p + len};
+    struct fl_label *l = NULL;
+    size_t cnt;
+    fl_err e;
+
+    if (!p)
+        return FL_EPARSE;
+    if ((e = get_count(&r, 1, &cnt)) != FL_OK)
+        return e;
+    if (cnt && !(l = fl_arena_calloc(a, cnt, sizeof *l)))
+        return arena_err(a);
+    for (size_t i = 0; i < cnt; i++) {
+        uint64_t id;
+        if (!get_uvarint(&r, &id))
+            return FL_EPARSE;
+        if (id == 0) {
+            if ((e = get_str(&r, a, &l[i].name)) != FL_OK ||
+                (e = get_str(&r, a, &l[i].value)) != FL_OK)
+                return e;
+        } else if ((e = pair_fn(ud, id, &l[i].name, &l[i].value)) != FL_OK) {
+            return e;
+        }
     }
     if (r.p != r.end)
         return FL_EPARSE;

@@ -397,8 +397,109 @@ out:
 
 /* ---- inferences and outcomes ---- */
 
-static fl_err row_inference(sqlite3_stmt *st, struct fl_arena *a, struct fl_inference *r,
-                            struct fl_diag *d)
+/* Decoding inference segments: the store's pair dictionary, read through connection c. */
+struct seg_rd {
+    struct fl_store *s;
+    struct fl_store__conn *c;
+};
+
+/* Load dictionary pair id into s->segkeys (caller does not hold skmu). */
+static fl_err seg_load(struct seg_rd *sr, uint64_t id)
+{
+    struct fl_store *s = sr->s;
+    struct fl_str name, value;
+    sqlite3_stmt *st;
+    fl_err e;
+    if ((e = fl_store__stmt(sr->c, FL_ST_Q_SEGKEY, &st, NULL)) != FL_OK)
+        return e;
+    if (sqlite3_bind_int64(st, 1, (int64_t)id) != SQLITE_OK)
+        return FL_ESTORE;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? FL_EPARSE : FL_ESTORE;
+    }
+    char *copy = NULL;
+    e = fl_store_seg_key_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                                &name, &value);
+    /* A NUL inside would cut the strings short: such a pair is not ours. */
+    if (e == FL_OK && (memchr(name.p, 0, name.len) || memchr(value.p, 0, value.len)))
+        e = FL_EPARSE;
+    if (e == FL_OK && !(copy = fl_malloc(name.len + value.len + 2)))
+        e = FL_ENOMEM;
+    if (e == FL_OK) {
+        memcpy(copy, name.p, name.len);
+        copy[name.len] = '\0';
+        memcpy(copy + name.len + 1, value.p, value.len);
+        copy[name.len + 1 + value.len] = '\0';
+    }
+    sqlite3_reset(st);
+    if (e != FL_OK)
+        return e;
+    pthread_mutex_lock(&s->skmu);
+    if (id >= s->n_segkeys) {
+        size_t ncap = (size_t)id + 64 > FL_STORE_SEG_KEYS_MAX + 1 ? FL_STORE_SEG_KEYS_MAX + 1
+                                                                  : (size_t)id + 64;
+        char **nk = fl_realloc(s->segkeys, ncap * sizeof *nk);
+        if (nk) {
+            memset(nk + s->n_segkeys, 0, (ncap - s->n_segkeys) * sizeof *nk);
+            s->segkeys = nk;
+            s->n_segkeys = ncap;
+        } else {
+            e = FL_ENOMEM;
+        }
+    }
+    if (e == FL_OK && !s->segkeys[id]) {
+        s->segkeys[id] = copy;
+        copy = NULL;
+    }
+    pthread_mutex_unlock(&s->skmu);
+    fl_free(copy);
+    return e;
+}
+
+/* fl_store_seg_pair_fn: dictionary id -> name and value, loading the pair once. */
+static fl_err seg_pair(void *ud, uint64_t id, const char **name, const char **value)
+{
+    struct seg_rd *sr = ud;
+    struct fl_store *s = sr->s;
+    if (id > FL_STORE_SEG_KEYS_MAX)
+        return FL_EPARSE;
+    for (int pass = 0; pass < 2; pass++) {
+        pthread_mutex_lock(&s->skmu);
+        const char *p = id < s->n_segkeys ? s->segkeys[id] : NULL;
+        pthread_mutex_unlock(&s->skmu);
+        if (p) {
+            *name = p;
+            *value = p + strlen(p) + 1;
+            return FL_OK;
+        }
+        fl_err e;
+        if (pass == 0 && (e = seg_load(sr, id)) != FL_OK)
+            return e;
+    }
+    return FL_EPARSE;
+}
+
+/* Column i as a trace id: 16 bytes (schema 8) become 32 hex digits in the arena; text as is. */
+static fl_err col_trace_id(sqlite3_stmt *st, int i, struct fl_arena *a, const char **out)
+{
+    if (sqlite3_column_type(st, i) != SQLITE_BLOB) {
+        *out = fl_store__col_text(st, i, NULL);
+        return FL_OK;
+    }
+    if (sqlite3_column_bytes(st, i) != 16)
+        return FL_EPARSE;
+    char *hex = fl_arena_alloc(a, 33);
+    if (!hex)
+        return a->limit_hit ? FL_ELIMIT : FL_ENOMEM;
+    fl_store_hexid_unpack(sqlite3_column_blob(st, i), hex);
+    *out = hex;
+    return FL_OK;
+}
+
+static fl_err row_inference(sqlite3_stmt *st, struct seg_rd *sr, struct fl_arena *a,
+                            struct fl_inference *r, struct fl_diag *d)
 {
     struct fl_feature *f = NULL;
     struct fl_label *seg = NULL;
@@ -409,20 +510,26 @@ static fl_err row_inference(sqlite3_stmt *st, struct fl_arena *a, struct fl_infe
     fl_arena_reset(a);
     r->ts_ms = sqlite3_column_int64(st, 1);
     r->request_id = fl_store__col_text(st, 2, "");
-    r->trace_id = fl_store__col_text(st, 3, NULL);
     r->model = fl_store__col_text(st, 4, "");
     r->model_version = fl_store__col_text(st, 5, "");
     r->pred_kind = sqlite3_column_int(st, 7);
     r->score = fl_store__col_double(st, 8);
     r->pred_class = fl_store__col_text(st, 9, NULL);
     r->latency_ms = fl_store__col_double(st, 12);
-    if ((e = fl_store_features_decode(
+    if ((e = col_trace_id(st, 3, a, &r->trace_id)) != FL_OK ||
+        (e = fl_store_features_decode(
              sqlite3_column_blob(st, 13), (size_t)sqlite3_column_bytes(st, 13),
              sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6), a, &f,
-             &r->n_features)) != FL_OK ||
-        (e = fl_store_labels_decode(sqlite3_column_blob(st, 11),
-                                    (size_t)sqlite3_column_bytes(st, 11), a, &seg,
-                                    &r->n_segments)) != FL_OK)
+             &r->n_features)) != FL_OK)
+        goto bad;
+    if (sqlite3_column_type(st, 14) != SQLITE_NULL)
+        e = fl_store_segments_decode(sqlite3_column_blob(st, 14),
+                                     (size_t)sqlite3_column_bytes(st, 14), seg_pair, sr, a, &seg,
+                                     &r->n_segments);
+    else /* a row written before schema 8 */
+        e = fl_store_labels_decode(sqlite3_column_blob(st, 11),
+                                   (size_t)sqlite3_column_bytes(st, 11), a, &seg, &r->n_segments);
+    if (e != FL_OK)
         goto bad;
     if (sqlite3_column_type(st, 10) != SQLITE_NULL &&
         (e = fl_store_doubles_decode(sqlite3_column_blob(st, 10),
@@ -447,16 +554,17 @@ static void row_outcome(sqlite3_stmt *st, struct fl_outcome *o)
     o->attrs_json = fl_store__col_text(st, 4, "{}");
 }
 
-static fl_err each_inference(struct fl_store__conn *c, sqlite3_stmt *st, fl_store_inference_fn fn,
-                             void *ud, size_t *n, struct fl_diag *d)
+static fl_err each_inference(struct fl_store *s, struct fl_store__conn *c, sqlite3_stmt *st,
+                             fl_store_inference_fn fn, void *ud, size_t *n, struct fl_diag *d)
 {
+    struct seg_rd sr = {s, c};
     struct fl_arena a;
     fl_err e = FL_OK;
     int rc;
     fl_arena_init(&a, 4096, FL_LIMIT_BATCH_ARENA_BYTES);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct fl_inference r;
-        if ((e = row_inference(st, &a, &r, d)) != FL_OK)
+        if ((e = row_inference(st, &sr, &a, &r, d)) != FL_OK)
             goto out;
         (*n)++;
         if (fn && fn(&r, ud))
@@ -498,11 +606,12 @@ fl_err fl_store_request(struct fl_store *s, const char *request_id, fl_store_inf
     if ((e = fl_store__stmt(c, FL_ST_Q_REQ_INF, &st, d)) != FL_OK)
         goto out;
     if ((fl_store__bind_text(st, 1, request_id) |
-         sqlite3_bind_int64(st, 2, fl_store__key(request_id))) != SQLITE_OK) {
+         sqlite3_bind_int64(st, 2, fl_store__key(request_id)) |
+         sqlite3_bind_int64(st, 3, fl_store__req_key(request_id, 0))) != SQLITE_OK) {
         e = fl_store__sqlerr(c->db, SQLITE_ERROR, d, "bind");
         goto out;
     }
-    if ((e = each_inference(c, st, fi, ud, &n, d)) != FL_OK)
+    if ((e = each_inference(s, c, st, fi, ud, &n, d)) != FL_OK)
         goto out;
     sqlite3_reset(st); /* the row's strings are no longer needed */
     if ((e = fl_store__stmt(c, FL_ST_Q_REQ_OUT, &st, d)) != FL_OK)
@@ -569,7 +678,8 @@ fl_err fl_store_inferences(struct fl_store *s, const struct fl_inference_query *
         }
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) { /* the row's strings live until the reset */
-            if ((e = row_inference(st, &a, &r, d)) == FL_OK)
+            struct seg_rd sr = {s, c};
+            if ((e = row_inference(st, &sr, &a, &r, d)) == FL_OK)
                 stop = fn(&r, ud);
         } else if (rc != SQLITE_DONE) {
             e = fl_store__sqlerr(c->db, rc, d, "read inferences");

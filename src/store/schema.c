@@ -390,6 +390,24 @@ static const struct step steps[] = {
      ");\n"
      "CREATE INDEX investigations_created ON investigations(created_ms);\n"
      "PRAGMA user_version = 7;\n"},
+    /*
+     * 8: fewer bytes per inference row (bytes written are most of what a row costs the store,
+     * as for spans in migrations 3 and 4). Segment (name, value) pairs repeat in every row: new
+     * rows keep them dictionary-encoded in segs (codec.h, segment refs; ids into inf_seg_keys)
+     * and an empty segments blob. A trace id of 32 lowercase hex digits is stored as its 16
+     * bytes. request_key of new rows is fl_store__req_key: the row's rowid bucket, then a 32-bit
+     * hash of the request id, so that a batch's index entries land in the pages of the newest
+     * bucket rather than one random page each; lookups probe every bucket (store_int.h).
+     * Existing rows are not rewritten: segs NULL means their segments column holds the labels
+     * encoding, a text trace_id is read as it is, and their 64-bit request_key is probed too.
+     */
+    {8,
+     "CREATE TABLE inf_seg_keys (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  key BLOB NOT NULL UNIQUE\n"
+     ");\n"
+     "ALTER TABLE inferences ADD COLUMN segs BLOB;\n"
+     "PRAGMA user_version = 8;\n"},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

@@ -29,14 +29,29 @@
 #define SPAN_FROM " spans s JOIN span_origins o ON o.id = s.origin "
 #define INF_COLS                                                                                   \
     "i.id, i.ts_ms, i.request_id, i.trace_id, i.model, i.model_version, i.features, i.pred_kind, " \
-    "i.score, i.pred_class, i.scores, i.segments, i.latency_ms, f.names FROM inferences i "        \
-    "JOIN feature_sets f ON f.id = i.feature_set"
+    "i.score, i.pred_class, i.scores, i.segments, i.latency_ms, f.names, i.segs "                  \
+    "FROM inferences i JOIN feature_sets f ON f.id = i.feature_set"
 #define OUT_COLS "ts_ms, request_id, name, value, attrs_json"
 #define EVENT_COLS "id, ts_ms, end_ms, kind, component, status, rows, message, attrs_json"
 
+/* The columns an inference row is written with: its own values first (write.c bind_own), then
+ * model, version, model_key and feature_set (bind_shared), and segments, x'' since schema 8. */
+#define INF_WCOLS                                                                                  \
+    "ts_ms, request_id, trace_id, features, pred_kind, score, pred_class, scores, segs, "          \
+    "latency_ms, request_key, model, model_version, model_key, feature_set, segments"
 /* One row of W_INF_MULTI: anonymous parameters number on, 15 per row. */
-#define INF_P "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define INF_P "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, x'')"
+#define INF_P4 INF_P "," INF_P "," INF_P "," INF_P
+#define INF_P16 INF_P4 "," INF_P4 "," INF_P4 "," INF_P4
+/* W_INF_RUN: rows of one model version and feature set share ?1-?4; the first row names its own
+ * parameters ?5-?15, and the anonymous ones of the next rows number on from there (11 a row). */
+#define INF_R "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?1, ?2, ?3, ?4, x'')"
+#define INF_R1 "(?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?1, ?2, ?3, ?4, x'')"
+#define INF_R4 INF_R "," INF_R "," INF_R "," INF_R
+#define INF_R16 INF_R4 "," INF_R4 "," INF_R4 "," INF_R4
 _Static_assert(FL_STORE_INF_MULTI == 8, "W_INF_MULTI lists 8 rows");
+_Static_assert(FL_STORE_INF_RUN == 32, "W_INF_RUN lists 32 rows");
+_Static_assert(FL_STORE_REQ_BUCKET_SHIFT == 13, "Q_REQ_INF shifts by 13");
 /* One row of W_SPAN_MULTI: the SPAN_WCOLS (16 parameters). */
 #define SPAN_P "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _Static_assert(FL_STORE_SPAN_MULTI == 8, "W_SPAN_MULTI lists 8 rows");
@@ -107,17 +122,20 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
                            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (model_key, first_id) DO "
                            "UPDATE SET min_ts = min(min_ts, excluded.min_ts), "
                            "max_ts = max(max_ts, excluded.max_ts)",
-    [FL_ST_W_INF] = "INSERT INTO inferences(ts_ms, request_id, trace_id, model, model_version, "
-                    "features, pred_kind, score, pred_class, scores, segments, latency_ms, "
-                    "request_key, feature_set, model_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                    "?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    [FL_ST_W_INF_MULTI] = "INSERT OR FAIL INTO inferences(ts_ms, request_id, trace_id, model, "
-                          "model_version, features, pred_kind, score, pred_class, scores, "
-                          "segments, latency_ms, request_key, feature_set, model_key) VALUES "
-                          INF_P "," INF_P "," INF_P "," INF_P "," INF_P "," INF_P "," INF_P
-                          "," INF_P,
+    /* segs holds the segment refs since schema 8 (codec.h); trace_id is a 16-byte blob when it
+     * is 32 lowercase hex digits. */
+    [FL_ST_W_INF] = "INSERT INTO inferences(" INF_WCOLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                    "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, x'')",
+    [FL_ST_W_INF_MULTI] = "INSERT OR FAIL INTO inferences(" INF_WCOLS ") VALUES " INF_P4 "," INF_P4,
+    [FL_ST_W_INF_MULTI_BIG] = "INSERT OR FAIL INTO inferences(" INF_WCOLS ") VALUES " INF_P16
+                              "," INF_P16,
+    [FL_ST_W_INF_RUN] = "INSERT OR FAIL INTO inferences(" INF_WCOLS ") VALUES " INF_R1 "," INF_R
+                        "," INF_R "," INF_R "," INF_R4 "," INF_R4 "," INF_R4 "," INF_R16,
     [FL_ST_W_FSET_FIND] = "SELECT id FROM feature_sets WHERE names = ?1",
     [FL_ST_W_FSET_ADD] = "INSERT INTO feature_sets(names) VALUES (?1)",
+    [FL_ST_W_SEGKEY_FIND] = "SELECT id FROM inf_seg_keys WHERE key = ?1",
+    [FL_ST_W_SEGKEY_MAX] = "SELECT coalesce(max(id), 0) FROM inf_seg_keys",
+    [FL_ST_W_SEGKEY_ADD] = "INSERT INTO inf_seg_keys(key) VALUES (?1)",
     [FL_ST_W_SEEN] = "INSERT INTO model_seen(model, version, first_ms, last_ms, n, model_key) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (model, version) DO UPDATE SET "
                      "first_ms = min(first_ms, excluded.first_ms), "
@@ -220,8 +238,14 @@ const char *const fl_store__sql[FL_ST__COUNT] = {
                          "AND (?6 = 0 OR status = 2)",
     [FL_ST_Q_AKEY] = "SELECT key FROM span_attr_keys WHERE id = ?1",
     [FL_ST_Q_SPAN_ONE] = "SELECT " SPAN_COLS_S " FROM" SPAN_FROM "WHERE s.id = ?1",
-    [FL_ST_Q_REQ_INF] = "SELECT " INF_COLS " WHERE i.request_key = ?2 AND i.request_id = ?1 "
+    /* ?2: the 64-bit key of rows written before schema 8; ?3: the request id's 32-bit hash,
+     * probed in every rowid bucket (fl_store__req_key; the shift is FL_STORE_REQ_BUCKET_SHIFT). */
+    [FL_ST_Q_REQ_INF] = "WITH RECURSIVE b(x) AS (SELECT (SELECT max(id) FROM inferences) >> 13 "
+                        "UNION ALL SELECT x - 1 FROM b WHERE x > (SELECT min(id) FROM inferences) "
+                        ">> 13) SELECT " INF_COLS " WHERE i.request_key IN (SELECT ?2 UNION ALL "
+                        "SELECT (x << 32) | ?3 FROM b) AND i.request_id = ?1 "
                         "ORDER BY i.ts_ms DESC, i.id DESC LIMIT 1",
+    [FL_ST_Q_SEGKEY] = "SELECT key FROM inf_seg_keys WHERE id = ?1",
     [FL_ST_Q_REQ_OUT] = "SELECT " OUT_COLS " FROM outcomes WHERE request_key = ?2 "
                         "AND request_id = ?1 "
                         "ORDER BY ts_ms, id",
@@ -516,6 +540,13 @@ int64_t fl_store__key(const char *s)
         h *= UINT64_C(1099511628211);
     }
     return (int64_t)h;
+}
+
+int64_t fl_store__req_key(const char *s, int64_t rowid)
+{
+    /* The hash's high half: FNV-1a's low bits mix poorly (the prime's low 32 bits are 435). */
+    uint64_t bucket = (uint64_t)(rowid >> FL_STORE_REQ_BUCKET_SHIFT);
+    return (int64_t)(bucket << 32 | (uint64_t)fl_store__key(s) >> 32);
 }
 
 int64_t fl_store__key2(const char *a, const char *b)
@@ -865,6 +896,7 @@ fl_err fl_store_open(const char *dir, const struct fl_store_opts *opts, struct f
     pthread_mutex_init(&s->rmu, NULL);
     pthread_mutex_init(&s->cmu, NULL);
     pthread_mutex_init(&s->akmu, NULL);
+    pthread_mutex_init(&s->skmu, NULL);
     pthread_cond_init(&s->rcv, NULL);
     fl_buf_init(&s->scratch, FL_LIMIT_BATCH_ARENA_BYTES);
     fl_buf_init(&s->scratch2, FL_LIMIT_BATCH_ARENA_BYTES);
@@ -876,7 +908,8 @@ fl_err fl_store_open(const char *dir, const struct fl_store_opts *opts, struct f
         !(s->series_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES)) ||
         !(s->fset_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES)) ||
         !(s->origin_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES)) ||
-        !(s->akey_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES))) {
+        !(s->akey_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES)) ||
+        !(s->segkey_cache = fl_map_new(NULL, FL_LIMIT_MAP_ENTRIES))) {
         e = fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory");
         goto out;
     }
@@ -918,11 +951,16 @@ void fl_store_free(struct fl_store *s)
     for (size_t i = 0; i < s->n_akeys; i++)
         fl_free((void *)s->akeys[i].p);
     fl_free(s->akeys);
+    fl_map_free(s->segkey_cache);
+    for (size_t i = 0; i < s->n_segkeys; i++)
+        fl_free(s->segkeys[i]);
+    fl_free(s->segkeys);
     fl_buf_cleanup(&s->scratch);
     fl_buf_cleanup(&s->scratch2);
     pthread_cond_destroy(&s->rcv);
     pthread_mutex_destroy(&s->cmu);
     pthread_mutex_destroy(&s->akmu);
+    pthread_mutex_destroy(&s->skmu);
     pthread_mutex_destroy(&s->rmu);
     pthread_mutex_destroy(&s->wmu);
     pthread_cond_destroy(&s->gcv);

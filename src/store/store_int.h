@@ -20,7 +20,7 @@
 #include "store.h"
 
 /* Highest schema version this code knows (the last migration step). */
-#define FL_STORE_SCHEMA_VERSION 7
+#define FL_STORE_SCHEMA_VERSION 8
 /* PRAGMA application_id of a faultline database ("FLTD"). */
 #define FL_STORE_APP_ID 1179407428
 #define FL_STORE_DB_NAME "faultline.db"
@@ -29,8 +29,13 @@
 /* Most samples compaction puts in one chunk row (larger groups are split). */
 #define FL_STORE_CHUNK_MAX_ROWS 65536
 
-/* Inference rows per multi-row INSERT (W_INF_MULTI; 15 parameters each). */
+/* Rows per bucket of the request index (fl_store__req_key): 8,192, about one batch. */
+#define FL_STORE_REQ_BUCKET_SHIFT 13
+/* Inference rows per multi-row INSERT: W_INF_MULTI (15 parameters a row), W_INF_MULTI_BIG (the
+ * same, 32 rows: 3 % fewer instructions per row than 8 at a time), and W_INF_RUN for 32 rows of
+ * one model version and feature set, which binds those once (4 + 11 parameters a row). */
 #define FL_STORE_INF_MULTI 8
+#define FL_STORE_INF_RUN 32
 /* Spans per multi-row INSERT (W_SPAN_MULTI; 16 parameters each). */
 #define FL_STORE_SPAN_MULTI 8
 /* A batch of spans that directly follows a block spanning fewer rowids than this joins it, and
@@ -40,6 +45,9 @@
 /* Span attribute keys kept in the span_attr_keys dictionary; keys beyond are stored inline in
  * each span (attrs.h), so hostile high-cardinality keys cannot grow the dictionary forever. */
 #define FL_STORE_ATTR_KEYS_MAX 16384
+/* Inference segment (name, value) pairs kept in the inf_seg_keys dictionary; pairs beyond are
+ * stored inline in each row (codec.h, segment refs), for the same reason. */
+#define FL_STORE_SEG_KEYS_MAX 65536
 
 /* Every SQL statement the store runs, by id; the texts are in fl_store__sql (store.c). */
 // clang-format off
@@ -50,6 +58,7 @@
     X(W_SBLOCK_GROW) X(W_SBLOCK_SVC)    \
     X(W_SBLOCK_WIDEN) X(W_INF_MAXID) X(W_IBLOCK_LAST) X(W_IBLOCK_GROW) X(W_IBLOCK_ADD) X(W_INF) X(W_INF_MULTI) X(W_SEEN) X(W_OUTCOME) X(W_EVENT_INS) X(W_EVENT_UPD)      \
     X(W_MODEL) X(W_FSET_FIND) X(W_FSET_ADD) X(N_MODELS)                                            \
+    X(W_INF_RUN) X(W_INF_MULTI_BIG) X(W_SEGKEY_FIND) X(W_SEGKEY_MAX) X(W_SEGKEY_ADD) X(Q_SEGKEY) \
     X(N_SERIES) X(N_HEAD) X(N_CHUNKED) X(N_SPANS) X(N_INFERENCES) X(N_OUTCOMES) X(N_EVENTS)        \
     X(C_HEAD_SCAN) X(C_OVERLAP) X(C_CHUNK_DEL) X(C_CHUNK_ADD) X(C_HEAD_DEL)                        \
     X(R_CHUNK_N) X(R_CHUNK) X(R_EXEMPLAR) X(R_SBLOCKS) X(R_SPANS_RANGE) X(R_SBLOCK_LEFT) X(R_SBLOCK_SET) X(R_SBLOCK_DEL) X(R_STRACE_DEL) X(R_SBLOCK_SVC_DEL) \
@@ -112,6 +121,7 @@ struct fl_store {
     struct fl_map *fset_cache;   /* feature names blob -> (void *)(intptr_t)feature set id */
     struct fl_map *origin_cache; /* span_origins key -> (void *)(intptr_t)origin id */
     struct fl_map *akey_cache;   /* span attribute key -> (void *)(intptr_t)id, or -1: inline */
+    struct fl_map *segkey_cache; /* inference segment pair key -> (void *)(intptr_t)id, or -1 */
     int64_t span_block_rows;     /* FL_STORE_BLOCK_ROWS (tests lower it); under wmu */
     int64_t inf_block_rows;      /* FL_STORE_BLOCK_ROWS (tests lower it); under wmu */
     struct fl_buf scratch;       /* encodings; under wmu */
@@ -130,6 +140,13 @@ struct fl_store {
     pthread_mutex_t akmu;
     struct fl_str *akeys; /* [id], owned copies; .p NULL when not loaded */
     size_t n_akeys;
+
+    /* Inference segment pairs by id for readers (query.c), loaded on first use, never replaced:
+     * [id] is one allocation "name\0value\0" (value = name + strlen(name) + 1), NULL when not
+     * loaded. Under skmu. */
+    pthread_mutex_t skmu;
+    char **segkeys;
+    size_t n_segkeys;
 };
 
 /* Record a SQLite failure in d ("what: errmsg") and return the matching fl_err. */
@@ -211,6 +228,16 @@ void *fl_store__grow(void *p, size_t *cap, size_t need, size_t elem, int *failed
 
 /* Stable 64-bit key of an id string (trace, span, request ids) for the small hashed indexes. */
 int64_t fl_store__key(const char *s);
+/*
+ * inferences.request_key of a row since schema 8: its rowid's bucket (rowid >>
+ * FL_STORE_REQ_BUCKET_SHIFT) in the high 32 bits and a 32-bit hash of the request id (the high
+ * half of fl_store__key) in the low ones. The request index is then ordered by bucket first, so a
+ * batch's entries land in the few index pages of the newest bucket instead of one random page
+ * each; a lookup probes every bucket (Q_REQ_INF) and compares the full id, which also resolves
+ * hash collisions. Rows written before schema 8 keep fl_store__key, probed as well. Exact for
+ * rowids below 2^44.
+ */
+int64_t fl_store__req_key(const char *s, int64_t rowid);
 /* Key of a (model, version) pair: the inferences' time index is on it. */
 int64_t fl_store__key2(const char *a, const char *b);
 /* Double <-> its IEEE-754 bits as an SQLite integer (exact for every bit pattern). */

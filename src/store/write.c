@@ -25,7 +25,7 @@
 struct pending {
     size_t off, len; /* key bytes in keys */
     int64_t id;
-    int cache; /* 0: series_cache, 1: fset_cache, 2: origin_cache, 3: akey_cache */
+    int cache; /* 0: series_cache, 1: fset_cache, 2: origin_cache, 3: akey_cache, 4: segkey */
 };
 
 FL_STORE__GROW_FN(grow_pending, struct pending)
@@ -53,6 +53,8 @@ struct wctx {
     struct fl_map *agg_index; /* "model\0version" -> index + 1 */
     struct fl_buf attrs;      /* the batch's encoded span attributes (attrs.h) */
     struct fl_map *akeys;     /* attribute keys looked up by this batch -> id, or -1: inline */
+    struct fl_map *segkeys;   /* segment pair keys looked up by this batch -> id, or -1 */
+    struct segmemo *segmemo;  /* [SEGMEMO_N]: (name, value) addresses -> id, this batch */
 };
 
 static fl_err bad(struct wctx *w, const char *kind, size_t i, const char *field, const char *msg)
@@ -894,10 +896,97 @@ static fl_err feature_set(struct wctx *w, const struct fl_inference *r, int64_t 
     return FL_OK;
 }
 
+/*
+ * A batch's segment pairs by the addresses of their strings: parsers intern repeated values
+ * (ingest/inference.c), so most rows find their pairs here without hashing the bytes. A miss (or
+ * a caller that does not intern) only costs the lookup by bytes below.
+ */
+#define SEGMEMO_N 256
+struct segmemo {
+    const char *name, *value;
+    uint64_t id; /* 0: inline */
+};
+
+static size_t segmemo_slot(const char *name, const char *value)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)name * UINT64_C(0x9E3779B97F4A7C15)) ^
+                 ((uint64_t)(uintptr_t)value * UINT64_C(0xC2B2AE3D27D4EB4F));
+    return (size_t)(h >> 56) % SEGMEMO_N;
+}
+
+/*
+ * fl_store_seg_id_fn: the dictionary id of a segment pair (codec.h), adding it when new; 0 (store
+ * the pair inline) once the dictionary holds FL_STORE_SEG_KEYS_MAX pairs. As for span attribute
+ * keys, committed ids come from the store's cache, this batch's wait in w->segkeys.
+ */
+static fl_err seg_id(void *ud, const char *name, const char *value, uint64_t *id)
+{
+    struct wctx *w = ud;
+    struct fl_store *s = w->s;
+    sqlite3_stmt *st;
+    int64_t v = 0, max = 0;
+    int found = 0;
+    fl_err e;
+    if (!w->segmemo && !(w->segmemo = fl_calloc(SEGMEMO_N, sizeof *w->segmemo)))
+        return alloc_err(w);
+    struct segmemo *m = &w->segmemo[segmemo_slot(name, value)];
+    if (m->name == name && m->value == value) {
+        *id = m->id;
+        return FL_OK;
+    }
+    fl_buf_reset(&s->scratch2);
+    fl_store_seg_key_encode(name, strlen(name), value, strlen(value), &s->scratch2);
+    if (fl_buf_err(&s->scratch2) != FL_OK)
+        return buf_err(w, &s->scratch2);
+    const char *key = s->scratch2.data;
+    size_t len = s->scratch2.len;
+    void *hit = fl_map_get(s->segkey_cache, key, len);
+    if (!hit && w->segkeys)
+        hit = fl_map_get(w->segkeys, key, len);
+    if (hit) {
+        v = (int64_t)(intptr_t)hit;
+        goto done;
+    }
+    if (!w->segkeys && !(w->segkeys = fl_map_new(NULL, FL_STORE_SEG_KEYS_MAX)))
+        return alloc_err(w);
+    if ((e = fl_store__stmt(&s->w, FL_ST_W_SEGKEY_FIND, &st, w->d)) != FL_OK)
+        return e;
+    if (sqlite3_bind_blob(st, 1, key, (int)len, SQLITE_STATIC) != SQLITE_OK)
+        return bind_failed(w, "bind segment key");
+    if ((e = step_int(w, st, &v, &found, "find segment key")) != FL_OK)
+        return e;
+    if (!found) {
+        if ((e = fl_store__stmt(&s->w, FL_ST_W_SEGKEY_MAX, &st, w->d)) != FL_OK ||
+            (e = step_int(w, st, &max, &found, "count segment keys")) != FL_OK)
+            return e;
+        v = -1;
+        if (max < FL_STORE_SEG_KEYS_MAX) {
+            if ((e = fl_store__stmt(&s->w, FL_ST_W_SEGKEY_ADD, &st, w->d)) != FL_OK)
+                return e;
+            if (sqlite3_bind_blob(st, 1, key, (int)len, SQLITE_STATIC) != SQLITE_OK)
+                return bind_failed(w, "bind segment key");
+            if ((e = step_done(w, st, "insert segment key")) != FL_OK)
+                return e;
+            v = sqlite3_last_insert_rowid(s->w.db);
+        }
+    }
+    if (fl_map_put(w->segkeys, key, len, (void *)(intptr_t)v) != FL_OK) {
+        /* a full map only costs this lookup again for the pair's next row */
+    }
+    if (v > 0 && (e = remember(w, key, len, v, 4)) != FL_OK)
+        return e;
+done:
+    *id = v > 0 ? (uint64_t)v : 0;
+    *m = (struct segmemo){name, value, *id};
+    return FL_OK;
+}
+
 /* Where one row's encodings lie in the scratch buffer (offsets: the buffer may move). */
 struct inf_enc {
     size_t off, seg_off, scores_off, end;
-    int64_t fset, model_key;
+    int64_t fset, model_key, req_key;
+    unsigned char trace[16];
+    int trace_bin; /* trace holds the trace id's 16 bytes */
 };
 
 /* Validate row r and append its encodings to the scratch buffer. */
@@ -919,36 +1008,77 @@ static fl_err encode_inference(struct wctx *w, size_t i, const struct fl_inferen
     x->off = sc->len;
     fl_store_feature_values_encode(r->features, r->n_features, sc);
     x->seg_off = sc->len;
-    fl_store_labels_encode(r->segments, r->n_segments, sc);
+    if ((e = fl_store_segments_encode(r->segments, r->n_segments, seg_id, w, sc)) != FL_OK)
+        return fl_buf_err(sc) != FL_OK ? buf_err(w, sc) : e;
     x->scores_off = sc->len;
+    x->trace_bin = fl_store_hexid_pack(r->trace_id, x->trace);
     if (r->n_scores)
         fl_store_doubles_encode(r->scores, r->n_scores, sc);
     x->end = sc->len;
     return fl_buf_err(sc) != FL_OK ? buf_err(w, sc) : FL_OK;
 }
 
-/* Bind row r as parameters base+1 .. base+15 (the column order of W_INF / W_INF_MULTI). */
-static int bind_inference(sqlite3_stmt *st, int base, const struct fl_inference *r,
-                          const struct inf_enc *x, const char *p)
+/* Bind row r's own values as parameters base+1 .. base+11 (store.c INF_WCOLS). */
+static int bind_own(sqlite3_stmt *st, int base, const struct fl_inference *r,
+                    const struct inf_enc *x, const char *p)
 {
     return sqlite3_bind_int64(st, base + 1, r->ts_ms) |
            fl_store__bind_text(st, base + 2, r->request_id) |
-           fl_store__bind_text(st, base + 3, empty(r->trace_id) ? NULL : r->trace_id) |
-           fl_store__bind_text(st, base + 4, r->model) |
-           fl_store__bind_text(st, base + 5, r->model_version) |
-           sqlite3_bind_blob(st, base + 6, p + x->off, (int)(x->seg_off - x->off), SQLITE_STATIC) |
-           sqlite3_bind_int(st, base + 7, r->pred_kind) |
-           fl_store__bind_double(st, base + 8, r->score) |
-           fl_store__bind_text(st, base + 9, r->pred_class) |
-           (r->n_scores ? sqlite3_bind_blob(st, base + 10, p + x->scores_off,
+           (x->trace_bin ? sqlite3_bind_blob(st, base + 3, x->trace, 16, SQLITE_STATIC)
+                         : fl_store__bind_text(st, base + 3, empty(r->trace_id) ? NULL
+                                                                                : r->trace_id)) |
+           sqlite3_bind_blob(st, base + 4, p + x->off, (int)(x->seg_off - x->off), SQLITE_STATIC) |
+           sqlite3_bind_int(st, base + 5, r->pred_kind) |
+           fl_store__bind_double(st, base + 6, r->score) |
+           fl_store__bind_text(st, base + 7, r->pred_class) |
+           (r->n_scores ? sqlite3_bind_blob(st, base + 8, p + x->scores_off,
                                             (int)(x->end - x->scores_off), SQLITE_STATIC)
-                        : sqlite3_bind_null(st, base + 10)) |
-           sqlite3_bind_blob(st, base + 11, p + x->seg_off, (int)(x->scores_off - x->seg_off),
+                        : sqlite3_bind_null(st, base + 8)) |
+           sqlite3_bind_blob(st, base + 9, p + x->seg_off, (int)(x->scores_off - x->seg_off),
                              SQLITE_STATIC) |
-           fl_store__bind_double(st, base + 12, r->latency_ms) |
-           sqlite3_bind_int64(st, base + 13, fl_store__key(r->request_id)) |
-           sqlite3_bind_int64(st, base + 14, x->fset) |
-           sqlite3_bind_int64(st, base + 15, x->model_key);
+           fl_store__bind_double(st, base + 10, r->latency_ms) |
+           sqlite3_bind_int64(st, base + 11, x->req_key);
+}
+
+/* Bind model, version, model_key and feature_set of row r as parameters base+1 .. base+4. */
+static int bind_shared(sqlite3_stmt *st, int base, const struct fl_inference *r,
+                       const struct inf_enc *x)
+{
+    return fl_store__bind_text(st, base + 1, r->model) |
+           fl_store__bind_text(st, base + 2, r->model_version) |
+           sqlite3_bind_int64(st, base + 3, x->model_key) |
+           sqlite3_bind_int64(st, base + 4, x->fset);
+}
+
+/* 1 when rows[0..k) are of one model version and feature set (W_INF_RUN can take them). */
+static int one_run(const struct fl_inference *rows, const struct inf_enc *x, size_t k)
+{
+    for (size_t j = 1; j < k; j++)
+        if (x[j].fset != x[0].fset || x[j].model_key != x[0].model_key ||
+            (rows[j].model != rows[0].model && strcmp(rows[j].model, rows[0].model) != 0) ||
+            (rows[j].model_version != rows[0].model_version &&
+             strcmp(rows[j].model_version, rows[0].model_version) != 0))
+            return 0;
+    return 1;
+}
+
+/* Insert the k encoded rows with statement ins: W_INF_RUN when run (k == FL_STORE_INF_RUN and
+ * one_run), else one of 15 parameters a row. */
+static fl_err insert_rows(struct wctx *w, sqlite3_stmt *ins, int run,
+                          const struct fl_inference *rows, const struct inf_enc *x, size_t k)
+{
+    const char *p = w->s->scratch.data;
+    int rc = run ? bind_shared(ins, 0, &rows[0], &x[0]) : SQLITE_OK;
+    for (size_t j = 0; j < k; j++)
+        rc |= run ? bind_own(ins, 4 + (int)j * 11, &rows[j], &x[j], p)
+                  : bind_own(ins, (int)j * 15, &rows[j], &x[j], p) |
+                        bind_shared(ins, (int)j * 15 + 11, &rows[j], &x[j]);
+    if (rc != SQLITE_OK)
+        return bind_failed(w, "bind inference");
+    fl_err e = step_done(w, ins, "insert inference");
+    if (e == FL_OK)
+        w->delta.inferences += (int64_t)k;
+    return e;
 }
 
 /*
@@ -1035,15 +1165,17 @@ out:
 }
 
 /*
- * Rows go FL_STORE_INF_MULTI at a time through one multi-row INSERT (the per-statement cost of
- * SQLite, about an eighth of a row's insert, is paid once per group); the rest one by one.
+ * Rows go FL_STORE_INF_RUN at a time through one multi-row INSERT (binding model, version and
+ * feature set once when the group shares them), then FL_STORE_INF_MULTI at a time (the
+ * per-statement cost of SQLite, about an eighth of a row's insert, is paid once per group); the
+ * rest one by one.
  * The table has no time index: the batch's inf_blocks rows (one per model version: its rowid
  * range and time range) serve queries and retention instead.
  */
 static fl_err write_inferences(struct wctx *w)
 {
-    sqlite3_stmt *st, *multi = NULL;
-    struct inf_enc x[FL_STORE_INF_MULTI];
+    sqlite3_stmt *st, *multi = NULL, *run = NULL, *big = NULL;
+    struct inf_enc x[FL_STORE_INF_RUN];
     const struct fl_inference *rows = w->b->inferences;
     size_t n = w->b->n_inferences;
     int64_t before = 0;
@@ -1061,26 +1193,33 @@ static fl_err write_inferences(struct wctx *w)
     if (n >= FL_STORE_INF_MULTI &&
         (e = fl_store__stmt(&w->s->w, FL_ST_W_INF_MULTI, &multi, w->d)) != FL_OK)
         return e;
+    if (n >= FL_STORE_INF_RUN &&
+        ((e = fl_store__stmt(&w->s->w, FL_ST_W_INF_RUN, &run, w->d)) != FL_OK ||
+         (e = fl_store__stmt(&w->s->w, FL_ST_W_INF_MULTI_BIG, &big, w->d)) != FL_OK))
+        return e;
     for (size_t i = 0; i < n;) {
-        size_t k = n - i >= FL_STORE_INF_MULTI ? FL_STORE_INF_MULTI : 1;
-        sqlite3_stmt *ins = k > 1 ? multi : st;
+        size_t k = n - i >= FL_STORE_INF_RUN ? FL_STORE_INF_RUN
+                   : n - i >= FL_STORE_INF_MULTI ? FL_STORE_INF_MULTI
+                                                 : 1;
         fl_buf_reset(&w->s->scratch);
-        for (size_t j = 0; j < k; j++)
+        for (size_t j = 0; j < k; j++) {
             if ((e = encode_inference(w, i + j, &rows[i + j], &x[j])) != FL_OK)
                 return e;
-        int rc = SQLITE_OK;
-        for (size_t j = 0; j < k; j++)
-            rc |= bind_inference(ins, (int)j * 15, &rows[i + j], &x[j], w->s->scratch.data);
-        if (rc != SQLITE_OK)
-            return bind_failed(w, "bind inference");
-        if ((e = step_done(w, ins, "insert inference")) != FL_OK)
+            /* the row's rowid: checked against the rowids taken below */
+            int64_t rowid = before + 1 + (int64_t)(i + j);
+            x[j].req_key = fl_store__req_key(rows[i + j].request_id, rowid);
+        }
+        int one = k == FL_STORE_INF_RUN && one_run(&rows[i], x, k);
+        sqlite3_stmt *ins = one ? run : k == FL_STORE_INF_RUN ? big : k > 1 ? multi : st;
+        if ((e = insert_rows(w, ins, one, &rows[i], x, k)) != FL_OK)
             return e;
-        w->delta.inferences += (int64_t)k;
         i += k;
     }
     /* The batch's rows took the rowids (before, last]: one block per model version, new or
      * joined. */
     int64_t last = sqlite3_last_insert_rowid(w->s->w.db);
+    if (last != before + (int64_t)n) /* only at the end of the rowid space */
+        return fl_diag_set(w->d, FL_ESTORE, 0, 0, "inference rowids are not consecutive");
     for (size_t i = 0; i < w->n_aggs; i++) {
         const struct agg *a = &w->aggs[i];
         int64_t key = fl_store__key2(a->model, a->version), first = before + 1;
@@ -1246,6 +1385,8 @@ static void wctx_cleanup(struct wctx *w)
     fl_buf_cleanup(&w->keys);
     fl_buf_cleanup(&w->attrs);
     fl_map_free(w->akeys);
+    fl_map_free(w->segkeys);
+    fl_free(w->segmemo);
     memset(w, 0, sizeof *w);
 }
 
@@ -1267,7 +1408,8 @@ static void apply_committed(struct wctx *w)
 {
     struct fl_store *s = w->s;
     for (size_t i = 0; i < w->n_pend; i++) {
-        struct fl_map *m = w->pend[i].cache == 3   ? s->akey_cache
+        struct fl_map *m = w->pend[i].cache == 4   ? s->segkey_cache
+                           : w->pend[i].cache == 3 ? s->akey_cache
                            : w->pend[i].cache == 2 ? s->origin_cache
                            : w->pend[i].cache == 1 ? s->fset_cache
                                                    : s->series_cache;

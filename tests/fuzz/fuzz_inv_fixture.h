@@ -63,7 +63,8 @@ static void fz_investigation(struct fl_investigation *inv)
     inv->steps = fz_steps;
     inv->n_steps = 3;
     fz_cause =
-        (struct fl_inv_cause){"network api->db", "network", 0.9, "edge", fz_cev, fz_cstep, 2};
+        (struct fl_inv_cause){"network api->db", "network", 0.9, "edge", fz_cev, fz_cstep, 2,
+                              "network", "edge"};
     inv->causes = &fz_cause;
     inv->n_causes = 1;
     fz_ref = (struct fl_inv_refuted){"db got slower", "db/query: P99 2 ms -> 2 ms", "db"};
