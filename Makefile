@@ -175,7 +175,7 @@ fuzz: $(FUZZ_NAMES:%=build-fuzz/%)
 bench: $(BIN) $(BENCH_BINS)
 	@scripts/run-bench $(BUILD)
 
-demo: $(BIN)
+demo: $(BIN) $(SIM_BIN)
 	@scripts/demo
 
 clean:

@@ -7,6 +7,7 @@
  *   stale_data           a freshness check of it is late, failing or never succeeded
  *   model_change         a model version or traffic change of it (registry, events)
  *   data_quality         drift or validation anomalies of its model's inputs
+ *   schema_change        a schema change or migration event on it before the onset
  *   config_change        a configuration change event on it before the onset
  *   (the same kinds from series: stale_data from age, staleness, freshness or lag series)
  *   network              it is a network component or a call edge, or its changed series are
@@ -139,7 +140,11 @@ void fl_inv__classify(struct fl_inv__ctx *c, struct fl_inv_cause *x)
         const struct fl_inv_evidence *e = ev_at(inv, x->evidence_step[k], x->evidence[k]);
         if (!e || !e->supports || e->kind != FL_INV_EV_EVENT)
             continue;
-        if (starts_word(e->text, "model_version_change") || starts_word(e->text, "model")) {
+        if (starts_word(e->text, "schema_change") || starts_word(e->text, "schema") ||
+            starts_word(e->text, "migration")) {
+            kind = "schema_change";
+            why = e->text;
+        } else if (starts_word(e->text, "model_version_change") || starts_word(e->text, "model")) {
             kind = "model_change";
             why = e->text;
         } else if (starts_word(e->text, "config") || starts_word(e->text, "config_change") ||

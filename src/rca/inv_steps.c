@@ -473,6 +473,10 @@ static fl_err rank_evidence(struct fl_inv__ctx *c, const struct fl_rank_result *
         if (cr->changed || cr->best >= rr->n_series)
             continue;
         const struct fl_rank_series_result *s = &rr->series[cr->best];
+        /* A component with no data in the windows (another system's, another day's) was not
+         * looked at: nothing to refute. */
+        if (s->status != FL_RANK_SCORED || !isfinite(s->median) || !isfinite(s->peak_value))
+            continue;
         const char *comp = fl_arena_strdup(c->a, cr->name);
         const char *ref = fl_arena_strdup(c->a, ri->display[s->input]);
         if (!comp || !ref)
