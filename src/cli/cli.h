@@ -28,6 +28,8 @@ int fl_cli_models(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_freshness(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_traces(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_rank(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_fta(const struct fl_cli_globals *g, int argc, char **argv);
+int fl_cli_fta_live(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_export(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_investigate(const struct fl_cli_globals *g, int argc, char **argv);
 int fl_cli_investigations(const struct fl_cli_globals *g, int argc, char **argv);

@@ -23,6 +23,7 @@
 #include "core/time.h"
 #include "store/store.h"
 #include "trace/load.h"
+#include "report/diagram.h"
 #include "trace/render.h"
 
 static const char usage_text[] =
@@ -30,7 +31,7 @@ static const char usage_text[] =
     "       faultline traces show TRACE_ID\n"
     "       faultline traces search [--service S] [--operation O] [--min-duration D]\n"
     "                               [--start T] [--end T] [--error] [--limit N]\n"
-    "       faultline traces graph [--start T] [--end T]\n"
+    "       faultline traces graph [--start T] [--end T] [--format table|json|svg]\n"
     "  common: [--format table|json] [--data-dir DIR]\n"
     "  T: RFC 3339, now, now-1h, or unix time in s, ms, us or ns (told apart by size)\n"
     "  P: end-to-end latency percentile to explain, 0 < P < 100 (default 99)\n";
@@ -47,7 +48,7 @@ struct opts {
     const char *service, *operation, *min_duration, *start, *end, *limit;
     const char *trace_id;
     int error_only;
-    bool json;
+    bool json, svg;
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o, bool want_id)
@@ -86,8 +87,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, bool want_id)
             return usage_error("option needs a value", a);
         *slot = argv[++i];
     }
-    if (o->format && strcmp(o->format, "table") && strcmp(o->format, "json"))
-        return usage_error("--format: expected table or json", o->format);
+    o->svg = o->format && !strcmp(o->format, "svg") && !strcmp(argv[1], "graph");
+    if (o->format && strcmp(o->format, "table") && strcmp(o->format, "json") && !o->svg)
+        return usage_error("--format: expected table or json (graph: also svg)", o->format);
     o->json = o->format && !strcmp(o->format, "json");
     return -1; /* go on */
 }
@@ -380,7 +382,12 @@ static int cmd_graph(const struct fl_cli_globals *g, const struct opts *o)
         fl_cli_print_diag("traces", &d);
         goto out;
     }
-    if (o->json) {
+    if (o->svg) {
+        if (fl_diagram_trace_graph(&gr, y, &b, &d) != FL_OK) {
+            fl_cli_print_diag("traces", &d);
+            goto out;
+        }
+    } else if (o->json) {
         fl_trace_graph_json(&gr, y, win, &b);
         fl_buf_putc(&b, '\n');
     } else {

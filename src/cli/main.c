@@ -47,10 +47,11 @@ static const struct subcommand commands[] = {
      "investigate SYMPTOM [--onset T] [--baseline S,E] [--incident S,E] [OPTIONS]   root causes"},
     {"investigations", fl_cli_investigations,
      "investigations [list|show ID] [--format text|json|markdown]   stored investigations"},
-    {"postmortem", fl_cli_postmortem, "postmortem ID|lint FILE [--format markdown|html|json]"},
-    {"whys", fl_cli_whys, "whys show|edit|add|confirm|delete ID [N] [OPTIONS]   5 Whys"},
     {"export", fl_cli_export, "export grafana [--out FILE]   a Grafana dashboard of the signals"},
     {"rank", fl_cli_rank, "rank --input CSV --onset T [OPTIONS]   changed metrics and components"},
+    {"fta", fl_cli_fta, "fta analyze TREE [--max-order N] [--cutoff P] [OPTIONS]   fault trees"},
+    {"postmortem", fl_cli_postmortem, "postmortem ID|lint FILE [--format markdown|html|json]"},
+    {"whys", fl_cli_whys, "whys show|edit|add|confirm|delete ID [N] [OPTIONS]   5 Whys"},
     {"version", cmd_version, "version   print the version"},
     {"help", cmd_help, "help   this text"},
 };

@@ -50,6 +50,12 @@
 #define FL_LIMIT_AM_GROUPS 10000                       /* Alertmanager payloads in one request */
 #define FL_LIMIT_AM_ALERTS 100000                      /* alerts in one Alertmanager payload */
 #define FL_LIMIT_AM_PAIRS 1024                         /* labels (or annotations) of one alert */
+#define FL_LIMIT_FTA_EVENTS 1000000                     /* events of one fault tree */
+#define FL_LIMIT_FTA_ARGS 100000                        /* inputs of one fault-tree gate */
+#define FL_LIMIT_FTA_FILE_BYTES (64u * 1024 * 1024)     /* one fault-tree file */
+#define FL_LIMIT_FTA_BDD_NODES (1u << 24)               /* nodes of one BDD or ZBDD */
+#define FL_LIMIT_FTA_BDD_VARS 10000                     /* basic events in one BDD */
+#define FL_LIMIT_FTA_CUT_SETS 1000000                   /* cut sets listed by one analysis */
 
 /* Run-time limits (defaults from the macros above; overridable in config). */
 struct fl_limits {

@@ -15,6 +15,7 @@
 #include "../config/config.h"
 #include "../core/record.h"
 #include "../store/store.h"
+#include "live_tree.h"
 #include "postmortem_int.h"
 #include "report_int.h"
 
@@ -1092,7 +1093,8 @@ fl_err fl_postmortem_render(const struct fl_investigation *inv, const struct fl_
                                        inv->incident_end_ms,
                                        names,
                                        scores,
-                                       names && scores ? inv->n_causes : 0};
+                                       names && scores ? inv->n_causes : 0,
+                                       m->o->fault_tree_svg};
             if ((e = fl_buf_err(&md_out)) == FL_OK)
                 e = fl_pm__html(m->title, md_out.data ? md_out.data : "", md_out.len, &ch, out);
         }
@@ -1146,6 +1148,25 @@ fl_err fl_postmortem_stored(struct fl_store *s, const char *id, const struct fl_
     if (e == FL_OK)
         e = fl_pm_fault_tree_member(row.json, strlen(row.json), a, &oo.fault_tree_json,
                                     &oo.fault_tree_len, d);
+    if (e == FL_OK && !oo.fault_tree_json) {
+        /* the default tree of this kind of incident, evaluated on the evidence now */
+        struct fl_buf ft, svg;
+        struct fl_diag fd;
+        fl_diag_init(&fd);
+        fl_buf_init(&ft, (size_t)16 << 20);
+        fl_buf_init(&svg, (size_t)16 << 20);
+        if (fl_live_tree_report(o->cfg, &inv, NULL, NULL, FL_LIVE_TREE_JSON, &ft, &fd) == FL_OK &&
+            ft.data) {
+            oo.fault_tree_json = fl_arena_strndup(a, ft.data, ft.len);
+            oo.fault_tree_len = oo.fault_tree_json ? ft.len : 0;
+        }
+        if (format == FL_PM_HTML &&
+            fl_live_tree_report(o->cfg, &inv, NULL, NULL, FL_LIVE_TREE_SVG, &svg, &fd) == FL_OK &&
+            svg.data)
+            oo.fault_tree_svg = fl_arena_strndup(a, svg.data, svg.len);
+        fl_buf_cleanup(&ft);
+        fl_buf_cleanup(&svg);
+    }
     if (e == FL_OK)
         e = fl_postmortem_render(&inv, &w, &oo, format, a, out, d);
     return e;

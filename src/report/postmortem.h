@@ -93,6 +93,7 @@ struct fl_pm_opts {
     const char *template_name;   /* for messages, e.g. the file name; NULL = "template" */
     const char *fault_tree_json; /* the investigation's "fault_tree" member, NULL = none */
     size_t fault_tree_len;
+    const char *fault_tree_svg;  /* its diagram, inlined in HTML under "Fault tree"; NULL = none */
     int64_t now_ms; /* generation time */
 };
 
@@ -116,7 +117,8 @@ struct fl_store;
 /*
  * The post-mortem of a stored investigation: reads it, its 5 Whys (stored edits, else derived;
  * fl_whys_load) and its "fault_tree" member, then fl_postmortem_render with o (its fault tree
- * fields are filled here). Errors: the store's (FL_ENOTFOUND for an unknown id), the readers',
+ * fields are filled here: without a stored member, the default fault tree of the investigation's
+ * kind of incident is evaluated on its evidence now, src/report/live_tree.h, and drawn). Errors: the store's (FL_ENOTFOUND for an unknown id), the readers',
  * fl_postmortem_render's.
  */
 fl_err fl_postmortem_stored(struct fl_store *s, const char *id, const struct fl_pm_opts *o,

@@ -32,6 +32,7 @@ static const char css[] =
     "th{background:#f6f8fa}code{background:#f6f8fa;padding:.1rem .3rem;border-radius:3px}"
     "figure.charts{display:flex;gap:1.5rem;flex-wrap:wrap;margin:1rem 0}"
     "figure.charts svg{border:1px solid #d0d7de;border-radius:4px;background:#fff}"
+    "figure.fault-tree{overflow-x:auto;margin:0 0 1em}figure.fault-tree svg{max-width:none}"
     "figcaption{font-size:.85rem;color:#57606a}"
     "@media print{body{max-width:none;margin:0;font-size:10.5pt}h2{break-after:avoid}"
     "table,figure,li{break-inside:avoid}a{color:inherit;text-decoration:none}}\n";
@@ -176,7 +177,17 @@ fl_err fl_pm__html(const char *title, const char *md, size_t md_len, const struc
     esc(out, ch->symptom ? ch->symptom : "the symptom");
     fl_buf_puts(out, ", baseline vs incident level from the investigation's evidence, onset "
                      "dashed. Right: scores of the ranked causes.</figcaption></figure>\n");
-    fl_buf_puts(out, html + cut);
+    /* The fault tree's diagram right after its heading, when there is one. */
+    const char *ft = ch->fault_tree_svg ? strstr(html + cut, "<h2>Fault tree</h2>\n") : NULL;
+    size_t ft_cut = ft ? (size_t)(ft - (html + cut)) + strlen("<h2>Fault tree</h2>\n") : 0;
+    if (ft) {
+        fl_buf_append(out, html + cut, ft_cut);
+        fl_buf_puts(out, "<figure class=\"fault-tree\">");
+        fl_buf_puts(out, ch->fault_tree_svg);
+        fl_buf_puts(out, "<figcaption>The default fault tree of this kind of incident, evaluated "
+                         "on the investigation's evidence.</figcaption></figure>\n");
+    }
+    fl_buf_puts(out, html + cut + ft_cut);
     fl_buf_puts(out, "</body>\n</html>\n");
     free(html);
     return FL_OK;

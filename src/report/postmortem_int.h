@@ -23,6 +23,7 @@ struct fl_pm__charts {
     const char *const *cause_names;
     const double *cause_scores;
     size_t n_causes;
+    const char *fault_tree_svg; /* inlined after the "Fault tree" heading; NULL = none */
 };
 
 /* The HTML document: title, charts, and the Markdown rendered by cmark-gfm (tables, no raw

@@ -23,6 +23,7 @@
 #include "../core/time.h"
 #include "../store/store.h"
 #include "../trace/load.h"
+#include "../report/diagram.h"
 #include "../trace/render.h"
 #include "http_int.h"
 
@@ -285,12 +286,21 @@ void fl_server__h_graph(struct fl_http_req *r)
     fl_err e = (y && w) ? fl_trace_graph_stored(r->srv->store, r->srv->cfg, win.start_ns,
                                                 win.end_ns, w, &a, &g, &d)
                         : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
-    if (e == FL_OK) {
+    const char *fmt = fl_http_params_get(&r->params, "format");
+    if (e == FL_OK && fmt && !strcmp(fmt, "svg")) {
+        if ((e = fl_diagram_trace_graph(&g, y, &b, &d)) == FL_OK) {
+            fl_server__respond(r, 200, "image/svg+xml", &b);
+            goto done;
+        }
+    } else if (e == FL_OK && fmt && strcmp(fmt, "json")) {
+        e = fl_diag_set(&d, FL_EINVAL, 0, 0, "format: expected json or svg");
+    } else if (e == FL_OK) {
         fl_buf_puts(&b, "{\"status\":\"success\",\"data\":");
         fl_trace_graph_json(&g, y, win, &b);
         fl_buf_puts(&b, "}\n");
     }
     fl_server__answer_json(r, e, &b, &d);
+done:
     fl_trace_window_free(w);
     fl_trace_syms_free(y);
     fl_arena_cleanup(&a);

@@ -111,11 +111,12 @@ case "$ctype" in text/html*) ;; *) fail "html content type $ctype" ;; esac
 for want in "<!DOCTYPE html>" "@media print" "<h1>Post-mortem: gateway P99 alert</h1>" \
     "network gateway-&gt;feature-store" "<table>" "<svg xmlns=" "retry budget with jittered exponential backoff" \
     "circuit breaker" "person, edited by bob" "a config change halved the connection pool" "confirmed by alice" \
-    "No fault tree was evaluated for this investigation."; do
+    "<figure class=\"fault-tree\"><svg" "latency SLO breach on a model-serving path" \
+    "network:gateway-&gt;feature-store" "Satisfied minimal cut sets"; do
     grep -qF -- "$want" "$FL_TMP/pm.html" || fail "post-mortem HTML lacks: $want"
 done
 grep -q '<script\|src="http\|href="http\|<link' "$FL_TMP/pm.html" && fail "post-mortem HTML is not self-contained"
-pass "post-mortem HTML: cause, tables, SVG, systemic action, 5 Whys marks, self-contained"
+pass "post-mortem HTML: cause, tables, SVG, systemic action, 5 Whys marks, the default fault tree evaluated and drawn, self-contained"
 
 ctype=$(curl -s -o "$FL_TMP/pm.md" -w '%{content_type}' "$url/api/v1/investigations/$id/postmortem")
 case "$ctype" in text/markdown*) ;; *) fail "markdown content type $ctype" ;; esac

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd_fta_live.c: `faultline fta evaluate` and `faultline fta render` (docs/FTA.md "Live fault
+ * trees", "Diagrams"), reached from cmd_fta.c:
+ *
+ *   fta evaluate --investigation ID [TREE...] [--bind EVENT=CHECK]... [--format F] [--out FILE]
+ *       evaluate TREE (or, without one, the default tree of the investigation's incident) on a
+ *       stored investigation's evidence; F is text (default), json, markdown or svg
+ *   fta render TREE... [--out FILE]
+ *       the tree as an SVG diagram with the standard gate symbols
+ *
+ * Exit status 0, 1 on a runtime failure, 2 on usage errors and bad trees or bindings.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config/config.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "fta/fta.h"
+#include "fta/live.h"
+#include "rca/investigate.h"
+#include "report/diagram.h"
+#include "report/investigation.h"
+#include "report/live_tree.h"
+#include "store/store.h"
+
+#define OUT_MAX ((size_t)64 * 1024 * 1024)
+#define MAX_FILES 64
+#define MAX_BINDS 256
+
+static const char usage_text[] =
+    "usage: faultline fta evaluate --investigation ID [TREE...] [--bind EVENT=CHECK]...\n"
+    "                              [--format text|json|markdown|svg] [--out FILE]\n"
+    "       faultline fta render TREE... [--out FILE]\n"
+    "  without TREE, evaluate uses the default tree of the investigation's kind of incident\n"
+    "  CHECK: symptom | broken_metric | segment_localized | component_changed C |\n"
+    "         edge_share A->B [>= S] | drift [M[/F]] | validation [M[/F]] | late_batch J |\n"
+    "         model_change [M] | change_event [C|*] [KIND|*] [within D]   (docs/FTA.md)\n";
+
+static int usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "faultline fta: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "",
+            usage_text);
+    return 2;
+}
+
+static int write_out(const char *path, const struct fl_buf *b)
+{
+    if (fl_buf_err(b) != FL_OK) {
+        fprintf(stderr, "faultline fta: output too large\n");
+        return 1;
+    }
+    FILE *f = path ? fopen(path, "wb") : stdout;
+    if (!f) {
+        fprintf(stderr, "faultline fta: cannot write %s\n", path);
+        return 1;
+    }
+    size_t n = fwrite(b->data ? b->data : "", 1, b->len, f);
+    int bad = n != b->len || (path ? fclose(f) != 0 : fflush(f) != 0);
+    if (bad) {
+        fprintf(stderr, "faultline fta: cannot write %s\n", path ? path : "standard output");
+        return 1;
+    }
+    return 0;
+}
+
+int fl_cli_fta_live(const struct fl_cli_globals *g, int argc, char **argv)
+{
+    const char *inv_id = NULL, *format = NULL, *out_path = NULL;
+    const char *files[MAX_FILES], *binds[MAX_BINDS];
+    size_t n_files = 0, n_binds = 0;
+    bool render = !strcmp(argv[1], "render");
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            printf("%s", usage_text);
+            return 0;
+        }
+        if (a[0] == '-' && a[1]) {
+            if (i + 1 >= argc)
+                return usage_error("option needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "--investigation") && !render)
+                inv_id = v;
+            else if (!strcmp(a, "--format") && !render)
+                format = v;
+            else if (!strcmp(a, "--out"))
+                out_path = v;
+            else if (!strcmp(a, "--bind") && !render) {
+                if (n_binds == MAX_BINDS)
+                    return usage_error("too many --bind", v);
+                binds[n_binds++] = v;
+            } else
+                return usage_error("unknown option", a);
+            continue;
+        }
+        if (n_files == MAX_FILES)
+            return usage_error("too many tree files", a);
+        files[n_files++] = a;
+    }
+    enum fl_live_tree_format fmt = FL_LIVE_TREE_TEXT;
+    if (format && !fl_live_tree_format_parse(format, &fmt))
+        return usage_error("--format: expected text, json, markdown or svg", format);
+    if (render && n_files == 0)
+        return usage_error("render needs a TREE", NULL);
+    if (!render && !inv_id)
+        return usage_error("evaluate needs --investigation ID", NULL);
+    if (n_binds && n_files == 0)
+        return usage_error("--bind needs a TREE (the default tree is bound already)", NULL);
+
+    int rc = 2;
+    struct fl_diag d;
+    struct fl_fta_tree *t = NULL;
+    struct fl_fta_bindings b;
+    struct fl_buf out;
+    struct fl_config *cfg = NULL;
+    struct fl_store *s = NULL;
+    struct fl_arena a;
+    fl_diag_init(&d);
+    fl_fta_bindings_init(&b);
+    fl_buf_init(&out, OUT_MAX);
+    fl_arena_init(&a, 64 * 1024, (size_t)256 * 1024 * 1024);
+    if (n_files && fl_fta_load_files(files, n_files, &t, &d) != FL_OK) {
+        fl_cli_print_diag("fta", &d);
+        goto out;
+    }
+    for (size_t i = 0; i < n_binds; i++) {
+        const char *eq = strchr(binds[i], '=');
+        if (!eq || eq == binds[i]) {
+            rc = usage_error("--bind: expected EVENT=CHECK", binds[i]);
+            goto out;
+        }
+        char ev[512];
+        size_t l = (size_t)(eq - binds[i]);
+        if (l >= sizeof ev) {
+            rc = usage_error("--bind: event name too long", binds[i]);
+            goto out;
+        }
+        memcpy(ev, binds[i], l);
+        ev[l] = 0;
+        fl_diag_init(&d);
+        if (fl_fta_bind(&b, t, ev, eq + 1, &d) != FL_OK) {
+            fprintf(stderr, "faultline fta: --bind %s: %s\n", binds[i], d.msg);
+            goto out;
+        }
+    }
+    if (render) {
+        rc = fl_diagram_fault_tree(t, NULL, &out, &d) == FL_OK ? write_out(out_path, &out) : 1;
+        if (rc && d.code)
+            fl_cli_print_diag("fta", &d);
+        goto out;
+    }
+    rc = 1;
+    if (!(cfg = fl_cli_load_config(g)))
+        goto out;
+    struct fl_store_opts so;
+    fl_store_opts_default(&so);
+    fl_diag_init(&d);
+    if (fl_store_open(cfg->data_dir, &so, &s, &d) != FL_OK) {
+        fl_cli_print_diag("fta", &d);
+        goto out;
+    }
+    struct fl_store_investigation row;
+    struct fl_investigation inv;
+    if (fl_store_investigation_get(s, inv_id, &a, &row, &d) != FL_OK ||
+        fl_inv_from_json(row.json, strlen(row.json), &a, &inv, &d) != FL_OK) {
+        fl_cli_print_diag("fta", &d);
+        goto out;
+    }
+    if (fl_live_tree_report(cfg, &inv, t, t ? &b : NULL, fmt, &out, &d) != FL_OK) {
+        fl_cli_print_diag("fta", &d);
+        goto out;
+    }
+    rc = write_out(out_path, &out);
+out:
+    fl_fta_bindings_cleanup(&b);
+    fl_fta_tree_free(t);
+    fl_buf_cleanup(&out);
+    fl_arena_cleanup(&a);
+    fl_store_free(s);
+    fl_config_free(cfg);
+    return rc;
+}

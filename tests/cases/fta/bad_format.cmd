@@ -1,0 +1,1 @@
+fta analyze examples/fta/ml_kpi_drop.yml --format yaml

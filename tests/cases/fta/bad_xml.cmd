@@ -1,0 +1,1 @@
+fta analyze tests/cases/fta/bad_xml.xml

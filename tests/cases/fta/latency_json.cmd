@@ -1,0 +1,1 @@
+fta analyze examples/fta/latency_slo.yml --format json --limit 2

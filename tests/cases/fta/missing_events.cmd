@@ -1,0 +1,1 @@
+fta analyze tests/fixtures/fta/aralia/baobab1.xml

@@ -1,0 +1,1 @@
+import --data-dir $TMP tests/cases/traces/windows.otlp.json >/dev/null && "$bin" -c tests/cases/traces/topology.yml traces graph --format svg --start 2025-11-25T14:05:00Z --end 2025-11-25T14:07:00Z --data-dir $TMP
