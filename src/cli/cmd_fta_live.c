@@ -5,7 +5,8 @@
  *
  *   fta evaluate --investigation ID [TREE...] [--bind EVENT=CHECK]... [--format F] [--out FILE]
  *       evaluate TREE (or, without one, the default tree of the investigation's incident) on a
- *       stored investigation's evidence; F is text (default), json, markdown or svg
+ *       stored investigation's evidence; F is text (default), json, markdown or svg; the tree's
+ *       own `check:` bindings apply, --bind adds or overrides
  *   fta render TREE... [--out FILE]
  *       the tree as an SVG diagram with the standard gate symbols
  *
@@ -126,6 +127,10 @@ int fl_cli_fta_live(const struct fl_cli_globals *g, int argc, char **argv)
         fl_cli_print_diag("fta", &d);
         goto out;
     }
+    if (t && fl_fta_bind_declared(&b, t, &d) != FL_OK) {
+        fl_cli_print_diag("fta", &d);
+        goto out;
+    }
     for (size_t i = 0; i < n_binds; i++) {
         const char *eq = strchr(binds[i], '=');
         if (!eq || eq == binds[i]) {
@@ -141,7 +146,7 @@ int fl_cli_fta_live(const struct fl_cli_globals *g, int argc, char **argv)
         memcpy(ev, binds[i], l);
         ev[l] = 0;
         fl_diag_init(&d);
-        if (fl_fta_bind(&b, t, ev, eq + 1, &d) != FL_OK) {
+        if (fl_fta_rebind(&b, t, ev, eq + 1, &d) != FL_OK) {
             fprintf(stderr, "faultline fta: --bind %s: %s\n", binds[i], d.msg);
             goto out;
         }

@@ -58,6 +58,7 @@ enum fl_fta_value { FL_FTA_FALSE = 0, FL_FTA_TRUE = 1, FL_FTA_UNKNOWN = 2 };
 struct fl_fta_event {
     char *name;  /* owned, unique in the tree */
     char *label; /* owned description or NULL */
+    char *check; /* owned: a basic event's faultline check (src/fta/live.h), or NULL */
     enum fl_fta_kind kind;
     /* FL_FTA_BASIC: p in [0, 1]. With a rate, p = 1 - exp(-lambda * mission_time), set by check. */
     double p;
@@ -119,6 +120,9 @@ fl_err fl_fta_add_gate(struct fl_fta_tree *t, const char *name, enum fl_fta_gate
 fl_err fl_fta_gate_arg(struct fl_fta_tree *t, size_t gate, const char *name) FL_MUST_CHECK;
 /* Optional: a description (copied) and the source position of an event or of its last input. */
 fl_err fl_fta_set_label(struct fl_fta_tree *t, size_t idx, const char *label) FL_MUST_CHECK;
+/* Optional: the faultline check a basic event is bound to (copied; src/fta/live.h grammar, which
+ * fl_fta_bind_declared parses). */
+fl_err fl_fta_set_check(struct fl_fta_tree *t, size_t idx, const char *check) FL_MUST_CHECK;
 void fl_fta_set_loc(struct fl_fta_tree *t, size_t idx, size_t file, unsigned long line,
                     unsigned long column);
 void fl_fta_set_arg_loc(struct fl_fta_tree *t, size_t gate, unsigned long line,

@@ -290,6 +290,39 @@ fl_err fl_fta_bind(struct fl_fta_bindings *b, const struct fl_fta_tree *t, const
     return FL_OK;
 }
 
+fl_err fl_fta_bind_declared(struct fl_fta_bindings *b, const struct fl_fta_tree *t,
+                            struct fl_diag *d)
+{
+    for (size_t i = 0; i < t->n_events; i++) {
+        const struct fl_fta_event *e = &t->events[i];
+        if (e->kind != FL_FTA_BASIC || !e->check)
+            continue;
+        bool bound = false;
+        for (size_t k = 0; k < b->n && !bound; k++)
+            bound = b->b[k].event == i;
+        if (bound)
+            continue;
+        fl_err r = fl_fta_bind(b, t, e->name, e->check, d);
+        if (r != FL_OK)
+            return r;
+    }
+    return FL_OK;
+}
+
+fl_err fl_fta_rebind(struct fl_fta_bindings *b, const struct fl_fta_tree *t, const char *event,
+                     const char *check, struct fl_diag *d)
+{
+    size_t idx;
+    if (fl_fta_find(t, event, &idx))
+        for (size_t k = 0; k < b->n; k++)
+            if (b->b[k].event == idx) {
+                fl_fta_check_cleanup(&b->b[k].check);
+                b->b[k] = b->b[--b->n];
+                break;
+            }
+    return fl_fta_bind(b, t, event, check, d);
+}
+
 /* ---- evaluation ---- */
 
 static const struct fl_inv_step *step_of(const struct fl_investigation *inv, const char *name)

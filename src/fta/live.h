@@ -88,6 +88,15 @@ void fl_fta_bindings_cleanup(struct fl_fta_bindings *b);
 fl_err fl_fta_bind(struct fl_fta_bindings *b, const struct fl_fta_tree *t, const char *event,
                    const char *check, struct fl_diag *d) FL_MUST_CHECK;
 
+/* Bind every basic event of t that declares a check (`check:` in our YAML format, fl_fta_set_check)
+ * and is not bound yet. FL_EINVAL naming the event when a check does not parse. */
+fl_err fl_fta_bind_declared(struct fl_fta_bindings *b, const struct fl_fta_tree *t,
+                            struct fl_diag *d) FL_MUST_CHECK;
+/* Bind event to check, replacing a binding it has (--bind on the command line overrides the
+ * tree's own). */
+fl_err fl_fta_rebind(struct fl_fta_bindings *b, const struct fl_fta_tree *t, const char *event,
+                     const char *check, struct fl_diag *d) FL_MUST_CHECK;
+
 /* A tree evaluated on an investigation. */
 struct fl_fta_live {
     unsigned char *values;   /* per event of the tree (enum fl_fta_value) */

@@ -30,6 +30,7 @@
 #include "core/limits.h"
 #include "core/str.h"
 #include "fta.h"
+#include "live.h"
 
 #define FL_FTA_YAML_MAX_NODES (4 * FL_LIMIT_FTA_EVENTS)
 
@@ -166,7 +167,7 @@ static fl_err set_label(struct ctx *c, size_t idx, yaml_node_t *v)
 static fl_err basic_entry(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v)
 {
     double p = NAN, lambda = NAN, mt = NAN;
-    yaml_node_t *label = NULL, *pn = NULL, *ln = NULL, *mn = NULL;
+    yaml_node_t *label = NULL, *pn = NULL, *ln = NULL, *mn = NULL, *check = NULL;
     fl_err e;
     if (v->type == YAML_SCALAR_NODE) {
         if ((e = want_number(c, v, &p)))
@@ -184,14 +185,32 @@ static fl_err basic_entry(struct ctx *c, const char *name, yaml_node_t *k, yaml_
                                  : !strcmp(key, "lambda")       ? &ln
                                  : !strcmp(key, "mission_time") ? &mn
                                  : !strcmp(key, "label")        ? &label
+                                 : !strcmp(key, "check")        ? &check
                                                                 : NULL;
             if (!slot)
                 return node_err(c, kk,
                                 "unknown key (expected probability, lambda, "
-                                "mission_time or label)");
+                                "mission_time, label or check)");
             if (*slot)
                 return node_err(c, kk, "duplicate key");
             *slot = vv;
+            if (slot == &check) {
+                /* a faultline check (src/fta/live.h): refused here, with its position */
+                const char *ct = scalar(vv);
+                struct fl_fta_check chk;
+                struct fl_diag cd;
+                fl_diag_init(&cd);
+                if (!ct)
+                    e = node_err(c, vv, "expected a check like \"drift fraud-model\"");
+                else if (fl_fta_check_parse(ct, &chk, &cd) != FL_OK)
+                    e = node_err(c, vv, "%s", cd.msg);
+                else
+                    fl_fta_check_cleanup(&chk);
+                c->path[old] = '\0';
+                if (e)
+                    return e;
+                continue;
+            }
             e = slot == &label ? FL_OK
                                : want_number(c, vv,
                                              slot == &pn   ? &p
@@ -224,6 +243,8 @@ static fl_err basic_entry(struct ctx *c, const char *name, yaml_node_t *k, yaml_
         e = set_label(c, idx, label);
         c->path[old] = '\0';
     }
+    if (!e && check)
+        e = fl_fta_set_check(c->t, idx, scalar(check));
     return e;
 }
 

@@ -65,6 +65,7 @@ static void event_cleanup(struct fl_fta_event *e)
 {
     fl_free(e->name);
     fl_free(e->label);
+    fl_free(e->check);
     for (size_t i = 0; i < e->n_args; i++)
         fl_free(e->arg_names[i]);
     fl_free(e->arg_names);
@@ -269,6 +270,18 @@ fl_err fl_fta_set_label(struct fl_fta_tree *t, size_t idx, const char *label)
         return FL_ENOMEM;
     fl_free(t->events[idx].label);
     t->events[idx].label = s;
+    return FL_OK;
+}
+
+fl_err fl_fta_set_check(struct fl_fta_tree *t, size_t idx, const char *check)
+{
+    if (idx >= t->n_events)
+        return FL_EINVAL;
+    char *s = check ? fl_strdup(check) : NULL;
+    if (check && !s)
+        return FL_ENOMEM;
+    fl_free(t->events[idx].check);
+    t->events[idx].check = s;
     return FL_OK;
 }
 

@@ -576,3 +576,67 @@ Test(fta_live, an_inherited_cause_is_not_a_changed_component)
     fl_fta_bindings_cleanup(&b);
     fl_fta_tree_free(t);
 }
+
+/* Checks declared in our YAML format (`check:` on a basic event): bound by fl_fta_bind_declared,
+ * overridden by fl_fta_rebind; a check that does not parse is refused with its line and column. */
+Test(fta_live, checks_declared_in_yaml)
+{
+    static const char yml[] =
+        "top: top\n"
+        "gates:\n"
+        "  top: {type: and, inputs: [net, sym]}\n"
+        "basic_events:\n"
+        "  net: {probability: 0.1, check: \"edge_share fraud-service->feature-store\"}\n"
+        "  sym: {probability: 0.5, check: symptom}\n";
+    struct fl_fta_tree *t;
+    struct fl_diag d;
+    fl_diag_init(&d);
+    cr_assert_eq(fl_fta_tree_new(NULL, &t), FL_OK);
+    cr_assert_eq(fl_fta_load_yaml(t, yml, sizeof yml - 1, "live.yml", &d), FL_OK, "%s", d.msg);
+    struct fl_fta_bindings b;
+    fl_fta_bindings_init(&b);
+    cr_assert_eq(fl_fta_bind_declared(&b, t, &d), FL_OK, "%s", d.msg);
+    cr_expect_eq(b.n, 2);
+    struct fl_investigation inv;
+    struct fl_inv_step steps[6];
+    fraud_inv(&inv, steps);
+    struct fl_fta_live *l;
+    cr_assert_eq(fl_fta_live_evaluate(t, &b, &inv, NULL, &l, &d), FL_OK, "%s", d.msg);
+    cr_expect_eq(value_of(t, l, "top"), FL_FTA_TRUE);
+    fl_fta_live_free(l);
+    /* --bind overrides the declared check */
+    cr_assert_eq(fl_fta_rebind(&b, t, "net", "component_changed model-server", &d), FL_OK);
+    cr_expect_eq(b.n, 2);
+    cr_assert_eq(fl_fta_live_evaluate(t, &b, &inv, NULL, &l, &d), FL_OK, "%s", d.msg);
+    cr_expect_eq(value_of(t, l, "net"), FL_FTA_FALSE);
+    cr_expect_eq(value_of(t, l, "top"), FL_FTA_FALSE);
+    fl_fta_live_free(l);
+    fl_fta_bindings_cleanup(&b);
+    fl_fta_tree_free(t);
+
+    static const char bad[] = "top: top\n"
+                              "gates:\n"
+                              "  top: {type: or, inputs: [a]}\n"
+                              "basic_events:\n"
+                              "  a: {probability: 0.1, check: \"dirft model\"}\n";
+    cr_assert_eq(fl_fta_tree_new(NULL, &t), FL_OK);
+    fl_diag_init(&d);
+    cr_expect_eq(fl_fta_load_yaml(t, bad, sizeof bad - 1, "bad.yml", &d), FL_EINVAL);
+    cr_expect_eq(d.line, 5);
+    cr_expect_eq(d.column, 32);
+    cr_expect(strstr(d.msg, "unknown kind") != NULL, "%s", d.msg);
+    fl_fta_tree_free(t);
+    /* the example tree loads and binds every basic event */
+    const char *paths[] = {"examples/fta/fraud_latency_live.yml"};
+    fl_diag_init(&d);
+    cr_assert_eq(fl_fta_load_files(paths, 1, &t, &d), FL_OK, "%s", d.msg);
+    fl_fta_bindings_init(&b);
+    cr_assert_eq(fl_fta_bind_declared(&b, t, &d), FL_OK, "%s", d.msg);
+    cr_expect_eq(b.n, 5);
+    cr_assert_eq(fl_fta_live_evaluate(t, &b, &inv, NULL, &l, &d), FL_OK, "%s", d.msg);
+    cr_expect_eq(value_of(t, l, "network_degraded"), FL_FTA_TRUE);
+    cr_expect_eq(value_of(t, l, "p99_breach"), FL_FTA_TRUE);
+    fl_fta_live_free(l);
+    fl_fta_bindings_cleanup(&b);
+    fl_fta_tree_free(t);
+}
