@@ -143,19 +143,24 @@ static void write_series(const char *name, const char *service, bool counter,
     write_series_l(name, service, NULL, counter, fn);
 }
 
-static void write_run(const char *id, int64_t ts, const char *kind, const char *component,
-                      const char *status)
+/* One change event written through the store. */
+static void write_one_event(const struct fl_event *e)
 {
-    struct fl_event e = {.id = id, .ts_ms = ts, .end_ms = FL_TS_NONE, .kind = kind,
-                         .component = component, .status = status, .rows = -1,
-                         .message = "rolled out", .attrs_json = "{}"};
     struct fl_batch b;
     th_batch(&b);
-    b.events = &e;
+    b.events = (struct fl_event *)e;
     b.n_events = 1;
     struct fl_diag d;
     fl_diag_init(&d);
     cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+}
+
+static void write_run(const char *id, int64_t ts, const char *kind, const char *component,
+                      const char *status)
+{
+    write_one_event(&(struct fl_event){.id = id, .ts_ms = ts, .end_ms = FL_TS_NONE, .kind = kind,
+                                       .component = component, .status = status, .rows = -1,
+                                       .message = "rolled out", .attrs_json = "{}"});
 }
 
 static void write_event(const char *id, int64_t ts, const char *kind, const char *component)
@@ -166,23 +171,15 @@ static void write_event(const char *id, int64_t ts, const char *kind, const char
 static void write_event_full(const char *id, int64_t ts, const char *component, const char *attrs,
                              const char *message)
 {
-    struct fl_event e = {.id = id, .ts_ms = ts, .end_ms = FL_TS_NONE, .kind = "deploy",
-                         .component = component, .rows = -1, .message = message,
-                         .attrs_json = attrs};
-    struct fl_batch b;
-    th_batch(&b);
-    b.events = &e;
-    b.n_events = 1;
-    struct fl_diag d;
-    fl_diag_init(&d);
-    cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+    write_one_event(&(struct fl_event){.id = id, .ts_ms = ts, .end_ms = FL_TS_NONE,
+                                       .kind = "deploy", .component = component, .rows = -1,
+                                       .message = message, .attrs_json = attrs});
 }
 
 static void write_event_attrs(const char *id, int64_t ts, const char *component, const char *attrs)
 {
     write_event_full(id, ts, component, attrs, "");
 }
-
 
 /* One trace every 5 s: fraud-api /score calls feature-store then model-server in sequence.
  * fs_slow: from the onset the feature store takes 250 ms more. */
