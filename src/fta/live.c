@@ -34,6 +34,7 @@ static const struct {
     {"late_batch", FL_CHECK_LATE_BATCH},
     {"model_change", FL_CHECK_MODEL_CHANGE},
     {"change_event", FL_CHECK_CHANGE_EVENT},
+    {"alert", FL_CHECK_ALERT},
 };
 
 static const char *kind_name(enum fl_fta_check_kind k)
@@ -171,8 +172,37 @@ fl_err fl_fta_check_parse(const char *text, struct fl_fta_check *out, struct fl_
         break;
     }
     case FL_CHECK_DRIFT:
+        out->threshold = 0;
+        for (size_t i = 1; i < n && e == FL_OK; i++) {
+            if (tok_is(&t[i], ">=")) {
+                if (i + 1 >= n) {
+                    e = fl_diag_set(d, FL_EINVAL, 1, t[i].col, "check: expected \">= SCORE\"");
+                    break;
+                }
+                char buf[32], *end;
+                size_t l = t[i + 1].len < sizeof buf - 1 ? t[i + 1].len : sizeof buf - 1;
+                memcpy(buf, t[i + 1].p, l);
+                buf[l] = 0;
+                double v = strtod(buf, &end);
+                if (*end || !(v >= 0) || !isfinite(v)) {
+                    e = fl_diag_set(d, FL_EINVAL, 1, t[i + 1].col,
+                                    "check: the drift score must be a number >= 0");
+                    break;
+                }
+                out->threshold = v;
+                i++;
+                used = i + 1;
+            } else if (i == 1) {
+                e = dup_tok(&t[1], &out->target);
+                used = 2;
+            } else {
+                break;
+            }
+        }
+        break;
     case FL_CHECK_VALIDATION:
     case FL_CHECK_MODEL_CHANGE:
+    case FL_CHECK_ALERT:
         if (n >= 2) {
             e = dup_tok(&t[1], &out->target);
             used = 2;
@@ -231,8 +261,13 @@ void fl_fta_check_format(const struct fl_fta_check *c, struct fl_buf *out)
         fl_buf_printf(out, " %s >= %g", c->target ? c->target : "?", c->threshold);
         break;
     case FL_CHECK_DRIFT:
+        fl_buf_printf(out, " %s", c->target ? c->target : "*");
+        if (c->threshold > 0)
+            fl_buf_printf(out, " >= %g", c->threshold);
+        break;
     case FL_CHECK_VALIDATION:
     case FL_CHECK_MODEL_CHANGE:
+    case FL_CHECK_ALERT:
         if (c->target)
             fl_buf_printf(out, " %s", c->target);
         break;
@@ -336,6 +371,12 @@ static const struct fl_inv_step *step_of(const struct fl_investigation *inv, con
 static bool ran(const struct fl_inv_step *s)
 {
     return s && (s->status == FL_INV_STEP_FOUND || s->status == FL_INV_STEP_NOTHING);
+}
+
+static bool starts_with_word(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+    return text && !strncmp(text, word, n) && text[n] == ' ';
 }
 
 static bool same(const char *a, const char *b)
@@ -454,7 +495,8 @@ static struct verdict eval_check(const struct fl_fta_check *c, const struct fl_i
             const struct fl_inv_evidence *e = &s->evidence[i];
             if (e->kind != kind || !model_ref_matches(e->ref, c->target, kind == FL_INV_EV_DRIFT))
                 continue;
-            if (e->supports)
+            if (e->supports && !(c->kind == FL_CHECK_DRIFT && c->threshold > 0 &&
+                                 !(isfinite(e->score) && e->score >= c->threshold)))
                 return (struct verdict){FL_FTA_TRUE, e->text};
             seen = e->text;
         }
@@ -469,6 +511,18 @@ static struct verdict eval_check(const struct fl_fta_check *c, const struct fl_i
                 return (struct verdict){e->supports ? FL_FTA_TRUE : FL_FTA_FALSE, e->text};
         }
         return (struct verdict){FL_FTA_UNKNOWN, "no freshness check of the job was evaluated"};
+    }
+    case FL_CHECK_ALERT: {
+        const struct fl_inv_step *s = step_of(inv, "change_events");
+        for (size_t i = 0; s && i < s->n_evidence; i++) {
+            const struct fl_inv_evidence *e = &s->evidence[i];
+            /* change_events words an alert event "alert on C ... status firing: ..." */
+            if (e->kind == FL_INV_EV_EVENT && starts_with_word(e->text, "alert") &&
+                e->text && strstr(e->text, "status firing") &&
+                (!c->target || same(e->component, c->target)))
+                return (struct verdict){FL_FTA_TRUE, e->text};
+        }
+        return by_step(s, "no alert fired in the windows");
     }
     case FL_CHECK_CHANGE_EVENT: {
         const struct fl_inv_step *s = step_of(inv, "change_events");

@@ -14,10 +14,13 @@
  *                                 FALSE); C may be * (any component)
  *   edge_share A->B [>= S]        the call edge A -> B explains at least S (default 0.5) of the
  *                                 latency change (trace_evidence)
- *   drift [M[/F]]                 input or prediction drift of model M (feature F) (ml_evidence)
+ *   drift [M[/F]] [>= S]          input or prediction drift of model M (feature F), with a drift
+ *                                 score of at least S when given (ml_evidence)
  *   validation [M[/F]]            a validation anomaly of model M (feature F)
  *   late_batch J                  batch job or pipeline J is late or failing (freshness)
  *   model_change [M]              a version or traffic change of model M
+ *   alert [C]                     an alert (Alertmanager's, stored as an "alert" event) firing
+ *                                 on C (or any component) in the windows (change_events)
  *   change_event [C] [KIND] [within D]
  *                                 a change event (of kind KIND) on C before the onset, at most D
  *                                 before it (default 1h); C may be *
@@ -51,13 +54,15 @@ enum fl_fta_check_kind {
     FL_CHECK_LATE_BATCH,
     FL_CHECK_MODEL_CHANGE,
     FL_CHECK_CHANGE_EVENT,
+    FL_CHECK_ALERT,
 };
 
 struct fl_fta_check {
     enum fl_fta_check_kind kind;
     char *target;      /* component, edge "A->B", model[/feature] or job; NULL = any */
     char *event_kind;  /* change_event: the kind, NULL = any */
-    double threshold;  /* edge_share: least share (default 0.5) */
+    double threshold;  /* edge_share: least share (default 0.5); drift: least score (default 0:
+                          any drift the evidence supports) */
     int64_t within_ms; /* change_event: latest distance before the onset (default 1h) */
 };
 

@@ -40,6 +40,10 @@ static struct fl_inv_evidence ev_events[] = {
      .supports = true},
     {.kind = FL_INV_EV_EVENT, .component = "transaction-api", .ref = "ev-deploy",
      .text = "deploy on transaction-api ...", .ts_ms = ONSET - 1200000, .supports = false},
+    {.kind = FL_INV_EV_EVENT, .component = "fraud-service", .ref = "am_0123456789abcdef",
+     .text = "alert on fraud-service 120 s after the onset (its signals changed) status firing: "
+             "FraudP99High: score 0.09",
+     .ts_ms = ONSET + 120000, .supports = false},
 };
 static struct fl_inv_evidence ev_ml[] = {
     {.kind = FL_INV_EV_DRIFT, .component = "model-server", .ref = "fraud/v7/amount",
@@ -94,6 +98,9 @@ Test(fta_live, check_grammar_round_trips)
         "model_change fraud",
         "change_event feature-store schema within 30m",
         "change_event * deploy",
+        "drift fraud >= 0.25",
+        "alert",
+        "alert fraud-service",
     };
     for (size_t i = 0; i < N_OF(ok); i++) {
         struct fl_fta_check c = parse_ok(ok[i]);
@@ -253,6 +260,11 @@ Test(fta_live, each_check_true_false_unknown)
         {"change_event transaction-api deploy within 10m", FL_FTA_FALSE}, /* 20 min before */
         {"change_event transaction-api deploy within 30m", FL_FTA_TRUE},
         {"change_event * schema", FL_FTA_FALSE},
+        {"drift fraud/amount >= 0.3", FL_FTA_TRUE}, /* its score is 0.4 */
+        {"drift fraud/amount >= 0.5", FL_FTA_FALSE},
+        {"alert fraud-service", FL_FTA_TRUE},
+        {"alert *", FL_FTA_TRUE},
+        {"alert fraud-model-server", FL_FTA_FALSE},
     };
     for (size_t i = 0; i < N_OF(cases); i++) {
         struct fl_fta_tree *t;
