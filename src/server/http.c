@@ -90,6 +90,8 @@ static const struct fl_route routes[] = {
      "its 5 Whys: GET (json|markdown), POST one edit (edit, add, delete, confirm, replace)"},
     {FL_HTTP_GET, "/api/v1/investigations/{id}/postmortem", false, fl_server__h_postmortem,
      "its blameless post-mortem: ?format=markdown|html|json"},
+    {FL_HTTP_GET, "/api/v1/investigations/{id}/fault_tree", false, fl_server__h_fault_tree,
+     "its default fault tree evaluated on the evidence: ?format=json|svg|markdown|text"},
     {FL_HTTP_GET, "/api/v1/freshness", false, fl_server__h_freshness,
      "batch job and feature pipeline freshness, feature staleness"},
     {FL_HTTP_POST, "/api/v1/skew", false, fl_server__h_skew_post,

@@ -132,6 +132,7 @@ void fl_server__h_investigations(struct fl_http_req *r);   /* routes_investigati
 void fl_server__h_investigation_get(struct fl_http_req *r); /* routes_investigations.c */
 void fl_server__h_whys(struct fl_http_req *r);       /* routes_postmortems.c */
 void fl_server__h_postmortem(struct fl_http_req *r); /* routes_postmortems.c */
+void fl_server__h_fault_tree(struct fl_http_req *r); /* routes_fault_tree.c */
 void fl_server__h_metrics(struct fl_http_req *r);
 void fl_server__h_healthz(struct fl_http_req *r);
 

@@ -125,6 +125,16 @@ try {
     check(t === "nothing changed here", "a step that found nothing says \"nothing changed here\"");
   }
   await page.waitForSelector(".cause .chart canvas, .cause .evidence");
+  // The evaluated fault tree: its top event holds, the network edge's cut set is satisfied, and
+  // the SVG diagram loads as an image.
+  await page.waitForSelector("[data-tree]");
+  const tree = await page.$eval("[data-tree]", (t) => [t.dataset.tree, t.dataset.top]);
+  check(tree[0] === "available" && tree[1] === "true", `the fault tree's top event holds (${tree.join(", ")})`);
+  const cuts = await page.$$eval("ul.cut-sets li", (l) => l.map((x) => x.dataset.cutSet));
+  check(cuts.some((c) => c.includes("network:fraud-service->feature-store")),
+    `a satisfied cut set holds the network edge (${cuts.join(" | ")})`);
+  await page.waitForFunction(() => { const i = document.querySelector("figure.fault-tree img"); return i && i.complete && i.naturalWidth > 0; });
+  check(true, "the fault tree's SVG diagram loads");
   await page.waitForSelector("[data-whys]");
   const whys = await page.$eval("[data-whys]", (w) => w.dataset.whys);
   console.log(`info: 5 Whys route ${whys}`);

@@ -2,7 +2,7 @@
 // investigation.js: one stored investigation (GET /api/v1/investigations/{id}): the symptom, each
 // step with its finding ("nothing changed here" included), ranked causes with their evidence (a
 // chart of a cause's series, links to traces, events and drift), refuted hypotheses, the 5 Whys
-// (editable when the server has the route) and the post-mortem button.
+// (editable when the server has the route), the evaluated fault tree and the post-mortem button.
 import { h, time, iso, qs, num, loading, empty, failed, badge } from "./util.js";
 import { get, post, exists } from "./api.js";
 import { queryRange } from "./series.js";
@@ -80,9 +80,37 @@ export async function render(main, [id]) {
   });
 
   const whys = h("section", { "aria-labelledby": "h-whys" }, h("h2#h-whys", "5 Whys"), loading());
-  main.append(causes, refuted, whys, steps);
+  const tree = h("section", { "aria-labelledby": "h-tree" }, h("h2#h-tree", "Fault tree"), loading());
+  main.append(causes, refuted, whys, tree, steps);
   renderWhys(whys, inv.id);
+  renderFaultTree(tree, inv.id);
   return () => charts.forEach(destroy);
+}
+
+// The default fault tree of this kind of incident evaluated on the evidence
+// (GET .../fault_tree): the satisfied minimal cut sets, and the diagram (SVG, as an image).
+async function renderFaultTree(sec, id) {
+  const path = `/api/v1/investigations/${encodeURIComponent(id)}/fault_tree`;
+  let d;
+  try {
+    d = await get(path);
+  } catch (e) {
+    sec.replaceChildren(sec.firstChild, e.status === 404 || e.status === 405
+      ? h("p.state.empty", { dataset: { tree: "unavailable" } }, "Fault trees are not available on this server.")
+      : failed(e, "Loading the fault tree"));
+    return;
+  }
+  const byName = new Map((d.events || []).map((ev) => [ev.name, ev]));
+  const label = (n) => (byName.get(n) && byName.get(n).label) || n;
+  const sat = (d.cut_sets || []).filter((c) => c.satisfied);
+  sec.replaceChildren(sec.firstChild,
+    h("p", { dataset: { tree: "available", top: d.top_value } }, "Top event ", h("strong", label(d.top)), ` is ${d.top_value} on the evidence `,
+      h("span.muted", `(${d.true} of ${d.bound} bound basic events true, ${d.unknown} unknown)`)),
+    sat.length
+      ? h("ul.cut-sets", sat.map((c) => h("li", { dataset: { cutSet: c.events.join(",") } }, c.events.map(label).join(" and "))))
+      : h("p.muted", "No minimal cut set is satisfied by the evidence alone."),
+    h("figure.fault-tree", h("img", { src: `${path}?format=svg`, alt: `fault tree: ${label(d.top)}, evaluated branches in red`, loading: "lazy" })),
+    h("p", h("a", { href: `${path}?format=markdown` }, "as Markdown"), " · ", h("a", { href: path }, "as JSON")));
 }
 
 function evidenceItem(ev, inv, charts, range) {
