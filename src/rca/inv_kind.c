@@ -16,6 +16,7 @@
  *   connection_pool      its changed series are connection-pool ones (in use, pending, waits)
  *   restarts             its changed series are restarts, crashes or OOM kills
  *   resource_saturation  its changed series are CPU, throttling, load, memory or run queues
+ *   config_change        a configuration change event on it before the onset
  *   experiment_shift     the change is localized on an experiment dimension (arm, variant)
  *   traffic_shift        the change is localized on another segment (a new or shifted mix)
  *   deploy               a deploy on it before the onset
@@ -147,10 +148,6 @@ void fl_inv__classify(struct fl_inv__ctx *c, struct fl_inv_cause *x)
         } else if (starts_word(e->text, "model_version_change") || starts_word(e->text, "model")) {
             kind = "model_change";
             why = e->text;
-        } else if (starts_word(e->text, "config") || starts_word(e->text, "config_change") ||
-                   starts_word(e->text, "feature_flag") || starts_word(e->text, "experiment")) {
-            kind = "config_change";
-            why = e->text;
         }
     }
     /* 2. the network, by what the component is */
@@ -167,6 +164,17 @@ void fl_inv__classify(struct fl_inv__ctx *c, struct fl_inv_cause *x)
         const char *sk = series_kind(e->ref);
         if (sk) {
             kind = sk;
+            why = e->text;
+        }
+    }
+    /* 3b. a configuration change on it: after what its series say, since a config change
+     * that happened to precede a CPU throttle is less telling than the throttle itself */
+    for (size_t k = 0; k < x->n_evidence && !kind; k++) {
+        const struct fl_inv_evidence *e = ev_at(inv, x->evidence_step[k], x->evidence[k]);
+        if (e && e->supports && e->kind == FL_INV_EV_EVENT &&
+            (starts_word(e->text, "config") || starts_word(e->text, "config_change") ||
+             starts_word(e->text, "feature_flag") || starts_word(e->text, "experiment"))) {
+            kind = "config_change";
             why = e->text;
         }
     }
