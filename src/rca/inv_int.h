@@ -34,6 +34,10 @@
 #define FL_INV_SYMPTOM_THRESHOLD 3.0
 /* At most this many buckets on the symptom's grid (inv_symptom.c symptom_step). */
 #define FL_INV_SYMPTOM_BUCKETS 720
+/* A sustained shift of the symptom (inv_symptom.c sustained_shift). */
+#define FL_INV_SUSTAINED_P 1e-6
+#define FL_INV_SUSTAINED_REL 0.1
+#define FL_INV_SUSTAINED_MIN 20
 /* The span-by-span check of a latency symptom (inv_symptom.c span_change). */
 #define FL_INV_SPAN_TEST_P 0.01
 #define FL_INV_SPAN_TEST_MIN_BASE 20

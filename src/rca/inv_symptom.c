@@ -15,6 +15,7 @@
 #include "ingest/selector.h"
 #include "rca/inv_int.h"
 #include "stats/changepoint.h"
+#include "stats/mwu.h"
 #include "stats/special.h"
 
 /* One measured part of the symptom on a grid of buckets [start + k step, start + (k+1) step). */
@@ -704,6 +705,67 @@ static fl_err span_change(struct vctx *v, bool *done)
         pb, pi, pv, FL_TS_NONE, c->symptom_changed);
 }
 
+/*
+ * A sustained shift that no single point shows (docs/rca.md "Did the symptom change?"): a
+ * conversion rate 20 % lower for days stays inside the spread of its hourly values, but the
+ * incident's values as a whole sit below the baseline's. Mann-Whitney U of the incident's bucket
+ * values against the baseline's (one-sided in the bad direction, stats/mwu.h, checked against
+ * SciPy), with p < FL_INV_SUSTAINED_P (strict: neighbouring buckets are not independent) and the
+ * median moved by at least FL_INV_SUSTAINED_REL of the baseline median (practical significance).
+ * Needs FL_INV_SUSTAINED_MIN buckets on each side. Sets c->symptom_changed and adds the evidence.
+ */
+static fl_err sustained_shift(struct vctx *v)
+{
+    struct fl_inv__ctx *c = v->c;
+    const struct fl_investigation *inv = c->inv;
+    double *b = fl_malloc((v->y.n ? v->y.n : 1) * sizeof *b);
+    double *x = fl_malloc((v->y.n ? v->y.n : 1) * sizeof *x);
+    size_t nb = 0, nx = 0;
+    fl_err e = FL_OK;
+    if (!b || !x) {
+        e = FL_ENOMEM;
+        goto out;
+    }
+    for (size_t k = 0; k < v->y.n; k++) {
+        if (!isfinite(v->y.v[k]))
+            continue;
+        int64_t t = v->y.ts[k];
+        if (t >= inv->baseline_start_ms && t < inv->baseline_end_ms)
+            b[nb++] = v->y.v[k];
+        else if (t >= inv->incident_start_ms && t < inv->incident_end_ms)
+            x[nx++] = v->y.v[k];
+    }
+    if (nb < FL_INV_SUSTAINED_MIN || nx < FL_INV_SUSTAINED_MIN)
+        goto out;
+    qsort(b, nb, sizeof *b, cmp_dbl);
+    qsort(x, nx, sizeof *x, cmp_dbl);
+    double mb = quantile_sorted(b, nb, 0.5), mx = quantile_sorted(x, nx, 0.5);
+    double rel = mb != 0 ? (mx - mb) / fabs(mb) : (mx != 0 ? INFINITY : 0);
+    bool down = rel < 0;
+    if ((down && c->direction == FL_RANK_UP) || (!down && c->direction == FL_RANK_DOWN) ||
+        !(fabs(rel) >= FL_INV_SUSTAINED_REL))
+        goto out;
+    struct fl_mwu_result mr;
+    e = fl_mwu_test(x, nx, b, nb, down ? FL_MWU_LESS : FL_MWU_GREATER, FL_MWU_ASYMPTOTIC, 1, &mr);
+    if (e == FL_EINVAL) { /* e.g. every value tied */
+        e = FL_OK;
+        goto out;
+    }
+    if (e != FL_OK || !(mr.pvalue < FL_INV_SUSTAINED_P))
+        goto out;
+    c->symptom_changed = true;
+    e = fl_inv__ev_add(c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,
+                       fl_inv__fmt(c->a, "symptom %s: a sustained shift: median %.6g over %zu "
+                                         "baseline steps -> %.6g over %zu incident steps "
+                                         "(%+.1f%%), Mann-Whitney p = %.2g: changed",
+                                   inv->symptom, mb, nb, mx, nx, 100 * rel, mr.pvalue),
+                       mb, mx, mr.pvalue, FL_TS_NONE, true);
+out:
+    fl_free(b);
+    fl_free(x);
+    return e;
+}
+
 /* Did the symptom leave its normal range? rank.h's symptom check on the one series. */
 static fl_err check_change(struct vctx *v)
 {
@@ -757,6 +819,10 @@ static fl_err check_change(struct vctx *v)
     const struct fl_rank_series_result *sr = &rr->series[0];
     c->symptom_checked = true;
     c->symptom_changed = rr->verdict != FL_RANK_SYMPTOM_UNCHANGED && sr->significant;
+    if (!c->symptom_changed && (e = sustained_shift(v)) != FL_OK) {
+        fl_rank_result_free(rr);
+        return e;
+    }
     e = fl_inv__ev_add(
         c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,
         fl_inv__fmt(c->a, "symptom %s: baseline median %.6g, incident peak %.6g (%+.6g) at "

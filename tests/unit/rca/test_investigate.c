@@ -232,6 +232,9 @@ static double clicks_rate(int64_t t) { (void)t; return 10 + noise(0.5); }
 static double impressions_stop(int64_t t) { return t < ONSET ? 200 + noise(5) : 0; }
 static double impressions_ok(int64_t t) { (void)t; return 200 + noise(5); }
 static double clicks_fall(int64_t t) { return t < ONSET ? 10 + noise(0.5) : 4 + noise(0.5); }
+/* Noisy clicks (CTR 0.05 +- 0.015 per step) that fall by a fifth at the onset, or do not. */
+static double clicks_noisy_fall(int64_t t) { return t < ONSET ? 10 + noise(3) : 8 + noise(3); }
+static double clicks_noisy(int64_t t) { (void)t; return 10 + noise(3); }
 static double fs_latency_slow(int64_t t) { return t < ONSET ? 0.02 + noise(0.002) : 0.27 + noise(0.01); }
 static double api_latency_slow(int64_t t) { return t < ONSET + MIN_MS ? 0.05 + noise(0.003) : 0.31 + noise(0.01); }
 static double flat_latency(int64_t t) { (void)t; return 0.03 + noise(0.002); }
@@ -344,6 +347,42 @@ Test(investigate, kpi_numerator_fell_is_a_real_symptom)
     cr_assert(only_num, "the ratio's change is attributed to the numerator");
     cr_assert(inv.n_causes >= 1);
     cr_assert_str_eq(inv.causes[0].component, "recs");
+}
+
+/* A ratio that falls by a fifth and stays there, inside the spread of its single steps: no point
+ * leaves the normal range, the incident as a whole sits lower (a sustained shift, Mann-Whitney).
+ * The same noise without the fall names nothing. */
+Test(investigate, a_sustained_shift_inside_the_noise_is_a_symptom)
+{
+    write_series("recs_clicks_total", "recs", true, clicks_noisy_fall);
+    write_series("recs_impressions_total", "recs", true, impressions_ok);
+    struct fl_inv_request r = req_for(FL_INV_KPI);
+    r.kpi = "ctr";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    const struct fl_inv_step *v = step(&inv, "verify_symptom");
+    cr_assert_eq(v->status, FL_INV_STEP_FOUND, "%s", v->summary);
+    const struct fl_inv_evidence *sus = NULL;
+    for (size_t i = 0; i < v->n_evidence; i++)
+        if (strstr(v->evidence[i].text, "a sustained shift"))
+            sus = &v->evidence[i];
+    cr_assert_not_null(sus, "a sustained-shift row");
+    cr_expect(sus->supports);
+    cr_expect_lt(sus->score, 1e-6, "Mann-Whitney p %g", sus->score);
+    cr_expect_lt(sus->incident, 0.9 * sus->baseline, "%g -> %g", sus->baseline, sus->incident);
+}
+
+Test(investigate, the_same_noise_without_a_shift_names_nothing)
+{
+    write_series("recs_clicks_total", "recs", true, clicks_noisy);
+    write_series("recs_impressions_total", "recs", true, impressions_ok);
+    struct fl_inv_request r = req_for(FL_INV_KPI);
+    r.kpi = "ctr";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    cr_expect_eq(inv.verdict, FL_INV_NO_SYMPTOM, "%s", inv.verdict_text);
+    cr_expect_eq(inv.n_causes, 0);
 }
 
 static void write_latency_incident(bool fault)
