@@ -63,3 +63,20 @@ curl -sf "$B/api/v1/models/fraud/traffic?start=$((onset - 1500))&end=$((onset + 
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; sys.exit(0 if d["total"] >= 100 else 1)' "$FL_TMP/m.json" ||
     fail "inference records did not arrive: $(head -c 300 "$FL_TMP/m.json")"
 pass "traces, inference records and change events arrived over HTTP"
+
+# Incident 2 through the live path: the investigation of what faultline received over HTTP and
+# scraped names the network on the feature-store edge first and refutes the model server.
+body=$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["observed"]; print(json.dumps({"symptom": o["symptom"], "onset": o["onset"], "title": "live: fraud P99"}))' "$out/truth.json")
+code=$(curl -s -o "$FL_TMP/inv.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -d "$body" "$B/api/v1/investigations")
+[ "$code" = 201 ] || fail "POST /api/v1/investigations answered $code: $(head -c 400 "$FL_TMP/inv.json")"
+python3 - "$FL_TMP/inv.json" <<'PY' || fail "the live investigation: $(head -c 1500 "$FL_TMP/inv.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))["data"]
+c = d["causes"][0]
+assert c["component"] == "network" and c["fault_kind"] == "network", c
+ev = [d["steps"][r["step"]]["evidence"][r["index"]] for r in c["evidence"]]
+assert any(e["ref"] == "edge:fraud-service->feature-store" for e in ev), ev
+assert any(r["hypothesis"] == "fraud-model-server got slower" for r in d["refuted"]), d["refuted"]
+PY
+pass "incident 2 through the live path: the network on the feature-store edge first, the model server refuted"
