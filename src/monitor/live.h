@@ -155,4 +155,16 @@ fl_err fl_live_profiles_json(struct fl_store *s, const char *model, const char *
                              int64_t start_ms, int64_t end_ms, size_t top_n, size_t limit,
                              struct fl_buf *out, struct fl_diag *d) FL_MUST_CHECK;
 
+/*
+ * GET /api/v1/drift/reference: {"status":"success","data":{"model","version","source","note",
+ * "chunks","summary"}}, the reference the live monitor compares the windows of (model, version)
+ * with: the version's registry reference profile, else the model's models[].reference (source
+ * "registry" or "config:PATH"), summarised by fl_profile_set_write_json (top_n frequent items).
+ * Read afresh on each call (the registry may have changed since the last refresh). note says why
+ * the registry's profile was not used, or is null. FL_ENOTFOUND (with a message that includes
+ * the note) when the version has no reference; store errors; FL_ENOMEM.
+ */
+fl_err fl_live_reference_json(struct fl_live *l, const char *model, const char *version,
+                              size_t top_n, struct fl_buf *out, struct fl_diag *d) FL_MUST_CHECK;
+
 #endif

@@ -3,7 +3,8 @@
  * live_render.c: what live monitoring shows (live.h, docs/MONITORING.md): its families on
  * /metrics (text format 0.0.4, sorted by model and version so that scrapes are stable), the
  * GET /api/v1/drift answer from the latest results (the drift reports in the shape of
- * fl_drift_write_json), and the GET /api/v1/profiles answer from the stored window profiles.
+ * fl_drift_write_json), the GET /api/v1/profiles answer from the stored window profiles, and
+ * the GET /api/v1/drift/reference answer (the reference profile a version is compared with).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,5 +399,46 @@ fl_err fl_live_profiles_json(struct fl_store *s, const char *model, const char *
     fl_buf_puts(out, "]}}\n");
     if (e == FL_OK && fl_buf_err(out) != FL_OK)
         e = fl_diag_set(d, fl_buf_err(out), 0, 0, "answer too large: narrow the time range");
+    return e;
+}
+
+/* ---- GET /api/v1/drift/reference ---- */
+
+fl_err fl_live_reference_json(struct fl_live *l, const char *model, const char *version,
+                              size_t top_n, struct fl_buf *out, struct fl_diag *d)
+{
+    struct fl_live__art *a = NULL;
+    if (!l || !model || !version || !out)
+        return FL_EINVAL;
+    /* As ingest does for a new version: the drift options and the configured references are
+     * fixed before records arrive, so no tick lock is needed. */
+    fl_err e = fl_live__art_build(l, model, version, NULL, &a, d);
+    if (e != FL_OK)
+        goto out;
+    if (!a || !a->set) {
+        e = fl_diag_set(d, FL_ENOTFOUND, 0, 0,
+                        "model \"%s\" version \"%s\" has no reference profile (none in the "
+                        "registry, no models[].reference)%s%s",
+                        model, version, a && a->note ? ": " : "", a && a->note ? a->note : "");
+        goto out;
+    }
+    fl_buf_puts(out, "{\"status\":\"success\",\"data\":{\"model\":");
+    json_str(out, model);
+    fl_buf_puts(out, ",\"version\":");
+    json_str(out, version);
+    fl_buf_puts(out, ",\"source\":");
+    json_str(out, a->source);
+    fl_buf_puts(out, ",\"note\":");
+    json_str(out, a->note);
+    fl_buf_printf(out, ",\"chunks\":%u,\"summary\":", (unsigned)a->chunks);
+    if ((e = fl_profile_set_write_json(a->set, top_n, out)) != FL_OK) {
+        e = fl_diag_set(d, e, 0, 0, "out of memory summarising the reference profile");
+        goto out;
+    }
+    fl_buf_puts(out, "}}\n");
+    if (fl_buf_err(out) != FL_OK)
+        e = fl_diag_set(d, fl_buf_err(out), 0, 0, "answer too large");
+out:
+    fl_live__art_unref(a);
     return e;
 }

@@ -98,12 +98,17 @@ static const struct fl_route routes[] = {
      "training-serving skew: offline rows in the body vs the store's served logs"},
     {FL_HTTP_GET, "/api/v1/drift", false, fl_server__h_drift,
      "live monitoring: the latest closed window's drift per baseline"},
+    {FL_HTTP_GET, "/api/v1/drift/history", false, fl_server__h_drift_history,
+     "live monitoring: stored drift runs per window and feature over a time range"},
+    {FL_HTTP_GET, "/api/v1/drift/reference", false, fl_server__h_drift_reference,
+     "live monitoring: the reference profile a model version is compared with"},
     {FL_HTTP_GET, "/api/v1/profiles", false, fl_server__h_profiles,
      "live monitoring: stored window profiles of a model"},
     {FL_HTTP_GET, "/metrics", false, fl_server__h_metrics,
      "faultline's own metrics, Prometheus text format 0.0.4"},
     {FL_HTTP_GET, "/healthz", false, fl_server__h_healthz, "liveness; 503 while shutting down"},
     {FL_HTTP_GET, "/", false, fl_server__h_ui, "the web UI's page (routes_ui.c, docs/UI.md)"},
+    {FL_HTTP_GET, "/ui", false, fl_server__h_ui, "the web UI's page, as /ui/ (no redirect)"},
     {FL_HTTP_GET, "/ui/{path*}", false, fl_server__h_ui, "web UI files; app routes fall back"},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])

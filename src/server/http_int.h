@@ -124,6 +124,8 @@ void fl_server__freshness_metrics(struct fl_server *s, struct fl_buf *out);
  * a committed batch's inferences. */
 void fl_server__h_drift(struct fl_http_req *r);
 void fl_server__h_profiles(struct fl_http_req *r);
+void fl_server__h_drift_history(struct fl_http_req *r);
+void fl_server__h_drift_reference(struct fl_http_req *r);
 void fl_server__live_metrics(struct fl_server *s, struct fl_buf *out);
 /* faultline_change_event_timestamp_seconds for the last day's change events (event_metrics.c). */
 void fl_server__event_metrics(struct fl_server *s, struct fl_buf *out);

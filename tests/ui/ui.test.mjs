@@ -5,7 +5,9 @@
 //
 // Environment: FL_URL (http://127.0.0.1:PORT), FL_SHOTS (screenshot directory), FL_SERVER_PID
 // (killed at the end to check the server-down state), FL_CHROMIUM (default /usr/bin/chromium),
-// FL_EXEMPLAR_TRACE (a trace id an imported exemplar points to; optional).
+// FL_EXEMPLAR_TRACE (a trace id an imported exemplar points to; optional), FL_EMPTY_URL (an
+// empty server; optional), FL_CREF_URL (a server whose model churn has a models[].reference;
+// optional), FL_ALERT=0 (the alert event al-fraud-p99 was not posted).
 // Prints "ok: ..." per check; exits non-zero on the first failure.
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -36,7 +38,7 @@ const browser = await chromium.launch({
 });
 let failed = false;
 try {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: "light", timezoneId: "Europe/Berlin" });
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: "light", timezoneId: "Europe/Berlin", locale: "en-US" });
   const page = await ctx.newPage();
   page.setDefaultTimeout(20000);
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
@@ -44,7 +46,9 @@ try {
     if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) errors.push(`CSP: ${m.text()}`);
   });
   const external = [];
-  page.on("request", (r) => { if (!r.url().startsWith(url)) external.push(r.url()); });
+  // Our own servers (the main one, and the config-reference one the models check visits).
+  const ours = [url, process.env.FL_CREF_URL].filter(Boolean);
+  page.on("request", (r) => { if (!ours.some((o) => r.url().startsWith(`${o}/`))) external.push(r.url()); });
 
   // Page weight: every UI file the browser fetched for the first page (compressed bytes on the
   // wire, headers included), measured after the idle preload of the other pages' modules too.
@@ -69,7 +73,8 @@ try {
   const markers = await page.$$eval("button.marker", (ms) => ms.map((m) => m.dataset.eventId));
   check(markers.includes("ev-netpol"), "the ev-netpol change event is a marker");
   check(markers.includes("ev-deploy-api"), "the ev-deploy-api change event is a marker");
-  if (markers.includes("al-fraud-p99")) {
+  if (process.env.FL_ALERT !== "0") { // test_ui.sh posts the alert event al-fraud-p99
+    check(markers.includes("al-fraud-p99"), "the posted alert event is a marker");
     const kind = await page.$eval("button.marker[data-event-id=al-fraud-p99]", (b) => b.dataset.kind);
     check(kind === "alert", "an alert event is drawn as an alert marker");
   }
@@ -80,6 +85,16 @@ try {
   await page.click("button.marker[data-event-id=ev-netpol]");
   const when = await page.$eval("[role=status] time", (t) => [t.textContent, t.title]);
   check(when[0].includes("15:29:15") && when[1].includes("14:29:15"), `times shown in the browser's zone (${when[0]}), UTC on hover`);
+  // Hovering a chart shows the cursor's time in the browser's zone and in UTC (legend).
+  const hov = await page.evaluate(() => {
+    const u = window.__fl.charts.find((c) => c._fl_panel.selector === "node_cpu_utilization");
+    u.over.scrollIntoView({ block: "center" });
+    const r = u.over.getBoundingClientRect();
+    return { x: r.left + u.valToPos(1764080955, "x"), y: r.top + r.height / 2 };
+  });
+  await page.mouse.move(hov.x, hov.y);
+  const legendTime = await page.$eval(".panel[data-selector=node_cpu_utilization] .u-legend .u-series:first-child .u-value", (v) => v.textContent);
+  check(/^11\/25\/2025, 3:\d\d:\d\d PM \(2025-11-25 14:\d\d:\d\d UTC\)$/.test(legendTime), `a chart's cursor time is local with UTC beside it (${legendTime})`);
   await shot(page, "timeline");
   await page.waitForTimeout(1500); // the idle preload of the other pages
   page.off("response", onResponse);
@@ -120,10 +135,9 @@ try {
   check(/\d+(\.\d+)? ms/.test(refutedNums), `the refutation carries numbers (${refutedNums.slice(0, 60)}…)`);
   const steps = await page.$$eval("details.step", (d) => d.map((x) => x.dataset.status));
   check(steps.length >= 5, `${steps.length} steps shown with their status (${steps.join(", ")})`);
-  if (steps.includes("nothing")) {
-    const t = await page.$eval("details.step[data-status=nothing] .badge", (b) => b.textContent);
-    check(t === "nothing changed here", "a step that found nothing says \"nothing changed here\"");
-  }
+  check(steps.includes("nothing"), "a step found nothing");
+  const nothing = await page.$eval("details.step[data-status=nothing] .badge", (b) => b.textContent);
+  check(nothing === "nothing changed here", "a step that found nothing says \"nothing changed here\"");
   await page.waitForSelector(".cause .chart canvas, .cause .evidence");
   // The evaluated fault tree: its top event holds, the network edge's cut set is satisfied, and
   // the SVG diagram loads as an image.
@@ -137,8 +151,8 @@ try {
   check(true, "the fault tree's SVG diagram loads");
   await page.waitForSelector("[data-whys]");
   const whys = await page.$eval("[data-whys]", (w) => w.dataset.whys);
-  console.log(`info: 5 Whys route ${whys}`);
-  if (whys === "available") {
+  check(whys === "available", `the 5 Whys are available (${whys})`);
+  {
     const n = await page.$$eval("ol.whys li", (l) => l.length);
     check(n >= 2, `the 5 Whys show ${n} links`);
     // Edit the second link in place (POST .../whys, op edit) and see it stored.
@@ -148,8 +162,6 @@ try {
     await page.waitForSelector("[data-whys-state=stored]");
     const edited = await page.$eval("ol.whys li:nth-child(2)", (l) => l.textContent);
     check(edited.includes("the NetworkPolicy change slowed the call"), "a 5 Whys link is edited in place and stored");
-  } else {
-    check(whys === "unavailable", "the 5 Whys say 'not available' when the route is missing");
   }
   await page.waitForSelector("[data-pm]");
   const pm = await page.$eval("[data-pm]", (p) => p.dataset.pm);
@@ -157,7 +169,8 @@ try {
   await shot(page, "investigation");
 
   // ---- Post-mortem view.
-  if (pm === "yes") {
+  check(pm === "yes", `the post-mortem is offered (${pm})`);
+  {
     await page.click("a[data-pm=yes]");
     await page.waitForSelector("iframe.pm");
     const frame = page.frameLocator("iframe.pm");
@@ -165,8 +178,6 @@ try {
     check(true, "the post-mortem renders in the page");
     await page.waitForTimeout(300);
     await shot(page, "postmortem");
-  } else {
-    check(pm === "no", "the post-mortem button says 'not available' when the route is missing");
   }
 
   // ---- Investigations and post-mortems lists.
@@ -219,6 +230,105 @@ try {
   await page.waitForSelector(".chart canvas");
   await page.waitForTimeout(500);
   await shot(page, "models");
+
+  // ---- Models: drift score over time (risk v1, registry reference; tests/ui/drift_data.py).
+  const day = "start=2025-11-24T00:00:00Z&end=2025-11-25T00:00:00Z";
+  await page.goto(`${url}/ui/models?model=risk`);
+  await page.waitForSelector(".drift-hist[data-feature=income] canvas");
+  const api = await (await fetch(`${url}/api/v1/drift/history?model=risk&baseline=reference&feature=income&${day}`)).json();
+  const want = api.data.runs.filter((r) => r.status === "ok").map((r) => {
+    const x = r.rows.find((y) => y.check === "distribution");
+    return { t: r.window_start_ms / 1000, score: x.score, thr: x.threshold, drifted: r.rows.some((y) => y.drifted) };
+  });
+  const got = await page.evaluate(() => {
+    const u = window.__flModels.drift.find((c) => c._fl_feature === "income");
+    return { base: window.__flModels.baseline, labels: u.series.map((x) => x.label), ts: u.data[0], score: u.data[1], thr: u.data[2], hit: u.data[3] };
+  });
+  check(got.base === "reference" && got.labels.join() === "Time,score,threshold,drifted", `income's chart: ${got.labels.slice(1).join(", ")} against the reference`);
+  check(want.length === 6 && got.ts.length === 6, `income's chart has a point per closed window (${got.ts.length}, API ${want.length})`);
+  check(want.every((w, i) => got.ts[i] === w.t && got.score[i] === w.score && got.thr[i] === w.thr),
+    "income's chart draws the stored scores and the threshold line at the windows' starts");
+  check(want.every((w, i) => (got.hit[i] != null) === w.drifted), "income's drifted windows are marked, and only those");
+  check(want.slice(3).every((w) => w.drifted) && want[5].score > want[0].score * 5,
+    `income drifts from the fourth window (scores ${want.map((w) => w.score.toFixed(3)).join(", ")})`);
+  const card = await page.$eval(".drift-hist[data-feature=income]", (c) => [c.dataset.windows, c.dataset.drifted, c.textContent]);
+  check(card[0] === "6" && Number(card[1]) === want.filter((w) => w.drifted).length && card[2].includes(`drifted in ${card[1]} of 6 windows`),
+    `income's card says it drifted in ${card[1]} of 6 windows`);
+  const chan = await page.$eval(".drift-hist[data-feature=channel] details", (d) => d.textContent);
+  check(/new_category[\d.]+0yes/.test(chan), "channel's table lists the new-category drift");
+  await page.focus(".drift-hist[data-feature=income] summary");
+  await page.keyboard.press("Enter");
+  check(await page.isVisible(".drift-hist[data-feature=income] details table"), "the values per window open from the keyboard (Enter on the summary)");
+  // The score against the previous window instead: a p-value (drift below the threshold).
+  await page.click("button[data-baseline=previous_window]");
+  await page.waitForFunction(() => window.__flModels.baseline === "previous_window");
+  const prev = await page.$eval(".drift-hist[data-feature=income]", (c) => [c.dataset.baseline, c.dataset.windows, c.textContent]);
+  check(prev[0] === "previous_window" && prev[1] === "5" && prev[2].includes("p-value, drift when below"),
+    `against the previous window: ${prev[1]} windows with a verdict, p-values`);
+  check(await page.$eval("button[data-baseline=previous_window]", (b) => b.getAttribute("aria-pressed")) === "true", "the chosen baseline button is pressed");
+  await page.click("button[data-baseline=reference]");
+  await page.waitForFunction(() => window.__flModels.baseline === "reference");
+
+  // Reference vs current: which reference, and the distributions drawn from it.
+  const refLine = await page.$eval("p.reference", (p) => [p.dataset.reference, p.textContent]);
+  check(refLine[0] === "registry" && refLine[1].includes("the registry's reference profile of risk v1") && refLine[1].includes("2000 rows"),
+    `the page says which reference it compares with (${refLine[1].slice(0, 80)}…)`);
+  const meanOf = async (cls) => page.$$eval(`.dist[data-feature=income] rect.${cls} title`, (ts) => {
+    let m = 0, w = 0;
+    for (const t of ts) {
+      const x = /\[([-\d.e+]+), ([-\d.e+]+)\): ([\d.e+-]+)%/.exec(t.textContent);
+      if (!x) continue;
+      m += ((Number(x[1]) + Number(x[2])) / 2) * Number(x[3]);
+      w += Number(x[3]);
+    }
+    return m / w;
+  });
+  const refMean = await meanOf("bar-base"), curMean = await meanOf("bar-inc");
+  check(Math.abs(refMean - 50) < 3 && curMean > 75, `income: reference centred near 50 (${refMean.toFixed(1)}), the newest window near 86 (${curMean.toFixed(1)})`);
+  const kiosk = await page.$$eval(".dist[data-feature=channel][data-kind=categorical] rect title", (ts) => ts.map((t) => t.textContent).filter((t) => t.includes("kiosk")));
+  check(kiosk.length === 2 && /^reference kiosk: 0%$/.test(kiosk[0]) && /^current window kiosk: [1-9][\d.]*%$/.test(kiosk[1]),
+    `channel: the new category shows in the current window only (${kiosk.join("; ")})`);
+  // Dark theme: the drift charts follow the toggle (their axes redraw in the dark theme's colours).
+  await page.click("#theme");
+  const axis = await page.evaluate(() => { const u = window.__flModels.drift[0]; return u.axes[0].stroke(u, 0); });
+  check(axis === "#e3e6ea", `the drift charts redraw in the dark theme (axis ${axis})`);
+  await shot(page, "models-drift-dark");
+  await page.click("#theme");
+  await page.waitForTimeout(300);
+  await shot(page, "models-drift");
+
+  // Without a reference, the page says so visibly.
+  await page.goto(`${url}/ui/models?model=fraud`);
+  await page.waitForSelector("[data-reference=none]");
+  const none = await page.$eval("[data-reference=none]", (n) => [n.textContent, n.offsetHeight]);
+  check(none[0].includes("No reference profile for fraud v7") && none[1] > 0, "a model without a reference shows a visible note");
+
+  // A configured reference (models[].reference) is named as such.
+  if (process.env.FL_CREF_URL) {
+    await page.goto(`${process.env.FL_CREF_URL}/ui/models?model=churn`);
+    await page.waitForSelector("p.reference");
+    const cl = await page.$eval("p.reference", (p) => [p.dataset.reference, p.textContent]);
+    check(cl[0] === "config" && /the configured reference file \S+\/drift\/ref\.csv \(models\[\]\.reference\)/.test(cl[1]),
+      `a configured reference is named (${cl[1].slice(0, 90)}…)`);
+    await page.waitForSelector(".drift-hist[data-feature=income] canvas");
+    await shot(page, "models-config-reference");
+    // A model with windows but no reference: the note, and the oldest window stands in.
+    await page.goto(`${process.env.FL_CREF_URL}/ui/models?model=plain`);
+    await page.waitForSelector("[data-reference=none]");
+    const fb = await page.$eval("[data-reference=none]", (n) => n.textContent);
+    check(fb.includes("No reference profile for plain v1") && fb.includes("Showing the oldest stored window"), "without a reference, the oldest window stands in, and the note says so");
+    const fbBars = await page.$$eval(".dist[data-feature=income] rect.bar-base title", (t) => t.map((x) => x.textContent));
+    check(fbBars.length === 20 && fbBars.every((x) => x.startsWith("oldest window [")), "the stand-in is labelled \"oldest window\"");
+    await page.waitForSelector(".drift-hist[data-feature=income] canvas");
+    const fbHist = await page.$eval(".seg button[aria-pressed=true]", (b) => b.dataset.baseline);
+    check(fbHist === "previous_window", "without a reference, the score over time is against the previous window");
+  }
+
+  // ---- /ui without the trailing slash opens the timeline.
+  await page.goto(`${url}/ui`);
+  await page.waitForSelector(".panel canvas");
+  check(new URL(page.url()).pathname === "/ui" && await page.$eval("nav a[aria-current=page]", (a) => a.dataset.nav) === "timeline",
+    "/ui without the slash shows the timeline");
 
   // ---- Keyboard: the first Tab reaches the skip link, buttons are buttons.
   await page.goto(`${url}/ui/investigations`);

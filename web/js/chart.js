@@ -40,18 +40,31 @@ function markersPlugin(getMarkers, getExemplars) {
   };
 }
 
-// A time chart in el. ts: unix seconds; series: [{label, values}]. Returns the uPlot instance.
+// A time chart in el. ts: unix seconds; series: [{label, values, color, opts}] (color: a CSS
+// colour or "--variable"; opts: more uPlot series options, e.g. dash or points-only). Returns the
+// uPlot instance.
 // opts: height, sync (key), markers (fn -> [{t, kind}]), exemplars (fn -> [{t, v}]),
 // onSelect(min, max) after a drag, onScale(min, max) on zoom, xRange [min, max].
+// The cursor's time in the legend: the browser's zone, then UTC (a canvas has no hover title).
+function cursorTime(sec) {
+  const d = new Date(sec * 1000);
+  return `${d.toLocaleString()} (${d.toISOString().slice(0, 19).replace("T", " ")} UTC)`;
+}
+
+// Colours are read from the theme at each draw (a colour "--name" is that CSS variable), so that
+// the theme toggle only has to redraw the live charts.
+const live = new Set();
+const themed = (c) => (typeof c === "string" && c.startsWith("--") ? () => cssVar(c) : c);
+window.addEventListener("fl-theme", () => live.forEach((u) => u.redraw(false, true)));
+
 export function timeChart(el, ts, series, opts = {}) {
-  const fg = cssVar("--fg"), grid = cssVar("--grid");
-  const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
+  const axis = { stroke: themed("--fg"), grid: { stroke: themed("--grid"), width: 1 }, ticks: { stroke: themed("--grid") } };
   const o = {
     width: Math.max(300, el.clientWidth || 800),
     height: opts.height || 160,
-    series: [{ value: (u, v) => (v == null ? "—" : new Date(v * 1000).toLocaleString()) },
-      ...series.map((sr, i) => ({ label: sr.label, stroke: sr.color || palette(i), width: 1.5, spanGaps: false,
-        value: (u, v) => (v == null ? "—" : num(v, 4)) }))],
+    series: [{ value: (u, v) => (v == null ? "—" : cursorTime(v)) },
+      ...series.map((sr, i) => ({ label: sr.label, stroke: themed(sr.color || palette(i)), width: 1.5, spanGaps: false,
+        value: (u, v) => (v == null ? "—" : num(v, 4)), ...(sr.opts || {}) }))],
     axes: [{ ...axis }, { ...axis, size: 60, values: (u, vals) => vals.map((v) => num(v, 3)) }],
     scales: { x: { time: true, ...(opts.xRange ? { range: () => opts.xRange } : {}) } },
     cursor: { drag: { x: !!opts.onSelect, y: false, setScale: false }, ...(opts.sync ? { sync: { key: opts.sync, setSeries: false } } : {}) },
@@ -73,11 +86,13 @@ export function timeChart(el, ts, series, opts = {}) {
   });
   ro.observe(el);
   u._fl_ro = ro;
+  live.add(u);
   return u;
 }
 
 export function destroy(u) {
   if (!u) return;
+  live.delete(u);
   if (u._fl_ro) u._fl_ro.disconnect();
   u.destroy();
 }
@@ -102,8 +117,9 @@ export function pairBars(rows, { aLabel = "baseline", bLabel = "incident", unit 
   return g;
 }
 
-// Side-by-side histogram of two count vectors over shared edges (SVG).
-export function histPair(edges, a, b, { aLabel = "reference", bLabel = "current", width = 420, height = 120 } = {}) {
+// Side-by-side histogram of two count vectors over shared edges (SVG); with labels (one per
+// bar, e.g. categories) instead of edges, each bar pair is named by its label.
+export function histPair(edges, a, b, { aLabel = "reference", bLabel = "current", width = 420, height = 120, labels = null } = {}) {
   const n = Math.min(a.length, b.length);
   const sa = a.reduce((x, y) => x + y, 0) || 1, sb = b.reduce((x, y) => x + y, 0) || 1;
   const max = Math.max(1e-9, ...a.map((v) => v / sa), ...b.map((v) => v / sb));
@@ -112,12 +128,16 @@ export function histPair(edges, a, b, { aLabel = "reference", bLabel = "current"
   for (let i = 0; i < n; i++) {
     const ha = (a[i] / sa / max) * height, hb = (b[i] / sb / max) * height;
     const lo = edges ? num(edges[i]) : i, hi = edges ? num(edges[i + 1]) : i + 1;
-    g.append(s("rect", { class: "bar-base", x: 5 + i * bw, y: height - ha, width: Math.max(1, bw / 2 - 1), height: ha }, s("title", {}, `${aLabel} [${lo}, ${hi}): ${a[i]}`)),
-      s("rect", { class: "bar-inc", x: 5 + i * bw + bw / 2, y: height - hb, width: Math.max(1, bw / 2 - 1), height: hb }, s("title", {}, `${bLabel} [${lo}, ${hi}): ${b[i]}`)));
+    const what = labels ? labels[i] : `[${lo}, ${hi})`;
+    // counts (histograms of the traces pages) show the count too; masses only the share
+    const share = (v, sum) => (Number.isInteger(sum) && sum > 1 ? `${v} (${num((100 * v) / sum)}%)` : `${num((100 * v) / sum)}%`);
+    g.append(s("rect", { class: "bar-base", x: 5 + i * bw, y: height - ha, width: Math.max(1, bw / 2 - 1), height: ha }, s("title", {}, `${aLabel} ${what}: ${share(a[i], sa)}`)),
+      s("rect", { class: "bar-inc", x: 5 + i * bw + bw / 2, y: height - hb, width: Math.max(1, bw / 2 - 1), height: hb }, s("title", {}, `${bLabel} ${what}: ${share(b[i], sb)}`)));
+    if (labels) g.append(s("text", { x: 5 + i * bw + bw / 2, y: height + 12, "text-anchor": "middle" }, String(labels[i]).length > 9 ? String(labels[i]).slice(0, 8) + "…" : String(labels[i])));
   }
-  if (edges) g.append(s("text", { x: 5, y: height + 14 }, num(edges[0])), s("text", { x: width - 60, y: height + 14 }, num(edges[edges.length - 1])));
+  if (edges && !labels) g.append(s("text", { x: 5, y: height + 14 }, num(edges[0])), s("text", { x: width - 60, y: height + 14 }, num(edges[edges.length - 1])));
   g.append(s("rect", { class: "bar-base", x: 5, y: height + 20, width: 8, height: 8 }), s("text", { x: 16, y: height + 28 }, aLabel),
-    s("rect", { class: "bar-inc", x: 100, y: height + 20, width: 8, height: 8 }), s("text", { x: 111, y: height + 28 }, bLabel));
+    s("rect", { class: "bar-inc", x: 200, y: height + 20, width: 8, height: 8 }), s("text", { x: 211, y: height + 28 }, bLabel));
   return g;
 }
 

@@ -109,7 +109,7 @@ async function renderFaultTree(sec, id) {
     sat.length
       ? h("ul.cut-sets", sat.map((c) => h("li", { dataset: { cutSet: c.events.join(",") } }, c.events.map(label).join(" and "))))
       : h("p.muted", "No minimal cut set is satisfied by the evidence alone."),
-    h("figure.fault-tree", h("img", { src: `${path}?format=svg`, alt: `fault tree: ${label(d.top)}, evaluated branches in red`, loading: "lazy" })),
+    h("figure.fault-tree", h("img", { src: `${path}?format=svg`, alt: `fault tree: ${label(d.top)}, evaluated branches in red` })),
     h("p", h("a", { href: `${path}?format=markdown` }, "as Markdown"), " · ", h("a", { href: path }, "as JSON")));
 }
 

@@ -131,6 +131,7 @@ Test(ui_assets, routes_reach_the_ui)
     } rc[] = {
         {"GET", "/", FL_ROUTE_FOUND, "/", ""},
         {"HEAD", "/", FL_ROUTE_FOUND, "/", ""},
+        {"GET", "/ui", FL_ROUTE_FOUND, "/ui", ""},
         {"GET", "/ui/", FL_ROUTE_FOUND, "/ui/{path*}", ""},
         {"GET", "/ui/js/app.js", FL_ROUTE_FOUND, "/ui/{path*}", "js/app.js"},
         {"GET", "/ui/investigations/inv_1", FL_ROUTE_FOUND, "/ui/{path*}", "investigations/inv_1"},
