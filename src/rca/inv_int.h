@@ -83,9 +83,18 @@ struct fl_inv__comp {
     bool trace_changed;
     bool trace_unchanged; /* it has trace keys and none changed */
     double event_score;  /* best supporting change event (or model version change) */
+    double change_event_score; /* the same, over changes made to it only: deploys, config,
+                                * flags, experiments, schema and model changes */
     double ml_score;     /* ml_evidence: drift, a traffic shift, a late job, stale features */
     bool stale;          /* ml_evidence: a freshness check of it is late or failing */
     int64_t stale_since_ms; /* when it became late (its deadline), FL_TS_NONE when unknown */
+    long written_by;     /* change_events: the batch job whose run wrote its change, or -1 */
+    bool wrote;          /* a run of it wrote a changed data store's change (written_by) */
+    bool symptom_suspect; /* the symptom's component, changed just before the onset */
+    bool new_traffic;    /* localize_segments: the entry of the symptom's path, where a segment
+                          * new since the baseline, which accounts for the change, came in */
+    double mix_score;    /* localize_segments: share of a ratio symptom's change that a shift
+                          * in the mix of one dimension explains (it is the symptom's component) */
     /* evidence references (step index, evidence index) */
     size_t ev_step[16], ev_idx[16];
     size_t n_ev;
@@ -143,6 +152,9 @@ fl_err fl_inv__sset_remote(struct fl_inv__ctx *c, const char *query, int64_t sta
                            const char **problems) FL_MUST_CHECK;
 /* Name the kind of fault a cause's evidence points at (inv_kind.c). */
 void fl_inv__classify(struct fl_inv__ctx *c, struct fl_inv_cause *x);
+/* The fault kind a series' metric name says (inv_kind.c: "connection_pool", "network"...), or
+ * NULL when its words name none. */
+const char *fl_inv__series_kind(const char *ref);
 struct fl_localize_report;
 /* Evidence rows of a localization (verdict, RiskLoc causes, Adtributor's selected elements). */
 fl_err fl_inv__loc_evidence(struct fl_inv__ctx *c, const struct fl_localize_report *r,

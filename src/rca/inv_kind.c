@@ -9,7 +9,8 @@
  *   data_quality         drift or validation anomalies of its model's inputs
  *   schema_change        a schema change or migration event on it before the onset
  *   config_change        a configuration change event on it before the onset
- *   (the same kinds from series: stale_data from age, staleness, freshness or lag series)
+ *   (the same kinds from series: stale_data from age, staleness, freshness or lag series;
+ *   data_quality from null, missing, invalid, distinct-count or column-value series)
  *   network              it is a network component or a call edge, or its changed series are
  *                        network ones (retransmits, packet loss, round-trip time, resets)
  *   lock_contention      its changed series are lock waits or deadlocks
@@ -54,8 +55,13 @@ static const char *const W_RESOURCE[] = {"cpu", "throttled", "throttling", "thro
 static const char *const W_STALE[] = {"age", "stale", "staleness", "freshness", "lag",
                                       "last_success", NULL};
 
+/* Data-content series: null or missing ratios, invalid values, distinct counts, a column's
+ * value statistics (Great Expectations / data-quality exporters, feature tables). */
+static const char *const W_DATA[] = {"null", "nulls", "missing", "nan", "invalid", "distinct",
+                                     "cardinality", "schema", "violations", "value", NULL};
+
 static const struct pattern SERIES_KINDS[] = {
-    {"stale_data", W_STALE},  {"network", W_NETWORK},         {"lock_contention", W_LOCK},
+    {"stale_data", W_STALE},  {"data_quality", W_DATA}, {"network", W_NETWORK},         {"lock_contention", W_LOCK},
     {"connection_pool", W_POOL}, {"restarts", W_RESTART},     {"resource_saturation", W_RESOURCE},
 };
 
@@ -77,7 +83,7 @@ static bool has_word(const char *name, const char *word)
     return false;
 }
 
-static const char *series_kind(const char *ref)
+const char *fl_inv__series_kind(const char *ref)
 {
     for (size_t i = 0; i < sizeof SERIES_KINDS / sizeof *SERIES_KINDS; i++)
         for (const char *const *w = SERIES_KINDS[i].words; *w; w++)
@@ -156,12 +162,20 @@ void fl_inv__classify(struct fl_inv__ctx *c, struct fl_inv_cause *x)
         kind = "network";
         why = "the cause is a network component or a call edge";
     }
-    /* 3. what its changed series are made of: the best-ranked supporting series decides */
+    /* 3. what its changed series are made of: counted restarts first (inv_steps.c), then the
+     * best-ranked supporting series decides */
+    for (size_t k = 0; k < x->n_evidence && !kind; k++) {
+        const struct fl_inv_evidence *e = ev_at(inv, x->evidence_step[k], x->evidence[k]);
+        if (e && e->supports && e->kind == FL_INV_EV_SERIES && starts_word(e->text, "restarts:")) {
+            kind = "restarts";
+            why = e->text;
+        }
+    }
     for (size_t k = 0; k < x->n_evidence && !kind; k++) {
         const struct fl_inv_evidence *e = ev_at(inv, x->evidence_step[k], x->evidence[k]);
         if (!e || !e->supports || e->kind != FL_INV_EV_SERIES || !e->ref)
             continue;
-        const char *sk = series_kind(e->ref);
+        const char *sk = fl_inv__series_kind(e->ref);
         if (sk) {
             kind = sk;
             why = e->text;
@@ -174,7 +188,9 @@ void fl_inv__classify(struct fl_inv__ctx *c, struct fl_inv_cause *x)
         if (e && e->supports && e->kind == FL_INV_EV_EVENT &&
             (starts_word(e->text, "config") || starts_word(e->text, "config_change") ||
              starts_word(e->text, "feature_flag") || starts_word(e->text, "experiment"))) {
-            kind = "config_change";
+            kind = starts_word(e->text, "experiment") || starts_word(e->text, "experiment_change")
+                       ? "experiment_shift"
+                       : "config_change";
             why = e->text;
         }
     }

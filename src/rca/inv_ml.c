@@ -192,6 +192,186 @@ fl_err fl_inv__loc_evidence(struct fl_inv__ctx *c, const struct fl_localize_repo
     return e;
 }
 
+/* Least share of a ratio's change the mix of one dimension must explain, and least move of one
+ * segment's share of the denominator, for a mix shift (docs/rca.md "A shift in the mix"). */
+#define INV_MIX_SHARE 0.5
+#define INV_MIX_MIN_MOVE 0.05
+
+/*
+ * A ratio can fall with no segment changing: when traffic moves towards a segment whose ratio
+ * was already lower (Simpson's paradox; an experiment ramped to its worse arm, a flood of new
+ * users who click less). Per dimension, the change of the total R = sum(n) / sum(d) splits
+ * exactly into a mix part and a rate part (Kitagawa's decomposition, with w_i the segment's share
+ * of the denominator and r_i its ratio):
+ *     R1 - R0 = sum_i (w1_i - w0_i) r0_i  +  sum_i w1_i (r1_i - r0_i)
+ * When the mix part of the dimension that explains most is at least INV_MIX_SHARE of the change
+ * (same sign) and some segment's share moved by INV_MIX_MIN_MOVE or more, the mix shift is the
+ * finding: evidence "dim=value" on the symptom's component for the segment whose share moved
+ * most in the direction of the change. *found is set then.
+ */
+static fl_err mix_evidence(struct fl_inv__ctx *c, const struct fl_localize_report *r,
+                           struct fl_inv__evs *ev, bool *found)
+{
+    *found = false;
+    double best = 0;
+    const struct fl_localize_dim *bd = NULL;
+    const struct fl_localize_elem *be = NULL;
+    double b_w0 = 0, b_w1 = 0, b_rate = 0, dR = 0, R0 = 0;
+    for (size_t i = 0; i < r->n_dims; i++) {
+        const struct fl_localize_dim *dm = &r->dims[i];
+        double N0 = 0, D0 = 0, N1 = 0, D1 = 0;
+        for (size_t j = 0; j < dm->n_elems; j++) {
+            const struct fl_localize_seg *s = &dm->elems[j].s;
+            N0 += s->base_num, D0 += s->base_den, N1 += s->inc_num, D1 += s->inc_den;
+        }
+        if (!(D0 > 0) || !(D1 > 0))
+            continue;
+        double r0 = N0 / D0, d = N1 / D1 - r0, mix = 0, move = 0;
+        if (!(fabs(d) > 0) || !isfinite(d))
+            continue;
+        const struct fl_localize_elem *top = NULL;
+        double top_c = 0, tw0 = 0, tw1 = 0;
+        for (size_t j = 0; j < dm->n_elems; j++) {
+            const struct fl_localize_seg *s = &dm->elems[j].s;
+            double w0 = s->base_den / D0, w1 = s->inc_den / D1;
+            double ri = s->base_den > 0 ? s->base_num / s->base_den : r0;
+            double contrib = (w1 - w0) * (ri - r0);
+            mix += contrib;
+            move = fmax(move, fabs(w1 - w0));
+            /* the segment the traffic moved towards, among those moving the total its way */
+            int key = (contrib * d > 0) * 2 + (w1 > w0), top_key =
+                          (top_c * d > 0) * 2 + (tw1 > tw0);
+            bool better = !top || key > top_key || (key == top_key && contrib * d > top_c * d);
+            if (better) {
+                top = &dm->elems[j];
+                top_c = contrib;
+                tw0 = w0;
+                tw1 = w1;
+            }
+        }
+        double share = mix / d;
+        if (share >= INV_MIX_SHARE && move >= INV_MIX_MIN_MOVE && share > best && top) {
+            best = share;
+            bd = dm;
+            be = top;
+            b_w0 = tw0;
+            b_w1 = tw1;
+            b_rate = top->s.base;
+            dR = d;
+            R0 = r0;
+        }
+    }
+    if (!bd || !c->sym_component)
+        return FL_OK;
+    const char *ref = fl_inv__fmt(c->a, "%s=%s", bd->name, be->value);
+    const char *text = fl_inv__fmt(
+        c->a,
+        "a shift in the mix of %s: %s went from %.1f%% to %.1f%% of the denominator, and its "
+        "ratio was %.4g against %.4g overall before the onset; the mix explains %.0f%% of the "
+        "change (%.4g -> %.4g), the ratios within the segments the rest",
+        bd->name, ref ? ref : "", 100 * b_w0, 100 * b_w1, b_rate, R0, 100 * fmin(best, 9.99),
+        R0, R0 + dR);
+    if (!ref || !text)
+        return aerr(c);
+    fl_err e = fl_inv__ev_add(c->a, ev, FL_INV_EV_SEGMENT, c->sym_component, ref, text, b_w0,
+                              b_w1, fmin(best, 1), FL_TS_NONE, true);
+    if (e != FL_OK)
+        return e;
+    struct fl_inv__comp *k = fl_inv__comp_get(c, c->sym_component, true);
+    if (!k)
+        return FL_ENOMEM;
+    k->mix_score = fmax(k->mix_score, fmin(best, 1));
+    *found = true;
+    return FL_OK;
+}
+
+/* Least share of the change a segment new since the baseline must account for. */
+#define INV_NEW_SEGMENT_EP 0.8
+
+/* The entry of the symptom's path: the component that depends, directly or not, on the
+ * symptom's component (or is it) and that nothing depends on; NULL when there is not exactly
+ * one. */
+static const char *path_entry(struct fl_inv__ctx *c)
+{
+    const char *entry = NULL;
+    for (size_t i = 0; i < c->n_comps; i++) {
+        const char *n = c->comps[i].name;
+        if (strcmp(n, c->sym_component) != 0 && !fl_inv__upstream(c, c->sym_component, n))
+            continue;
+        bool called = false;
+        for (size_t j = 0; j < c->n_edges && !called; j++)
+            called = strcmp(c->edges[j].callee, n) == 0;
+        if (called)
+            continue;
+        if (entry)
+            return NULL;
+        entry = n;
+    }
+    return entry;
+}
+
+/*
+ * New traffic (docs/rca.md "New traffic"): when the localized change is a segment that had no
+ * traffic at all in the baseline (a new country, category or client version) and it accounts
+ * for at least INV_NEW_SEGMENT_EP of the change, the change came in with that traffic, at the
+ * entry of the symptom's path. The entry is marked; what changed downstream of it from the
+ * onset on inherits (investigate.c).
+ */
+static bool new_segment(const struct fl_localize_seg *g)
+{
+    return g->base_num == 0 && g->base_den == 0 && (g->inc_num > 0 || g->inc_den > 0) &&
+           fabs(g->ep) >= INV_NEW_SEGMENT_EP;
+}
+
+static fl_err new_segment_evidence(struct fl_inv__ctx *c, const struct fl_localize_report *r,
+                                   const char *const *dims, struct fl_inv__evs *ev)
+{
+    if (r->verdict != FL_LOCALIZE_LOCALIZED || !c->sym_component)
+        return FL_OK;
+    /* the localized segment: a one-attribute RiskLoc cause, else an element of an Adtributor set */
+    const char *dim = NULL, *val = NULL;
+    const struct fl_localize_seg *g = NULL;
+    for (size_t i = 0; i < r->n_causes && !g; i++)
+        if (r->causes[i].n_attrs == 1 && new_segment(&r->causes[i].s)) {
+            g = &r->causes[i].s;
+            dim = dims[r->causes[i].dims[0]];
+            val = r->causes[i].values[0];
+        }
+    for (size_t i = 0; i < r->n_dims && !g; i++) {
+        const struct fl_localize_dim *dm = &r->dims[i];
+        for (size_t j = 0; dm->selected && j < dm->n_elems && !g; j++)
+            if (dm->elems[j].in_set && new_segment(&dm->elems[j].s)) {
+                g = &dm->elems[j].s;
+                dim = dm->name;
+                val = dm->elems[j].value;
+            }
+    }
+    if (!g)
+        return FL_OK;
+    const char *entry = path_entry(c);
+    if (!entry)
+        return FL_OK;
+    struct fl_inv__comp *x = fl_inv__comp_get(c, entry, true);
+    if (!x)
+        return FL_ENOMEM;
+    double amount = g->inc_den > 0 ? g->inc_den : g->inc_num, ep = fmin(fabs(g->ep), 1);
+    const char *ref = fl_inv__fmt(c->a, "%s=%s", dim, val);
+    const char *text = fl_inv__fmt(
+        c->a, "%s is new traffic: no %s in the baseline, %.4g in the incident, and it accounts "
+              "for %.0f%% of the change; it came in through %s, the entry of the symptom's path",
+        ref ? ref : "", c->kpi && c->kpi->denominator ? c->kpi->denominator : "traffic", amount,
+        100 * fabs(g->ep), entry);
+    if (!ref || !text)
+        return aerr(c);
+    fl_err e = fl_inv__ev_add(c->a, ev, FL_INV_EV_SEGMENT, x->name, ref, text, 0, amount, ep,
+                              FL_TS_NONE, true);
+    if (e != FL_OK)
+        return e;
+    x->new_traffic = true;
+    x->mix_score = fmax(x->mix_score, ep);
+    return FL_OK;
+}
+
 static fl_err localize_run(struct fl_inv__ctx *c, struct fl_inv__evs *ev, int *status,
                            const char **summary)
 {
@@ -239,13 +419,20 @@ static fl_err localize_run(struct fl_inv__ctx *c, struct fl_inv__evs *ev, int *s
         goto out;
     if ((e = fl_inv__loc_evidence(c, rep, dims, ev)) != FL_OK)
         goto out;
-    *status = rep->verdict == FL_LOCALIZE_LOCALIZED ? FL_INV_STEP_FOUND : FL_INV_STEP_NOTHING;
-    *summary = fl_inv__fmt(c->a, "%zu segments over %zu dimension%s: %s%s%s", rep->n_leaves,
+    if ((e = new_segment_evidence(c, rep, dims, ev)) != FL_OK)
+        goto out;
+    bool mix = false;
+    if (derived && rep->verdict != FL_LOCALIZE_LOCALIZED && (e = mix_evidence(c, rep, ev, &mix)))
+        goto out;
+    *status = rep->verdict == FL_LOCALIZE_LOCALIZED || mix ? FL_INV_STEP_FOUND
+                                                           : FL_INV_STEP_NOTHING;
+    *summary = fl_inv__fmt(c->a, "%zu segments over %zu dimension%s: %s%s%s%s", rep->n_leaves,
                            n_dims, n_dims == 1 ? "" : "s",
                            rep->verdict == FL_LOCALIZE_LOCALIZED ? "the change is localized: "
                            : rep->verdict == FL_LOCALIZE_UNIFORM ? "the change is uniform: "
                                                                  : "no change: ",
                            rep->reason ? rep->reason : "",
+                           mix ? "; but the mix of segments shifted (see the mix evidence)" : "",
                            skipped ? " (series with negative values left out)" : "");
 out:
     if (e != FL_OK && e != FL_ENOMEM && e != FL_ELIMIT) {

@@ -520,6 +520,78 @@ static fl_err rank_components(struct fl_inv__ctx *c, const struct fl_rank_result
     return FL_OK;
 }
 
+/* Restarts happen one at a time: a restart counter's rate is 0 in all but a few scrapes, and a
+ * process's start time is a Unix timestamp whose jumps are tiny next to its value, so neither
+ * leaves the normal range as a level. Counted as events instead (Prometheus' alert
+ * increase(kube_pod_container_status_restarts_total[...]) > 0): a component that restarted at
+ * least twice in the incident and never in the baseline has restarts as evidence of its own,
+ * and counts as changed from the first. */
+static size_t restart_events(const struct fl_inv__ser *s, const char *display, int64_t from,
+                             int64_t to, int64_t *first)
+{
+    bool stamp = strstr(display, "start_time_seconds") != NULL;
+    bool rate = fl_inv__is_counter(display) || strstr(display, "_total") != NULL;
+    size_t n = 0;
+    for (size_t j = 1; j < s->n; j++) {
+        if (s->ts[j] < from || s->ts[j] >= to || !isfinite(s->v[j]))
+            continue;
+        bool ev = rate ? s->v[j] > 0
+                       : isfinite(s->v[j - 1]) && (stamp ? s->v[j] != s->v[j - 1]
+                                                         : s->v[j] > s->v[j - 1]);
+        if (ev && n++ == 0)
+            *first = s->ts[j];
+    }
+    return n;
+}
+
+static fl_err restart_evidence(struct fl_inv__ctx *c, const struct fl_inv__sset *ss,
+                               const struct rank_in *ri, struct fl_inv__evs *ev)
+{
+    const struct fl_investigation *inv = c->inv;
+    for (size_t i = 0; i < ri->n; i++) {
+        const char *kind = fl_inv__series_kind(ri->display[i]);
+        if (!kind || strcmp(kind, "restarts") != 0)
+            continue;
+        const struct fl_inv__ser *s = NULL;
+        for (size_t j = 0; j < ss->n && !s; j++)
+            if (ss->s[j].ts == ri->rs[i].ts_ms)
+                s = &ss->s[j];
+        if (!s)
+            continue;
+        int64_t f0 = 0, f1 = 0;
+        size_t nb = restart_events(s, ri->display[i], inv->baseline_start_ms,
+                                   inv->baseline_end_ms, &f0);
+        size_t ni = restart_events(s, ri->display[i], inv->incident_start_ms,
+                                   inv->incident_end_ms, &f1);
+        if (nb != 0 || ni < 2)
+            continue;
+        const char *tab = strchr(ri->names[i], '\t');
+        char *comp = tab ? fl_arena_strndup(c->a, ri->names[i], (size_t)(tab - ri->names[i]))
+                         : NULL;
+        const char *ref = fl_arena_strdup(c->a, ri->display[i]);
+        const char *text = fl_inv__fmt(c->a, "restarts: %zu in the incident, the first %s, none "
+                                             "in the baseline (%s)",
+                                       ni, fmt_time(c, f1), ri->display[i]);
+        if (!comp || !ref || !text)
+            return aerr(c);
+        fl_err e = fl_inv__ev_add(c->a, ev, FL_INV_EV_SERIES, comp, ref, text, 0, (double)ni, 1,
+                                  f1, true);
+        if (e != FL_OK)
+            return e;
+        struct fl_inv__comp *k = fl_inv__comp_get(c, comp, true);
+        if (!k)
+            return FL_ENOMEM;
+        if (!k->changed) {
+            k->changed = true;
+            k->metric_score = fmax(k->metric_score, 0.6);
+            k->first_ms = f1;
+        } else if (k->first_ms <= 0 || f1 < k->first_ms) {
+            k->first_ms = f1;
+        }
+    }
+    return FL_OK;
+}
+
 static fl_err rank_run(struct fl_inv__ctx *c, struct fl_inv__evs *ev, int *status,
                        const char **summary)
 {
@@ -568,7 +640,8 @@ static fl_err rank_run(struct fl_inv__ctx *c, struct fl_inv__evs *ev, int *statu
     o.n_edges = c->n_edges;
     if ((e = fl_rank_run(ri.rs, ri.n, &o, &rr, &d)) != FL_OK)
         goto out;
-    if ((e = rank_evidence(c, rr, &ri, ev)) != FL_OK || (e = rank_components(c, rr)) != FL_OK)
+    if ((e = rank_evidence(c, rr, &ri, ev)) != FL_OK || (e = rank_components(c, rr)) != FL_OK ||
+        (e = restart_evidence(c, &ss, &ri, ev)) != FL_OK)
         goto out;
     size_t n_changed = 0, n_roots = 0;
     for (size_t k = 0; k < rr->n_components; k++) {
@@ -1067,6 +1140,81 @@ static const char *event_component(struct fl_inv__ctx *c, const struct fl_event 
     return found ? found : x->component;
 }
 
+/* How far a data store's change may start from its writer's run (scrape and grid slack). */
+#define INV_LINEAGE_SLACK_MS ((int64_t)15 * 60 * 1000)
+
+static bool kind_is(const char *kind, const char *want)
+{
+    return kind && strcmp(kind, want) == 0;
+}
+
+/* Whether component `down` lists `up` in its depends_on (the topology's direct edge). */
+static bool depends_directly(const struct fl_inv__ctx *c, const char *down, const char *up)
+{
+    const struct fl_component *k = c->cfg ? fl_config_component(c->cfg, down) : NULL;
+    for (size_t i = 0; k && i < k->n_depends_on; i++)
+        if (strcmp(k->depends_on[i], up) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Data lineage (docs/rca.md "Data written by a job"): a data store (feature_store, database)
+ * whose content a batch job writes changes only when the job writes it. When a changed store's
+ * change began during a run of the batch job it depends on (from the run's start to its end,
+ * within INV_LINEAGE_SLACK_MS), that run wrote the change: the job (or what it read) is where the
+ * change came from, and the store inherits it. Runs come in time order, so the latest run that
+ * fits wins. Adds one evidence line per store and run.
+ */
+static fl_err lineage(struct events_ud *u, const struct fl_event *x, const char *job)
+{
+    struct fl_inv__ctx *c = u->c;
+    const struct fl_inv__comp *j = fl_inv__comp_get(c, job, false);
+    if (!j || !kind_is(j->kind, "batch_job"))
+        return FL_OK;
+    long ji = (long)(j - c->comps);
+    int64_t end = x->end_ms != FL_TS_NONE && x->end_ms > x->ts_ms ? x->end_ms : x->ts_ms;
+    for (size_t i = 0; i < c->n_comps; i++) {
+        struct fl_inv__comp *k = &c->comps[i];
+        if (!k->changed || k->first_ms <= 0 || (long)i == ji ||
+            !(kind_is(k->kind, "feature_store") || kind_is(k->kind, "database")) ||
+            !depends_directly(c, k->name, job))
+            continue;
+        if (k->first_ms < x->ts_ms - INV_LINEAGE_SLACK_MS ||
+            k->first_ms > end + INV_LINEAGE_SLACK_MS)
+            continue;
+        k->written_by = ji;
+        const char *text = fl_inv__fmt(
+            c->a, "%s run %s of %s (%s) wrote %s: its change began %lld s after the run started",
+            x->kind, x->id, job, fmt_time(c, x->ts_ms), k->name,
+            (long long)((k->first_ms - x->ts_ms) / 1000));
+        const char *ref = fl_arena_strdup(c->a, x->id);
+        if (!text || !ref)
+            return aerr(c);
+        fl_err e = fl_inv__ev_add(c->a, u->ev, FL_INV_EV_EVENT, j->name, ref, text, NAN, NAN,
+                                  1, x->ts_ms, true);
+        if (e != FL_OK)
+            return e;
+        u->n_support++;
+    }
+    return FL_OK;
+}
+
+/* An event that records a change made to a component (not a business event, an alert or a run):
+ * its kind starts with one of these words. */
+static bool change_kind(const char *kind)
+{
+    static const char *const w[] = {"deploy", "config", "feature_flag", "flag", "experiment",
+                                    "schema", "migration", "model", "rollout", "release",
+                                    "rollback", "infrastructure", NULL};
+    for (const char *const *p = w; kind && *p; p++) {
+        size_t n = strlen(*p);
+        if (!strncmp(kind, *p, n) && (kind[n] == 0 || kind[n] == '_' || kind[n] == '-'))
+            return true;
+    }
+    return false;
+}
+
 static int event_cb(const struct fl_event *x, void *ud)
 {
     struct events_ud *u = ud;
@@ -1107,9 +1255,13 @@ static int event_cb(const struct fl_event *x, void *ud)
             return 1;
         }
         k->event_score = fmax(k->event_score, score);
+        if (change_kind(x->kind))
+            k->change_event_score = fmax(k->change_event_score, score);
         u->n_support++;
     }
     u->n++;
+    if (x->ts_ms <= c->inv->incident_end_ms && (u->err = lineage(u, x, as)) != FL_OK)
+        return 1;
     return 0;
 }
 

@@ -550,7 +550,11 @@ static fl_err check_up(struct vctx *v, const struct part *p, struct fl_diag *d)
         checked++;
         if (n_up == 0)
             continue;
-        bool down = zi > 0 && (double)zi / (double)(ni ? ni : 1) > (double)zb / (double)(nb ? nb : 1);
+        /* A failed scrape now and then (a timeout, a target restarting, the end of a run) does
+         * not break a measurement: down means at least 2 zeros and 5 % of the incident's scrapes,
+         * a larger share than the baseline's. */
+        double share_i = (double)zi / (double)(ni ? ni : 1);
+        bool down = zi >= 2 && share_i >= 0.05 && share_i > (double)zb / (double)(nb ? nb : 1);
         char *ref = fl_inv__fmt(c->a, "up{job=\"%s\"%s%s%s}", job, ins ? ",instance=\"" : "",
                                 ins ? ins : "", ins ? "\"" : "");
         e = fl_inv__ev_add(c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, ref,
@@ -849,6 +853,133 @@ static const char *symptom_component(struct fl_inv__ctx *c, const struct symptom
     return k ? fl_arena_strdup(c->a, k) : NULL;
 }
 
+/* ---- the KPI against the outcome log ---- */
+
+/* Whether component `up` is `down` or a dependency of it (depends_on, transitively) in the
+ * configured topology; bounded by the number of components. */
+static bool cfg_on_path(const struct fl_config *cfg, const char *up, const char *down, int depth)
+{
+    if (!up || !down || depth > 64)
+        return false;
+    if (!strcmp(up, down))
+        return true;
+    const struct fl_component *k = fl_config_component(cfg, down);
+    for (size_t i = 0; k && i < k->n_depends_on; i++)
+        if (cfg_on_path(cfg, up, k->depends_on[i], depth + 1))
+            return true;
+    return false;
+}
+
+struct outcome_count {
+    const char *name;
+    int64_t split; /* incident start */
+    uint64_t n[2], pos[2];
+};
+
+static int outcome_cb(const struct fl_outcome *o, void *ud)
+{
+    struct outcome_count *u = ud;
+    if (strcmp(o->name, u->name) != 0 || !isfinite(o->value))
+        return 0;
+    int w = o->ts_ms >= u->split;
+    u->n[w]++;
+    u->pos[w] += o->value > 0;
+    return 0;
+}
+
+/* Mean over the buckets of a window of one part's grid (NaN when none). */
+static double part_mean(const struct part *p, int64_t from, int64_t to)
+{
+    double sum = 0;
+    size_t n = 0;
+    for (size_t k = 0; k < p->nb; k++) {
+        int64_t t = p->start_ms + (int64_t)k * p->step_ms;
+        if (t < from || t >= to || !p->cnt[k])
+            continue;
+        sum += p->sum[k];
+        n++;
+    }
+    return n ? sum / (double)n : NAN;
+}
+
+/* Two-sided p-value of a standard normal statistic. */
+static double z_p(double z)
+{
+    return erfc(fabs(z) / sqrt(2.0));
+}
+
+/*
+ * A ratio KPI is measured once more by the outcome log of a model on its path (models[].outcome:
+ * the click each prediction got, recorded with the inference logs, not by the KPI's counters).
+ * When the KPI changed by 10 % or more but the outcomes' positive rate did not (two-proportion
+ * z-test p >= 0.01) and cannot have changed as much as the KPI did (p < 0.01 against the KPI's
+ * relative change), the two records of the same behaviour disagree: the KPI's measurement lost
+ * (or invented) events, a broken metric (click logging broken on one platform). When they agree,
+ * that is said too. Needs 200 outcomes in each window. docs/rca.md "verify_symptom".
+ */
+static fl_err check_outcome(struct vctx *v)
+{
+    struct fl_inv__ctx *c = v->c;
+    const struct fl_investigation *inv = c->inv;
+    if (inv->req.kind != FL_INV_KPI || !c->kpi || !c->kpi->denominator || v->y.n_parts != 2 ||
+        !c->symptom_changed || !c->cfg)
+        return FL_OK;
+    const struct fl_model_cfg *m = NULL;
+    for (size_t i = 0; i < c->cfg->n_models && !m; i++) {
+        const struct fl_model_cfg *x = &c->cfg->models[i];
+        if (x->outcome && (!c->kpi->component ||
+                           cfg_on_path(c->cfg, x->component ? x->component : x->name,
+                                       c->kpi->component, 0)))
+            m = x;
+    }
+    if (!m)
+        return FL_OK;
+    const struct part *pn = &v->y.parts[0], *pd = &v->y.parts[1];
+    double k0 = part_mean(pn, inv->baseline_start_ms, inv->baseline_end_ms) /
+                part_mean(pd, inv->baseline_start_ms, inv->baseline_end_ms);
+    double k1 = part_mean(pn, inv->incident_start_ms, inv->incident_end_ms) /
+                part_mean(pd, inv->incident_start_ms, inv->incident_end_ms);
+    if (!isfinite(k0) || !isfinite(k1) || k0 <= 0)
+        return FL_OK;
+    double dk = k1 / k0 - 1;
+    struct outcome_count u = {.name = m->outcome, .split = inv->incident_start_ms};
+    struct fl_diag d;
+    fl_diag_init(&d);
+    fl_err e = fl_store_outcomes(c->s, inv->baseline_start_ms, inv->incident_end_ms - 1,
+                                 outcome_cb, &u, &d);
+    if (e == FL_ENOMEM)
+        return e;
+    if (e != FL_OK || u.n[0] < 200 || u.n[1] < 200)
+        return FL_OK;
+    double o0 = (double)u.pos[0] / (double)u.n[0], o1 = (double)u.pos[1] / (double)u.n[1];
+    double pool = (double)(u.pos[0] + u.pos[1]) / (double)(u.n[0] + u.n[1]);
+    double se = sqrt(pool * (1 - pool) * (1.0 / (double)u.n[0] + 1.0 / (double)u.n[1]));
+    double p_same = se > 0 ? z_p((o1 - o0) / se) : 1;
+    /* against "the outcomes moved as the KPI did": o1 = o0 (1 + dk) */
+    double want = fmin(1, fmax(0, o0 * (1 + dk)));
+    double se2 = sqrt(want * (1 - want) / (double)u.n[1] + o0 * (1 - o0) / (double)u.n[0] *
+                                                              (1 + dk) * (1 + dk));
+    double p_as_kpi = se2 > 0 ? z_p((o1 - want) / se2) : 1;
+    bool broken = fabs(dk) >= 0.1 && p_same >= 0.01 && p_as_kpi < 0.01;
+    bool agree = p_as_kpi >= 0.05 && (p_same < 0.01 || fabs(dk) < 0.1);
+    const char *text = fl_inv__fmt(
+        c->a,
+        "outcome log: model %s's %s outcomes, positive in %.2f%% of %llu baseline and %.2f%% of "
+        "%llu incident predictions (%+.0f%%, z-test p %.2g), against the KPI's %+.0f%% (p %.2g "
+        "that they moved as much)%s",
+        m->name, m->outcome, 100 * o0, (unsigned long long)u.n[0], 100 * o1,
+        (unsigned long long)u.n[1], 100 * (o1 / (o0 > 0 ? o0 : 1) - 1), p_same, 100 * dk,
+        p_as_kpi,
+        broken  ? ": the two records of the same behaviour disagree, the KPI's measurement is "
+                  "broken"
+        : agree ? ": they agree"
+                : ": too few outcomes to tell");
+    if (broken)
+        c->broken = true;
+    return fl_inv__ev_add(c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, m->outcome, text, o0, o1,
+                          dk, FL_TS_NONE, broken);
+}
+
 static fl_err verify(struct vctx *v, struct fl_diag *d)
 {
     struct fl_inv__ctx *c = v->c;
@@ -881,7 +1012,9 @@ static fl_err verify(struct vctx *v, struct fl_diag *d)
     }
     if (v->y.n_parts == 2 && (e = check_ratio(v)) != FL_OK)
         return e;
-    return check_change(v);
+    if ((e = check_change(v)) != FL_OK)
+        return e;
+    return check_outcome(v);
 }
 
 fl_err fl_inv__verify_symptom(struct fl_inv__ctx *c, struct fl_diag *d)

@@ -166,6 +166,7 @@ struct fl_inv__comp *fl_inv__comp_get(struct fl_inv__ctx *c, const char *name, b
     k->name = nm;
     k->explained_by = -1;
     k->stale_since_ms = FL_TS_NONE;
+    k->written_by = -1;
     const struct fl_component *fc = c->cfg ? fl_config_component(c->cfg, name) : NULL;
     k->kind = fc ? fc->kind : NULL;
     return k;
@@ -502,8 +503,9 @@ static double comp_score(const struct fl_inv__comp *k)
 {
     double m = k->changed ? k->metric_score : 0;
     double t = k->trace_changed ? fmin(1, fmax(0.2, k->trace_share)) : 0;
-    double s = 0.5 * m + 0.3 * t + 0.3 * k->ml_score + 0.2 * k->event_score;
-    int kinds = (k->changed ? 1 : 0) + (k->trace_changed ? 1 : 0) + (k->ml_score > 0 ? 1 : 0);
+    double s = 0.5 * m + 0.3 * t + 0.3 * fmax(k->ml_score, k->mix_score) + 0.2 * k->event_score;
+    int kinds = (k->changed ? 1 : 0) + (k->trace_changed ? 1 : 0) +
+                (k->ml_score > 0 || k->mix_score > 0 ? 1 : 0);
     if (kinds >= 2)
         s += 0.1;
     return fmin(1, s);
@@ -516,9 +518,135 @@ static bool unobserved_suspect(const struct fl_inv__comp *k)
     return !k->in_rank && !k->trace_unchanged && k->event_score >= 0.5;
 }
 
+/* The symptom's own component, changed shortly before the onset (a deploy, config, flag,
+ * experiment, schema or model change with event score >= 0.5; not a business or calendar event
+ * such as a holiday, nor a batch run) while the
+ * symptom is confirmed: the symptom is its signal (a business-rules threshold lowered, and the
+ * blocked ratio it computes rose). Set by rank_causes. */
+static bool symptom_suspect(const struct fl_inv__ctx *c, const struct fl_inv__comp *k)
+{
+    return c->symptom_changed && c->sym_component && !strcmp(k->name, c->sym_component) &&
+           k->change_event_score >= 0.5;
+}
+
 static bool is_candidate(const struct fl_inv__comp *k)
 {
-    return k->changed || k->trace_changed || k->ml_score > 0 || unobserved_suspect(k);
+    return k->changed || k->trace_changed || k->ml_score > 0 || k->wrote || k->mix_score > 0 ||
+           k->symptom_suspect ||
+           unobserved_suspect(k);
+}
+
+/* Whether k's supporting series evidence holds a connection-pool series that names the
+ * component `pool_of` as a label value (pool="user-features-db"). */
+static bool pool_series_for(const struct fl_inv__ctx *c, const struct fl_inv__comp *k,
+                            const char *pool_of)
+{
+    const struct fl_investigation *inv = c->inv;
+    char want[160];
+    snprintf(want, sizeof want, "=\"%s\"", pool_of);
+    for (size_t s = 0; s < inv->n_steps; s++)
+        for (size_t x = 0; x < inv->steps[s].n_evidence; x++) {
+            const struct fl_inv_evidence *ev = &inv->steps[s].evidence[x];
+            if (!ev->supports || !ev->component || strcmp(ev->component, k->name) != 0 ||
+                ev->kind != FL_INV_EV_SERIES || !ev->ref)
+                continue;
+            const char *sk = fl_inv__series_kind(ev->ref);
+            if (sk && !strcmp(sk, "connection_pool") && strstr(ev->ref, want))
+                return true;
+        }
+    return false;
+}
+
+/* Whether every trace key that changed for k is a call edge (time seen by the caller), none an
+ * operation of k's own. */
+static bool caller_side_only(const struct fl_inv__ctx *c, const struct fl_inv__comp *k)
+{
+    const struct fl_investigation *inv = c->inv;
+    size_t n = 0;
+    for (size_t s = 0; s < inv->n_steps; s++)
+        for (size_t x = 0; x < inv->steps[s].n_evidence; x++) {
+            const struct fl_inv_evidence *ev = &inv->steps[s].evidence[x];
+            if (ev->kind != FL_INV_EV_TRACE_KEY || !ev->supports || !ev->component ||
+                strcmp(ev->component, k->name) != 0)
+                continue;
+            if (!ev->ref || strncmp(ev->ref, "edge:", 5) != 0)
+                return false;
+            n++;
+        }
+    return n > 0;
+}
+
+/*
+ * A call that got slower only as its caller sees it (the callee's time is the caller's client
+ * span: a database or any callee without server spans of its own), while the caller's
+ * connection pool for that callee saturated no later than the callee changed: the time is spent
+ * waiting for a pooled connection in the caller, and the callee inherits it (its request rate
+ * falls because fewer calls get through). docs/rca.md "Waiting in the caller's pool".
+ */
+static void pool_wait_links(struct fl_inv__ctx *c)
+{
+    for (size_t i = 0; i < c->n_comps; i++) {
+        struct fl_inv__comp *k = &c->comps[i];
+        if (!k->trace_changed || k->explained_by >= 0 || !caller_side_only(c, k))
+            continue;
+        for (size_t p = 0; p < c->n_comps; p++) {
+            const struct fl_inv__comp *q = &c->comps[p];
+            if (p == i || !q->changed || !fl_inv__upstream(c, k->name, q->name))
+                continue;
+            /* the pool saturated strictly first: a callee that slowed down itself (lock
+             * waits) fills its callers' pools at once, and then it is the cause */
+            if (k->changed && k->first_ms > 0 && (q->first_ms <= 0 || q->first_ms >= k->first_ms))
+                continue;
+            if (q->explained_by == (long)i || !pool_series_for(c, q, k->name))
+                continue;
+            k->explained_by = (long)p;
+            break;
+        }
+    }
+}
+
+/* New traffic came in at the entry of the symptom's path (inv_ml.c new_segment_evidence):
+ * what changed on the path from the onset on (upstream of the entry) inherits from it. */
+static void new_traffic_links(struct fl_inv__ctx *c)
+{
+    long ent = -1;
+    for (size_t i = 0; i < c->n_comps && ent < 0; i++)
+        if (c->comps[i].new_traffic)
+            ent = (long)i;
+    if (ent < 0)
+        return;
+    for (size_t i = 0; i < c->n_comps; i++) {
+        struct fl_inv__comp *k = &c->comps[i];
+        if ((long)i == ent || k->explained_by >= 0 || !(k->changed || k->trace_changed))
+            continue;
+        if (!fl_inv__upstream(c, k->name, c->comps[ent].name))
+            continue;
+        if (k->changed && k->first_ms > 0 && k->first_ms < c->inv->onset_ms)
+            continue;
+        k->explained_by = ent;
+    }
+}
+
+/* A data store whose change a batch job's run wrote (inv_steps.c lineage) inherits it from the
+ * job, which takes the store's series evidence (what changed in the data it wrote). */
+static void lineage_links(struct fl_inv__ctx *c)
+{
+    const struct fl_investigation *inv = c->inv;
+    for (size_t i = 0; i < c->n_comps; i++) {
+        struct fl_inv__comp *k = &c->comps[i];
+        long w = k->written_by;
+        if (w < 0 || (size_t)w >= c->n_comps || (size_t)w == i || k->explained_by >= 0)
+            continue;
+        struct fl_inv__comp *j = &c->comps[w];
+        j->wrote = true;
+        k->explained_by = w;
+        for (size_t e = 0; e < k->n_ev; e++) {
+            size_t s = k->ev_step[e], x = k->ev_idx[e];
+            if (s < inv->n_steps && x < inv->steps[s].n_evidence &&
+                inv->steps[s].evidence[x].kind == FL_INV_EV_SERIES)
+                comp_ev(j, s, x);
+        }
+    }
 }
 
 static int cmp_cause(const void *x, const void *y)
@@ -531,6 +659,11 @@ static fl_err rank_causes(struct fl_inv__ctx *c)
 {
     struct fl_investigation *inv = c->inv;
     collect_evidence(c);
+    lineage_links(c);
+    pool_wait_links(c);
+    new_traffic_links(c);
+    for (size_t i = 0; i < c->n_comps; i++)
+        c->comps[i].symptom_suspect = symptom_suspect(c, &c->comps[i]);
     size_t n = 0;
     for (size_t i = 0; i < c->n_comps; i++)
         n += is_candidate(&c->comps[i]);
@@ -544,6 +677,15 @@ static fl_err rank_causes(struct fl_inv__ctx *c)
     }
     for (size_t i = 0; i < c->n_comps; i++)
         score[i] = comp_score(&c->comps[i]);
+    /* the job that wrote a store's change, and the entry where new traffic came in, score at
+     * least what they explain */
+    for (size_t i = 0; i < c->n_comps; i++) {
+        long w = c->comps[i].explained_by;
+        if (w < 0 || (size_t)w >= c->n_comps || (size_t)w == i)
+            continue;
+        if ((c->comps[i].written_by == w || c->comps[w].new_traffic) && score[w] < score[i])
+            score[w] = score[i];
+    }
     /* Traces say where the time went. A component whose own critical-path time did not change
      * (trace_unchanged) while another component's trace key explains most of the change
      * (share >= 0.5) only passes that latency on: its changed metrics (its request latency
@@ -552,7 +694,7 @@ static fl_err rank_causes(struct fl_inv__ctx *c)
     long top = -1;
     for (size_t i = 0; i < c->n_comps; i++)
         if (c->comps[i].trace_changed && c->comps[i].trace_share >= 0.5 &&
-            (top < 0 || c->comps[i].trace_share > c->comps[top].trace_share))
+            c->comps[i].explained_by < 0 && (top < 0 || c->comps[i].trace_share > c->comps[top].trace_share))
             top = (long)i;
     for (size_t i = 0; top >= 0 && i < c->n_comps; i++) {
         struct fl_inv__comp *k = &c->comps[i];
@@ -608,12 +750,27 @@ static fl_err rank_causes(struct fl_inv__ctx *c)
                           : k->trace_changed ? "its trace time changed"
                           : k->ml_score > 0  ? "its ML evidence (drift, traffic, freshness) "
                                                "changed"
+                          : k->wrote ? "a run of it wrote the change of a data store it feeds"
+                          : k->new_traffic ? "new traffic came in through it"
+                          : k->symptom_suspect ? "the symptom is its own signal, and it was "
+                                                 "changed shortly before the onset"
+                          : k->mix_score > 0 ? "its traffic's mix of segments shifted"
                                              : "nothing observes it, and it was changed shortly "
                                                "before the onset";
-        if (k->explained_by >= 0)
+        const struct fl_inv__comp *by = k->explained_by >= 0 ? &c->comps[k->explained_by] : NULL;
+        if (by && by->new_traffic)
+            x->summary = fl_inv__fmt(c->a, "%s: %s, but the new traffic that came in through "
+                                           "%s accounts for it (inherited)",
+                                     k->name, how, by->name);
+        else if (by && !fl_inv__upstream(c, by->name, k->name) &&
+                 fl_inv__upstream(c, k->name, by->name))
+            x->summary = fl_inv__fmt(c->a, "%s: %s, but a change of %s, which calls it, "
+                                           "accounts for it (inherited)",
+                                     k->name, how, by->name);
+        else if (by)
             x->summary = fl_inv__fmt(c->a, "%s: %s, but a change of %s, which it depends on, "
                                            "accounts for it (inherited)",
-                                     k->name, how, c->comps[k->explained_by].name);
+                                     k->name, how, by->name);
         else
             x->summary = fl_inv__fmt(c->a, "%s: %s%s%s", k->name, how,
                                      k->n_explains ? ", first among the changed components" : "",

@@ -245,15 +245,46 @@ static fl_err normal_edge(const struct fl_rank_opts *o, const struct scratch *w,
     return FL_OK;
 }
 
-/* The start of a significant change: the first incident point that begins a run of m points
- * beyond min(edge, thr). Two series' starts compare at the resolution of their samples. */
-static void change_start(const struct fl_rank_opts *o, const struct scratch *w, size_t n_inc,
-                         size_t m, double level, struct fl_rank_series_result *r)
+/*
+ * The start of a significant change: the first incident point that begins a run of m points
+ * beyond min(edge, thr) on the side of the change. Two guards against dating a change by what
+ * the baseline already had:
+ *   - the run must be longer than the longest such run of the reference (at most half the
+ *     incident): an excursion the baseline also had is not where the change began;
+ *   - when the reference ends inside such a run that goes on into the incident, points no further
+ *     out than that run's own are its continuation, not the change.
+ * Without them a series that holds each value for hours (a batch job's daily output, sampled
+ * every minute) "began" at the onset whenever yesterday's value sat near the bar. Two series'
+ * starts compare at the resolution of their samples.
+ */
+static void change_start(const struct fl_rank_opts *o, const struct scratch *w, size_t n_ref,
+                         size_t n_inc, size_t m, double level, struct fl_rank_series_result *r)
 {
-    size_t run = 0;
+    size_t run = 0, longest = 0;
+    double tail_max = 0;
+    bool local = r->n_pre > 0;
+    for (size_t i = 0; i < n_ref; i++) {
+        double dv, z = point_z(o, r, local, w->ref[i], &dv);
+        bool out = z >= level && (dv > 0) == (r->delta > 0);
+        run = out ? run + 1 : 0;
+        tail_max = out ? (run == 1 ? z : fmax(tail_max, z)) : 0;
+        longest = run > longest ? run : longest;
+    }
+    if (longest + 1 > m)
+        m = longest + 1 < n_inc / 2 ? longest + 1 : (n_inc / 2 > m ? n_inc / 2 : m);
+    if (m < 1)
+        m = 1;
+    double cont = run > 0 ? tail_max : -1; /* the reference's last run goes on into the incident */
+    run = 0;
     for (size_t i = 0; i < n_inc; i++) {
-        double dv;
-        run = point_z(o, r, r->n_pre > 0, w->inc[i], &dv) >= level ? run + 1 : 0;
+        double dv, z = point_z(o, r, local, w->inc[i], &dv);
+        bool out = z >= level && (dv > 0) == (r->delta > 0);
+        if (out && cont >= 0 && z <= cont) {
+            run = 0; /* the baseline's excursion, continued */
+            continue;
+        }
+        cont = -1;
+        run = out ? run + 1 : 0;
         if (run >= m) {
             r->first_ms = w->inc_ts[i + 1 - m];
             return;
@@ -386,7 +417,7 @@ static fl_err score_series(const struct fl_rank_series *s, const struct fl_rank_
     r->significant =
         r->deviation >= thr && !(fabs(r->delta) < o->min_change * fabs(r->median) && !symptom);
     if (r->significant)
-        change_start(o, w, win.n_inc, m, fmin(edge, thr), r);
+        change_start(o, w, win.n_ref, win.n_inc, m, fmin(edge, thr), r);
     r->volume = volume(&f, o, w->inc, win.n_inc);
     e = fl_robust_baro(w->ref, win.n_ref, w->inc, win.n_inc, &r->baro);
     if (e == FL_OK)

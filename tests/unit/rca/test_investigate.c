@@ -81,6 +81,9 @@ static const char *yaml =
     "models:\n"
     "  - name: fraud-model\n"
     "    component: model-server\n"
+    "  - name: ranker\n"
+    "    component: recs\n"
+    "    outcome: click\n"
     "freshness:\n"
     "  - component: feature-pipeline\n"
     "    every: 1h\n"
@@ -742,6 +745,231 @@ Test(investigate, a_late_job_upstream_accounts_for_what_it_feeds)
     cr_expect(strstr(inv.causes[fs].summary, "feature-pipeline") &&
                   strstr(inv.causes[fs].summary, "(inherited)"),
               "%s", inv.causes[fs].summary);
+}
+
+/* A batch job's run with its start and end. */
+static void write_run_until(const char *id, int64_t ts, int64_t end, const char *component)
+{
+    write_one_event(&(struct fl_event){.id = id, .ts_ms = ts, .end_ms = end,
+                                       .kind = "feature_pipeline_run", .component = component,
+                                       .status = "success", .rows = 1000, .message = "",
+                                       .attrs_json = "{}"});
+}
+
+static double null_ratio_jump(int64_t t)
+{
+    return t < ONSET + 3 * MIN_MS ? 0.002 + noise(0.0002) : 0.4 + noise(0.01);
+}
+
+/* Data lineage: the feature store's null ratio jumps while a run of the pipeline that writes it
+ * is under way. The run wrote the change: the pipeline ranks first (data_quality, from the
+ * store's null-ratio series) and the store inherits. A run long before the change proves
+ * nothing: then the store itself is named. */
+Test(investigate, a_store_changed_by_its_writers_run_inherits_from_the_job)
+{
+    for (int far = 0; far < 2; far++) {
+        if (far) {
+            teardown();
+            setup();
+        }
+        if (far)
+            write_run_until("run-1", ONSET - 35 * MIN_MS, ONSET - 30 * MIN_MS,
+                            "feature-pipeline");
+        else
+            write_run_until("run-1", ONSET + 1 * MIN_MS, ONSET + 4 * MIN_MS, "feature-pipeline");
+        write_series("feature_null_ratio", "feature-store", false, null_ratio_jump);
+        struct fl_inv_request r = req_for(FL_INV_SELECTOR);
+        r.selector = "feature_null_ratio{service=\"feature-store\"}";
+        struct fl_investigation inv;
+        run(&r, &inv);
+        dump(&inv);
+        cr_assert_eq(inv.verdict, FL_INV_CAUSES, "%s", inv.verdict_text);
+        if (far) {
+            cr_expect_str_eq(inv.causes[0].component, "feature-store");
+            cr_expect_eq(cause_rank(&inv, "feature-pipeline"), -1);
+            continue;
+        }
+        cr_expect_str_eq(inv.causes[0].component, "feature-pipeline");
+        cr_expect_str_eq(inv.causes[0].fault_kind, "data_quality");
+        cr_expect(strstr(inv.causes[0].summary, "wrote the change"), "%s",
+                  inv.causes[0].summary);
+        long fs = cause_rank(&inv, "feature-store");
+        cr_assert_eq(fs, 1);
+        cr_expect(strstr(inv.causes[fs].summary, "(inherited)"), "%s", inv.causes[fs].summary);
+        cr_expect_lt(inv.causes[fs].score, inv.causes[0].score);
+    }
+}
+
+/* Per-platform CTR stays put (ios 5 %, android 3 %) while traffic moves from ios to android
+ * (50/50 -> 25/75): the total falls from 4 % to 3.5 % with no segment changing, a shift in the
+ * mix. Localization alone says "uniform"; the mix decomposition names it. */
+static double imp_ios(int64_t t) { return (t < ONSET ? 200 : 100) + noise(2); }
+static double imp_android(int64_t t) { return (t < ONSET ? 200 : 300) + noise(2); }
+static double clk_ios(int64_t t) { return imp_ios(t) * 0.05 + noise(0.1); }
+static double clk_android(int64_t t) { return imp_android(t) * 0.03 + noise(0.1); }
+
+Test(investigate, a_shift_in_the_mix_of_segments_is_named)
+{
+    write_series_l("recs_impressions_total", "recs", "ios", true, imp_ios);
+    write_series_l("recs_impressions_total", "recs", "android", true, imp_android);
+    write_series_l("recs_clicks_total", "recs", "ios", true, clk_ios);
+    write_series_l("recs_clicks_total", "recs", "android", true, clk_android);
+    struct fl_inv_request r = req_for(FL_INV_KPI);
+    r.kpi = "ctr";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert_eq(inv.verdict, FL_INV_CAUSES, "%s", inv.verdict_text);
+    const struct fl_inv_step *l = step(&inv, "localize_segments");
+    cr_assert(l);
+    cr_expect_eq(l->status, FL_INV_STEP_FOUND, "%s", l->summary);
+    const struct fl_inv_evidence *mix = NULL;
+    for (size_t i = 0; i < l->n_evidence; i++)
+        if (strstr(l->evidence[i].text, "shift in the mix of platform"))
+            mix = &l->evidence[i];
+    cr_assert(mix, "%s", l->summary);
+    cr_expect_str_eq(mix->ref, "platform=android");
+    cr_expect(fabs(mix->baseline - 0.5) < 0.02 && fabs(mix->incident - 0.75) < 0.02,
+              "shares %g -> %g", mix->baseline, mix->incident);
+    cr_expect_gt(mix->score, 0.9);
+    cr_expect_str_eq(inv.causes[0].component, "recs");
+}
+
+/* The same total fall with the mix unchanged (android's CTR fell): no mix evidence. */
+static double imp_even(int64_t t) { (void)t; return 200 + noise(2); }
+static double clk_android_fall(int64_t t) { return imp_even(t) * (t < ONSET ? 0.03 : 0.02); }
+static double clk_ios_even(int64_t t) { return imp_even(t) * 0.05; }
+
+Test(investigate, a_rate_change_is_not_a_mix_shift)
+{
+    write_series_l("recs_impressions_total", "recs", "ios", true, imp_even);
+    write_series_l("recs_impressions_total", "recs", "android", true, imp_even);
+    write_series_l("recs_clicks_total", "recs", "ios", true, clk_ios_even);
+    write_series_l("recs_clicks_total", "recs", "android", true, clk_android_fall);
+    struct fl_inv_request r = req_for(FL_INV_KPI);
+    r.kpi = "ctr";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    const struct fl_inv_step *l = step(&inv, "localize_segments");
+    cr_assert(l);
+    for (size_t i = 0; i < l->n_evidence; i++)
+        cr_expect(!strstr(l->evidence[i].text, "shift in the mix"), "%s", l->evidence[i].text);
+}
+
+/* A platform with no traffic in the baseline appears at the onset with a low CTR and accounts
+ * for the fall: new traffic, named at the entry of the symptom's path (recs: nothing calls it). */
+static double imp_web(int64_t t) { return t < ONSET ? NAN : 200 + noise(2); }
+static double clk_web(int64_t t) { return t < ONSET ? NAN : 2 + noise(0.1); }
+static double imp_ok2(int64_t t) { (void)t; return 200 + noise(2); }
+static double clk_ok2(int64_t t) { (void)t; return 10 + noise(0.2); }
+
+Test(investigate, a_new_segment_is_new_traffic_at_the_entry)
+{
+    write_series_l("recs_impressions_total", "recs", "ios", true, imp_ok2);
+    write_series_l("recs_clicks_total", "recs", "ios", true, clk_ok2);
+    write_series_l("recs_impressions_total", "recs", "web", true, imp_web);
+    write_series_l("recs_clicks_total", "recs", "web", true, clk_web);
+    struct fl_inv_request r = req_for(FL_INV_KPI);
+    r.kpi = "ctr";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert_eq(inv.verdict, FL_INV_CAUSES, "%s", inv.verdict_text);
+    cr_expect_str_eq(inv.causes[0].component, "recs");
+    cr_expect_str_eq(inv.causes[0].fault_kind, "traffic_shift");
+    const struct fl_inv_step *l = step(&inv, "localize_segments");
+    bool seen = false;
+    for (size_t i = 0; l && i < l->n_evidence; i++)
+        seen |= l->evidence[i].supports && strstr(l->evidence[i].text, "platform=web is new "
+                                                                          "traffic") != NULL;
+    cr_expect(seen, "the new segment is reported as new traffic");
+}
+
+/* The symptom's own component had a config change a minute before the onset, and the symptom
+ * (a gauge it computes) rose; nothing else changed: the component is named, kind config_change.
+ */
+static double ratio_up(int64_t t) { return t < ONSET ? 0.01 + noise(0.001) : 0.03 + noise(0.001); }
+
+Test(investigate, the_symptoms_component_changed_just_before_the_onset)
+{
+    write_series("blocked_ratio", "fraud-api", false, ratio_up);
+    write_series("cpu_usage", "fraud-api", false, cpu_ok);
+    write_one_event(&(struct fl_event){.id = "cfg-1", .ts_ms = ONSET - MIN_MS,
+                                       .end_ms = FL_TS_NONE, .kind = "config_change",
+                                       .component = "fraud-api", .rows = -1,
+                                       .message = "block threshold 0.8 -> 0.5",
+                                       .attrs_json = "{}"});
+    struct fl_inv_request r = req_for(FL_INV_SELECTOR);
+    r.selector = "blocked_ratio{service=\"fraud-api\"}";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    cr_assert_eq(inv.verdict, FL_INV_CAUSES, "%s", inv.verdict_text);
+    cr_expect_str_eq(inv.causes[0].component, "fraud-api");
+    cr_expect_str_eq(inv.causes[0].fault_kind, "config_change");
+}
+
+/* Click outcomes of the ranker's predictions, one every 2 s: positive with probability
+ * rate(t). */
+static void write_outcomes(double (*rate)(int64_t t))
+{
+    size_t n = (size_t)((INC_END - BASE_START) / 2000);
+    struct fl_outcome *o = calloc(n, sizeof *o);
+    char (*ids)[24] = calloc(n, sizeof *ids);
+    cr_assert(o && ids);
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = BASE_START + (int64_t)i * 2000;
+        snprintf(ids[i], sizeof ids[i], "r-%zu", i);
+        o[i] = (struct fl_outcome){.ts_ms = t, .request_id = ids[i], .name = "click",
+                                   .value = urand() < rate(t) ? 1 : 0, .attrs_json = "{}"};
+    }
+    struct fl_batch b;
+    th_batch(&b);
+    b.outcomes = o;
+    b.n_outcomes = n;
+    struct fl_diag d;
+    fl_diag_init(&d);
+    cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+    free(o);
+    free(ids);
+}
+
+static double click_rate_flat(int64_t t) { (void)t; return 0.3; }
+static double click_rate_fall(int64_t t) { return t < ONSET ? 0.3 : 0.12; }
+
+/* The CTR's clicks fall by 60 % while the ranker's click outcomes, a second record of the same
+ * behaviour, stay at 30 %: the KPI's measurement is broken. When the outcomes fall as much, the
+ * records agree and the fall is real. */
+Test(investigate, a_kpi_that_disagrees_with_the_outcome_log_is_broken)
+{
+    for (int real = 0; real < 2; real++) {
+        if (real) {
+            teardown();
+            setup();
+        }
+        write_series("recs_clicks_total", "recs", true, clicks_fall);
+        write_series("recs_impressions_total", "recs", true, impressions_ok);
+        write_outcomes(real ? click_rate_fall : click_rate_flat);
+        struct fl_inv_request r = req_for(FL_INV_KPI);
+        r.kpi = "ctr";
+        struct fl_investigation inv;
+        run(&r, &inv);
+        dump(&inv);
+        const struct fl_inv_step *v = step(&inv, "verify_symptom");
+        const struct fl_inv_evidence *o = NULL;
+        for (size_t i = 0; i < v->n_evidence; i++)
+            if (strstr(v->evidence[i].text, "outcome log"))
+                o = &v->evidence[i];
+        cr_assert(o, "the outcome log is compared");
+        if (real) {
+            cr_expect_neq(inv.verdict, FL_INV_BROKEN_METRIC, "%s", o->text);
+            cr_expect(strstr(o->text, "they agree"), "%s", o->text);
+        } else {
+            cr_expect_eq(inv.verdict, FL_INV_BROKEN_METRIC, "%s", o->text);
+            cr_expect(o->supports && strstr(o->text, "disagree"), "%s", o->text);
+        }
+    }
 }
 
 Test(investigate, fault_free_names_no_culprit)
