@@ -19,9 +19,11 @@
  * systems it applies to, seeds base+i, so a run is reproducible alone:
  * `faultline-sim run --system S --fault K --seed N`.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <math.h>
 #include <spawn.h>
@@ -192,10 +194,43 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void run_one(const char *self, const char *fl_bin, const char *dir, struct run *r)
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    char d[1024], path[1200], cfg[1200], seed[32];
-    snprintf(d, sizeof d, "%s/%s-%s-%llu", dir, sim_system_name(r->sys), sim_fault_name(r->fault),
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Remove a run's generated telemetry and store once it is scored (a batch run holds about
+ * 160 MB: two hundred of them would fill a disk); truth.json, the configuration and the
+ * investigation's JSON stay. */
+static void drop_run_data(const char *d)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/data", d);
+    nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    snprintf(p, sizeof p, "%s/telemetry", d);
+    nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void run_one_inner(const char *self, const char *fl_bin, const char *dir, struct run *r,
+                          char *d, size_t d_cap);
+
+static void run_one(const char *self, const char *fl_bin, const char *dir, struct run *r,
+                    bool keep)
+{
+    char d[1024];
+    run_one_inner(self, fl_bin, dir, r, d, sizeof d);
+    if (!keep)
+        drop_run_data(d);
+}
+
+static void run_one_inner(const char *self, const char *fl_bin, const char *dir, struct run *r,
+                          char *d, size_t d_cap)
+{
+    char path[1200], cfg[1200], seed[32];
+    snprintf(d, d_cap, "%s/%s-%s-%llu", dir, sim_system_name(r->sys), sim_fault_name(r->fault),
              (unsigned long long)r->seed);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
     const char *dur = r->sys == SIM_SYS_BATCH ? "14d" : "4h";
@@ -483,7 +518,7 @@ int sim_eval_main(int argc, char **argv)
             snprintf(rp, sizeof rp, "%s/results-%ld.bin", dir, w);
             FILE *rf = fopen(rp, "wb");
             for (size_t i = (size_t)w; i < total; i += (size_t)jobs) {
-                run_one(self, fl_bin, dir, &runs[i]);
+                run_one(self, fl_bin, dir, &runs[i], keep);
                 if (rf) {
                     fwrite(&i, sizeof i, 1, rf);
                     fwrite(&runs[i], sizeof runs[i], 1, rf);
