@@ -35,8 +35,10 @@ struct fraud {
     size_t net_target;
     struct sim_hist score_lat[N_REG][N_TIER];
     size_t s_decision[3], s_blocked[N_REG], s_fs_client[3], s_retries, s_pool_in_use,
-        s_pool_wait, s_throttled, s_feat_mean[N_FEAT], s_feat_null[N_FEAT], s_model_req[2];
-    double decision[3], fs_client[3], retries, pool_wait, throttled, model_req[2];
+        s_pool_wait, s_throttled, s_feat_mean[N_FEAT], s_feat_null[N_FEAT], s_model_req[2],
+        s_lock_waits, s_lock_s;
+    double decision[3], fs_client[3], retries, pool_wait, throttled, model_req[2], lock_waits,
+        lock_s;
     double fs_calls_per_req;
     double feat_n[N_FEAT], feat_null[N_FEAT], feat_sum[N_FEAT];
     int64_t model_down_until, model_cold_until, next_crash;
@@ -72,7 +74,7 @@ static void put_attr(struct sim_span *sp, const char *k, const char *s, int64_t 
 struct fstep {
     size_t tick;
     int64_t t;
-    double slow[N_SVC], thr, threshold, lam, p_trace, p_log;
+    double slow[N_SVC], thr, threshold, lam, p_trace, p_log, lock;
     bool regress, holiday;
     const char *version;
     struct sim_station pool;
@@ -138,6 +140,7 @@ static void fraud_conditions(struct sim_world *w, struct fraud *f, struct fstep 
     sim_station_update(&f->svc[S_API].st, lam, cpu_s[S_API] * c->slow[S_API]);
     sim_station_update(&f->svc[S_FRAUD].st, lam, cpu_s[S_FRAUD] * c->slow[S_FRAUD]);
     double lock = sim_fault_on(flt, SIM_F_DB_LOCK_CONTENTION, t) ? flt->size : 0;
+    c->lock = lock;
     sim_station_update(&f->svc[S_FS].st, lam * f->fs_calls_per_req,
                        (cpu_s[S_FS] + lock * 0.012) * c->slow[S_FS]);
     sim_station_update(&f->svc[S_MODEL].st, lam, cpu_s[S_MODEL] * c->slow[S_MODEL] * c->thr);
@@ -259,6 +262,17 @@ static bool fraud_fs_attempt(struct sim_world *w, struct fraud *f, struct fstep 
         c->busy[S_FS] += cpu_s[S_FS];
         sim_hist_observe(&f->svc[S_FS].lat, fs);
         f->svc[S_FS].req_ok += 1;
+        if (c->lock > 0) {
+            /* the store's lock counters (postgres_exporter-style): a share `lock` of the
+             * lookups waited, 12 ms on average (the service time the station adds) */
+            struct sim_rng rl;
+            sim_rng_at(&rl, w->o.seed, SIM_STREAM("feature-store-locks"), c->tick,
+                       q->rid * 4 + (uint64_t)k);
+            if (sim_rng_unif(&rl) < c->lock) {
+                f->lock_waits += 1;
+                f->lock_s += sim_rng_exp(&rl, 0.012);
+            }
+        }
     }
     if (!ok)
         took = FS_TIMEOUT;
@@ -551,6 +565,8 @@ static void fraud_record(struct sim_world *w, struct fraud *f, const struct fste
                       100) / 100);
     sim_put(&w->m, f->s_pool_wait, tick, f->pool_wait);
     sim_put(&w->m, f->s_throttled, tick, floor(f->throttled));
+    sim_put(&w->m, f->s_lock_waits, tick, f->lock_waits);
+    sim_put(&w->m, f->s_lock_s, tick, round(f->lock_s * 1e4) / 1e4);
     sim_put(&w->m, f->s_model_req[0], tick, f->model_req[0]);
     sim_put(&w->m, f->s_model_req[1], tick, f->model_req[1]);
 }
@@ -628,6 +644,12 @@ fl_err sim_fraud_init(struct sim_world *w)
                                       "Connections in use in the client pool.", NULL, tf, fsl);
     f->s_pool_wait = sim_series_new(&w->m, "http_client_pool_wait_seconds", SIM_COUNTER,
                                     "Time spent waiting for a pooled connection.", NULL, tf, fsl);
+    f->s_lock_waits = sim_series_new(&w->m, "db_lock_waits", SIM_COUNTER,
+                                     "Lookups that waited for a row lock.", NULL,
+                                     f->svc[S_FS].target, "service=\"feature-store\"");
+    f->s_lock_s = sim_series_new(&w->m, "db_lock_wait_seconds", SIM_COUNTER,
+                                 "Time spent waiting for row locks.", NULL, f->svc[S_FS].target,
+                                 "service=\"feature-store\"");
     f->s_throttled = sim_series_new(&w->m, "container_cpu_cfs_throttled_periods", SIM_COUNTER,
                                     "CFS periods in which the container was throttled.", NULL, tm,
                                     "service=\"fraud-model-server\"");
@@ -637,7 +659,8 @@ fl_err sim_fraud_init(struct sim_world *w)
     f->s_model_req[1] = sim_series_new(
         &w->m, "model_requests", SIM_COUNTER, "Predictions served.", NULL, tm,
         "service=\"fraud-model-server\",model=\"fraud\",code=\"unavailable\"");
-    if (!ok || f->s_throttled == SIZE_MAX || f->s_model_req[1] == SIZE_MAX ||
+    if (!ok || f->s_throttled == SIZE_MAX || f->s_lock_waits == SIZE_MAX ||
+        f->s_lock_s == SIZE_MAX || f->s_model_req[1] == SIZE_MAX ||
         f->s_pool_wait == SIZE_MAX)
         return FL_ENOMEM;
     return FL_OK;
