@@ -4,9 +4,11 @@
  *
  * 1. Variable order: basic events in the order a depth-first, left-to-right walk from the top
  *    event first meets them (the classic topological heuristic; keeps related events close).
- * 2. BDD of the top event (Bryant 1986), gate by gate in topological order; house events are
- *    constants; k-of-n by the recurrence A(c) = A'(c) or (x and A'(c-1)) over the inputs.
- * 3. Exact probability by one pass over the nodes (children have smaller ids than parents); the
+ * 2. BDD of the top event (Bryant 1986, with complement edges, see bdd.c), gate by gate in
+ *    topological order; house events are constants; k-of-n by the recurrence
+ *    A(c) = A'(c) or (x and A'(c-1)) over the inputs.
+ * 3. Exact probability by one pass over the (node, polarity) pairs below the top, which are the
+ *    nodes of the same BDD without complement edges (children have smaller ids than parents); the
  *    Birnbaum importance of every variable by a second, top-down pass that pushes the probability
  *    of reaching each node (Rauzy 2001): B(x) = sum over nodes n labelled x of
  *    reach(n) * (P(hi n) - P(lo n)). P(top | x) = P + (1 - p) B and P(top | not x) = P - p B give
@@ -162,7 +164,8 @@ static const struct fl_fta__dd *sort_dd; /* qsort has no context argument in C11
  * BDDs small (the same heuristic as building bottom-up). */
 static int cmp_level(const void *x, const void *y)
 {
-    uint32_t a = sort_dd->var[*(const uint32_t *)x], b = sort_dd->var[*(const uint32_t *)y];
+    uint32_t a = fl_fta__bdd_var(sort_dd, *(const uint32_t *)x);
+    uint32_t b = fl_fta__bdd_var(sort_dd, *(const uint32_t *)y);
     return a > b ? -1 : a < b;
 }
 
@@ -198,7 +201,7 @@ static uint32_t gate_bdd(struct an *a, const struct fl_fta_event *g)
     }
     fl_free(x);
     if (g->type == FL_FTA_NOT || g->type == FL_FTA_NAND || g->type == FL_FTA_NOR)
-        r = fl_fta__bdd_not(dd, r);
+        r = fl_fta__bdd_not(r);
     return r;
 }
 
@@ -241,40 +244,48 @@ static fl_err build_bdd(struct an *a)
 static fl_err probability(struct an *a)
 {
     struct fl_fta__dd *dd = &a->bdd;
-    size_t n = dd->n;
-    double *p = fl_malloc(n * sizeof *p), *reach = fl_calloc(n, sizeof *reach);
+    /* Indexed by edge (node id << 1 | complemented), both polarities of the nodes up to the top:
+     * each function of the plain BDD (without complement edges) is one (node, polarity) pair and
+     * gets the same arithmetic as it would there. Only the pairs below the top are visited. */
+    size_t n = ((size_t)(a->top_bdd >> 1) + 1) * 2;
+    double *p = fl_fta__big_calloc(n, sizeof *p), *reach = fl_fta__big_calloc(n, sizeof *reach);
     double *birn = fl_calloc(a->n_vars ? a->n_vars : 1, sizeof *birn);
-    unsigned char *live = NULL;
+    unsigned char *live = fl_fta__big_calloc(n, 1);
     fl_err err = FL_OK;
-    if (!p || !reach || !birn) {
+    if (!p || !reach || !birn || !live) {
         err = FL_ENOMEM;
         goto out;
     }
-    p[0] = 0;
-    p[1] = 1;
-    for (size_t i = 2; i < n; i++) {
-        double q = a->var_p[dd->var[i]];
-        p[i] = q * p[dd->hi[i]] + (1 - q) * p[dd->lo[i]];
-    }
-    a->r->p_exact = p[a->top_bdd];
-    /* how many nodes the top event's BDD has: those the top-down pass reaches */
-    live = fl_calloc(n, 1);
-    if (!live) {
-        err = FL_ENOMEM;
-        goto out;
-    }
-    reach[a->top_bdd] = 1;
+    /* the pairs below the top (children have smaller ids), and so the size of the plain BDD */
     live[a->top_bdd] = 1;
     size_t count = 0;
-    for (size_t i = a->top_bdd + 1; i-- > 2;) {
-        if (!live[i])
+    for (size_t e = n; e-- > 2;) {
+        if (!live[e])
             continue;
         count++;
-        live[dd->hi[i]] = live[dd->lo[i]] = 1;
-        double q = a->var_p[dd->var[i]];
-        reach[dd->hi[i]] += reach[i] * q;
-        reach[dd->lo[i]] += reach[i] * (1 - q);
-        birn[dd->var[i]] += reach[i] * (p[dd->hi[i]] - p[dd->lo[i]]);
+        live[fl_fta__bdd_hi(dd, (uint32_t)e)] = live[fl_fta__bdd_lo(dd, (uint32_t)e)] = 1;
+    }
+    p[FL_FTA_BDD_FALSE] = 0;
+    p[FL_FTA_BDD_TRUE] = 1;
+    for (size_t e = 2; e < n; e++) {
+        if (!live[e])
+            continue;
+        uint32_t f = (uint32_t)e;
+        double q = a->var_p[fl_fta__bdd_var(dd, f)];
+        p[e] = q * p[fl_fta__bdd_hi(dd, f)] + (1 - q) * p[fl_fta__bdd_lo(dd, f)];
+    }
+    a->r->p_exact = p[a->top_bdd];
+    /* top-down: the probability of reaching each pair, and Birnbaum by Rauzy's formula */
+    reach[a->top_bdd] = 1;
+    for (size_t e = n; e-- > 2;) {
+        if (!live[e])
+            continue;
+        uint32_t f = (uint32_t)e, hi = fl_fta__bdd_hi(dd, f), lo = fl_fta__bdd_lo(dd, f);
+        uint32_t v = fl_fta__bdd_var(dd, f);
+        double q = a->var_p[v];
+        reach[hi] += reach[e] * q;
+        reach[lo] += reach[e] * (1 - q);
+        birn[v] += reach[e] * (p[hi] - p[lo]);
     }
     a->r->bdd_nodes = count + live[0] + live[1];
     if (a->o->importance) {
@@ -359,12 +370,12 @@ static uint32_t minsol(struct an *a, uint32_t f, uint32_t k, double b)
     struct memo *m = memo_slot(a, f, k, b);
     if (m->used)
         return m->z;
-    uint32_t v = bd->var[f];
-    uint32_t z0 = minsol(a, bd->lo[f], k, b);
+    uint32_t v = fl_fta__bdd_var(bd, f);
+    uint32_t z0 = minsol(a, fl_fta__bdd_lo(bd, f), k, b);
     uint32_t z1 = 0;
     double q = a->var_p[v];
     if (k > 0 && (b <= 0 || q > 0)) {
-        z1 = minsol(a, bd->hi[f], k - 1, b > 0 ? b / q : 0);
+        z1 = minsol(a, fl_fta__bdd_hi(bd, f), k - 1, b > 0 ? b / q : 0);
         z1 = fl_fta__zdd_without(z, z1, z0);
     }
     uint32_t r = fl_fta__dd_mk(z, v, z1, z0);
@@ -391,10 +402,10 @@ static fl_err count_orders(struct an *a)
     live[a->top_zdd] = 1;
     for (size_t i = n; i-- > 2;)
         if (live[i])
-            live[z->hi[i]] = live[z->lo[i]] = 1;
+            live[z->node[i].hi] = live[z->node[i].lo] = 1;
     for (size_t i = 2; i < n; i++)
         if (live[i]) {
-            uint32_t dh = depth[z->hi[i]] + 1, dl = depth[z->lo[i]];
+            uint32_t dh = depth[z->node[i].hi] + 1, dl = depth[z->node[i].lo];
             depth[i] = dh > dl ? dh : dl;
         }
     size_t K = depth[a->top_zdd] + 1;
@@ -426,8 +437,9 @@ static fl_err count_orders(struct an *a)
         if (!live[i])
             continue;
         uint64_t *me = cnt + (size_t)slot[i] * K;
-        const uint64_t *h = cnt + (size_t)slot[z->hi[i]] * K, *l = cnt + (size_t)slot[z->lo[i]] * K;
-        bool hl = live[z->hi[i]], ll = live[z->lo[i]];
+        uint32_t hi = z->node[i].hi, lo = z->node[i].lo;
+        const uint64_t *h = cnt + (size_t)slot[hi] * K, *l = cnt + (size_t)slot[lo] * K;
+        bool hl = live[hi], ll = live[lo];
         for (size_t o = 0; o < K; o++)
             me[o] = (ll ? l[o] : 0) + (hl && o > 0 ? h[o - 1] : 0);
     }
@@ -489,11 +501,11 @@ static void enumerate(struct lister *L, uint32_t z, double p)
 {
     const struct fl_fta__dd *zd = &L->a->zdd;
     while (z > 1 && !L->err) {
-        uint32_t v = zd->var[z];
+        uint32_t v = zd->node[z].var;
         L->path[L->depth++] = L->a->var_event[v];
-        enumerate(L, zd->hi[z], p * L->a->var_p[v]);
+        enumerate(L, zd->node[z].hi, p * L->a->var_p[v]);
         L->depth--;
-        z = zd->lo[z];
+        z = zd->node[z].lo;
     }
     if (z == 1 && !L->err)
         emit_set(L, p);

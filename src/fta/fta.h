@@ -195,7 +195,7 @@ struct fl_fta_result {
     bool coherent;       /* no NOT/XOR/NAND/NOR reached the top event */
     size_t n_basic;      /* basic events reachable from the top */
     size_t n_gates;      /* gates reachable from the top */
-    size_t bdd_nodes;    /* nodes of the top event's BDD */
+    size_t bdd_nodes;    /* nodes of the top event's BDD, counted without complement edges */
     uint64_t n_cut_sets; /* minimal cut sets kept after the cut-offs (exact count) */
     uint64_t *by_order;  /* by_order[k] = number of kept cut sets of order k, k <= max_order_seen */
     size_t max_order_seen;

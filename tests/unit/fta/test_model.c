@@ -518,7 +518,7 @@ Test(fta_scale, deep_chains_and_caps)
 
     /* a chain of 200,000 pass-through gates over two events: check and evaluate iterate */
     t = new_tree();
-    basic(t, "a", 0.5);
+    basic(t, "a", 0.3);
     for (int i = 0; i < 200000; i++) {
         size_t g;
         snprintf(name, sizeof name, "n%d", i);
@@ -527,15 +527,35 @@ Test(fta_scale, deep_chains_and_caps)
         cr_assert_eq(fl_fta_gate_arg(t, g, arg), FL_OK);
     }
     r = analyze(t, 0, 0);
-    cr_assert_float_eq(r->p_exact, 0.5, EPS); /* an even number of negations */
+    cr_assert_float_eq(r->p_exact, 0.3, EPS); /* an even number of negations: a itself */
+    cr_assert_eq(r->bdd_nodes, 3);            /* the node of a and the two terminals */
+    cr_assert_eq(r->n_cut_sets, 1);
     fl_fta_result_free(r);
-
-    /* a node cap far below what the tree needs */
+    /* with complement edges a negation costs no node, so the chain fits in a tiny store */
     struct fl_fta_opts o;
     fl_fta_opts_default(&o);
     o.max_bdd_nodes = 3;
     fl_diag_init(&d);
+    cr_assert_eq(fl_fta_analyze(t, &o, &r, &d), FL_OK);
+    cr_assert_float_eq(r->p_exact, 0.3, EPS);
+    fl_fta_result_free(r);
+    fl_fta_tree_free(t);
+
+    /* a node cap far below what the tree needs: four events need four BDD nodes */
+    t = new_tree();
+    basic(t, "a", 0.1);
+    basic(t, "b", 0.2);
+    basic(t, "c", 0.3);
+    basic(t, "d", 0.4);
+    gate(t, "top", FL_FTA_OR, 0, "a b c d");
+    cr_assert_eq(fl_fta_set_top(t, "top"), FL_OK);
+    cr_assert_eq(fl_fta_tree_check(t, NULL), FL_OK);
+    fl_diag_init(&d);
     cr_assert_eq(fl_fta_analyze(t, &o, &r, &d), FL_ELIMIT);
     cr_assert(strstr(d.msg, "more than 3 nodes"), "%s", d.msg);
+    o.max_bdd_nodes = 0; /* the default cap */
+    cr_assert_eq(fl_fta_analyze(t, &o, &r, &d), FL_OK);
+    cr_assert_float_eq(r->p_exact, 1 - 0.9 * 0.8 * 0.7 * 0.6, EPS);
+    fl_fta_result_free(r);
     fl_fta_tree_free(t);
 }
