@@ -38,6 +38,10 @@
 #define FL_INV_SUSTAINED_P 1e-6
 #define FL_INV_SUSTAINED_REL 0.1
 #define FL_INV_SUSTAINED_MIN 20
+/* The day-by-day check (inv_symptom.c daily_shift): full days on each side, p, least change. */
+#define FL_INV_DAILY_MIN_DAYS 4
+#define FL_INV_DAILY_P 0.005
+#define FL_INV_DAILY_REL 0.03
 /* The span-by-span check of a latency symptom (inv_symptom.c span_change). */
 #define FL_INV_SPAN_TEST_P 0.01
 #define FL_INV_SPAN_TEST_MIN_BASE 20

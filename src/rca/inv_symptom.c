@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/map.h"
 #include "ingest/selector.h"
 #include "rca/inv_int.h"
 #include "stats/changepoint.h"
@@ -770,6 +771,100 @@ out:
     return e;
 }
 
+/*
+ * Day by day (docs/rca.md "Did the symptom change?"): a KPI with a daily cycle (campaign sends
+ * in the morning, conversions through the day) is noisy on any sub-day grid, yet its daily totals
+ * can be steady to a percent. Over windows holding at least FL_INV_DAILY_MIN_DAYS whole UTC days
+ * each, the symptom of each whole day (a ratio: the day's numerator over its denominator; else
+ * the mean of its steps) is compared: the incident's days against the baseline's with the exact
+ * Mann-Whitney U (one-sided in the bad direction; five days against five entirely below gives
+ * p = 1/252), changed when p < FL_INV_DAILY_P and the median moved by FL_INV_DAILY_REL or more.
+ */
+static fl_err daily_shift(struct vctx *v)
+{
+    struct fl_inv__ctx *c = v->c;
+    const struct fl_investigation *inv = c->inv;
+    const int64_t DAY = 86400000;
+    int64_t b0 = (inv->baseline_start_ms + DAY - 1) / DAY, b1 = inv->baseline_end_ms / DAY;
+    int64_t i0 = (inv->incident_start_ms + DAY - 1) / DAY, i1 = inv->incident_end_ms / DAY;
+    if (b1 - b0 < FL_INV_DAILY_MIN_DAYS || i1 - i0 < FL_INV_DAILY_MIN_DAYS || b1 - b0 > 400 ||
+        i1 - i0 > 400 || inv->req.kind == FL_INV_LATENCY)
+        return FL_OK;
+    size_t nd = (size_t)(i1 - b0);
+    double *num = fl_calloc(nd, sizeof *num), *den = fl_calloc(nd, sizeof *den);
+    size_t *cnt = fl_calloc(nd, sizeof *cnt);
+    double b[400], x[400];
+    size_t nb = 0, nx = 0;
+    fl_err e = FL_OK;
+    if (!num || !den || !cnt) {
+        e = FL_ENOMEM;
+        goto out;
+    }
+    bool ratio = v->y.n_parts == 2;
+    if (ratio) {
+        for (size_t i = 0; i < 2; i++) {
+            const struct part *p = &v->y.parts[i];
+            for (size_t k = 0; k < p->nb; k++) {
+                int64_t t = p->start_ms + (int64_t)k * p->step_ms, d = t / DAY - b0;
+                if (t < 0 || d < 0 || d >= (int64_t)nd || !p->cnt[k] || !isfinite(p->sum[k]))
+                    continue;
+                (i ? den : num)[d] += p->sum[k];
+                cnt[d] += i == 0;
+            }
+        }
+    } else {
+        for (size_t k = 0; k < v->y.n; k++) {
+            int64_t d = v->y.ts[k] / DAY - b0;
+            if (v->y.ts[k] < 0 || d < 0 || d >= (int64_t)nd || !isfinite(v->y.v[k]))
+                continue;
+            num[d] += v->y.v[k];
+            den[d] += 1;
+            cnt[d]++;
+        }
+    }
+    for (int64_t d = 0; d < (int64_t)nd; d++) {
+        int64_t day = b0 + d;
+        if (!cnt[d] || !(den[d] > 0))
+            continue;
+        double r = num[d] / den[d];
+        if (day < b1)
+            b[nb++] = r;
+        else if (day >= i0 && day < i1)
+            x[nx++] = r;
+    }
+    if (nb < FL_INV_DAILY_MIN_DAYS || nx < FL_INV_DAILY_MIN_DAYS)
+        goto out;
+    qsort(b, nb, sizeof *b, cmp_dbl);
+    qsort(x, nx, sizeof *x, cmp_dbl);
+    double mb = quantile_sorted(b, nb, 0.5), mx = quantile_sorted(x, nx, 0.5);
+    double rel = mb != 0 ? (mx - mb) / fabs(mb) : (mx != 0 ? INFINITY : 0);
+    bool down = rel < 0;
+    if ((down && c->direction == FL_RANK_UP) || (!down && c->direction == FL_RANK_DOWN) ||
+        !(fabs(rel) >= FL_INV_DAILY_REL))
+        goto out;
+    struct fl_mwu_result mr;
+    e = fl_mwu_test(x, nx, b, nb, down ? FL_MWU_LESS : FL_MWU_GREATER, FL_MWU_AUTO, 1, &mr);
+    if (e == FL_EINVAL) {
+        e = FL_OK;
+        goto out;
+    }
+    if (e != FL_OK || !(mr.pvalue < FL_INV_DAILY_P))
+        goto out;
+    c->symptom_changed = true;
+    e = fl_inv__ev_add(c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,
+                       fl_inv__fmt(c->a, "symptom %s: day by day, median %.6g over %zu whole "
+                                         "baseline days -> %.6g over %zu incident days "
+                                         "(%+.1f%%), Mann-Whitney p = %.2g%s: changed",
+                                   inv->symptom, mb, nb, mx, nx, 100 * rel, mr.pvalue,
+                                   mr.exact ? " (exact)" : ""),
+                       mb, mx, mr.pvalue, FL_TS_NONE, true);
+out:
+    fl_free(num);
+    fl_free(den);
+    fl_free(cnt);
+    return e;
+}
+
 /* Did the symptom leave its normal range? rank.h's symptom check on the one series. */
 static fl_err check_change(struct vctx *v)
 {
@@ -827,6 +922,10 @@ static fl_err check_change(struct vctx *v)
         fl_rank_result_free(rr);
         return e;
     }
+    if (!c->symptom_changed && (e = daily_shift(v)) != FL_OK) {
+        fl_rank_result_free(rr);
+        return e;
+    }
     e = fl_inv__ev_add(
         c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,
         fl_inv__fmt(c->a, "symptom %s: baseline median %.6g, incident peak %.6g (%+.6g) at "
@@ -870,20 +969,40 @@ static bool cfg_on_path(const struct fl_config *cfg, const char *up, const char 
     return false;
 }
 
+/* Most predictions the outcome check joins (their request ids are held in memory). */
+#define INV_OUTCOME_MAX_PREDICTIONS 1000000
+/* Outcomes arrive late (a conversion days after the prediction): they are read this long past
+ * the incident's end and counted for the window of their prediction. */
+#define INV_OUTCOME_HORIZON_MS ((int64_t)7 * 86400000)
+
 struct outcome_count {
     const char *name;
     int64_t split; /* incident start */
+    struct fl_map *req; /* request id -> window + 1 */
     uint64_t n[2], pos[2];
+    fl_err err;
 };
+
+static int outcome_pred_cb(const struct fl_inference *r, void *ud)
+{
+    struct outcome_count *u = ud;
+    uintptr_t w = r->ts_ms >= u->split ? 2 : 1;
+    if (!r->request_id)
+        return 0;
+    u->err = fl_map_put(u->req, r->request_id, strlen(r->request_id), (void *)w);
+    return u->err != FL_OK;
+}
 
 static int outcome_cb(const struct fl_outcome *o, void *ud)
 {
     struct outcome_count *u = ud;
-    if (strcmp(o->name, u->name) != 0 || !isfinite(o->value))
+    if (strcmp(o->name, u->name) != 0 || !isfinite(o->value) || !o->request_id)
         return 0;
-    int w = o->ts_ms >= u->split;
-    u->n[w]++;
-    u->pos[w] += o->value > 0;
+    uintptr_t w = (uintptr_t)fl_map_get(u->req, o->request_id, strlen(o->request_id));
+    if (w < 1 || w > 2)
+        return 0;
+    u->n[w - 1]++;
+    u->pos[w - 1] += o->value > 0;
     return 0;
 }
 
@@ -943,10 +1062,24 @@ static fl_err check_outcome(struct vctx *v)
         return FL_OK;
     double dk = k1 / k0 - 1;
     struct outcome_count u = {.name = m->outcome, .split = inv->incident_start_ms};
+    u.req = fl_map_new(NULL, INV_OUTCOME_MAX_PREDICTIONS);
+    if (!u.req)
+        return FL_ENOMEM;
     struct fl_diag d;
     fl_diag_init(&d);
-    fl_err e = fl_store_outcomes(c->s, inv->baseline_start_ms, inv->incident_end_ms - 1,
-                                 outcome_cb, &u, &d);
+    /* the predictions of each window, then their outcomes, whenever they arrived */
+    struct fl_inference_query q = {.model = m->name,
+                                   .start_ms = inv->baseline_start_ms,
+                                   .end_ms = inv->incident_end_ms - 1,
+                                   .limit = INV_OUTCOME_MAX_PREDICTIONS};
+    fl_err e = fl_store_inferences(c->s, &q, outcome_pred_cb, &u, &d);
+    if (e == FL_OK)
+        e = u.err;
+    if (e == FL_OK)
+        e = fl_store_outcomes(c->s, inv->baseline_start_ms,
+                              inv->incident_end_ms - 1 + INV_OUTCOME_HORIZON_MS, outcome_cb, &u,
+                              &d);
+    fl_map_free(u.req);
     if (e == FL_ENOMEM)
         return e;
     if (e != FL_OK || u.n[0] < 200 || u.n[1] < 200)
@@ -964,7 +1097,7 @@ static fl_err check_outcome(struct vctx *v)
     bool agree = p_as_kpi >= 0.05 && (p_same < 0.01 || fabs(dk) < 0.1);
     const char *text = fl_inv__fmt(
         c->a,
-        "outcome log: model %s's %s outcomes, positive in %.2f%% of %llu baseline and %.2f%% of "
+        "outcome log: model %s's %s outcomes, positive for %.2f%% of %llu baseline and %.2f%% of "
         "%llu incident predictions (%+.0f%%, z-test p %.2g), against the KPI's %+.0f%% (p %.2g "
         "that they moved as much)%s",
         m->name, m->outcome, 100 * o0, (unsigned long long)u.n[0], 100 * o1,

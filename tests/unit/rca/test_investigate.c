@@ -910,8 +910,8 @@ Test(investigate, the_symptoms_component_changed_just_before_the_onset)
     cr_expect_str_eq(inv.causes[0].fault_kind, "config_change");
 }
 
-/* Click outcomes of the ranker's predictions, one every 2 s: positive with probability
- * rate(t). */
+/* The ranker's predictions, one every 2 s, and their click outcomes a second later: positive
+ * with probability rate(t). */
 static void write_outcomes(double (*rate)(int64_t t))
 {
     size_t n = (size_t)((INC_END - BASE_START) / 2000);
@@ -924,13 +924,24 @@ static void write_outcomes(double (*rate)(int64_t t))
         o[i] = (struct fl_outcome){.ts_ms = t, .request_id = ids[i], .name = "click",
                                    .value = urand() < rate(t) ? 1 : 0, .attrs_json = "{}"};
     }
+    /* the ranker's predictions they belong to (the check joins by request id) */
+    struct fl_inference *inf = calloc(n, sizeof *inf);
+    cr_assert(inf);
+    for (size_t i = 0; i < n; i++)
+        inf[i] = (struct fl_inference){.ts_ms = o[i].ts_ms - 1000, .request_id = ids[i],
+                                       .model = "ranker", .model_version = "v1",
+                                       .pred_kind = FL_PRED_SCORE, .score = 0.5,
+                                       .latency_ms = NAN};
     struct fl_batch b;
     th_batch(&b);
+    b.inferences = inf;
+    b.n_inferences = n;
     b.outcomes = o;
     b.n_outcomes = n;
     struct fl_diag d;
     fl_diag_init(&d);
     cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+    free(inf);
     free(o);
     free(ids);
 }
@@ -968,6 +979,74 @@ Test(investigate, a_kpi_that_disagrees_with_the_outcome_log_is_broken)
         } else {
             cr_expect_eq(inv.verdict, FL_INV_BROKEN_METRIC, "%s", o->text);
             cr_expect(o->supports && strstr(o->text, "disagree"), "%s", o->text);
+        }
+    }
+}
+
+/* Fourteen days of a KPI with a strong daily cycle, every 10 minutes: impressions follow the
+ * hour of the day (x0.2 at night to x1.8 by day), the rate too (2.6 % at night, 4 % by day, so
+ * any sub-day grid is noisy), and from day 9 the rate is `drop` lower. */
+#define DAY_MS ((int64_t)86400000)
+#define D0 ((int64_t)1700006400000) /* a UTC midnight */
+
+static void write_daily_kpi(double drop)
+{
+    struct fl_batch b;
+    cr_assert_eq(fl_batch_init(&b, 0), FL_OK);
+    struct fl_label li[3] = {{"__name__", "recs_impressions_total"}, {"job", "app"},
+                             {"service", "recs"}};
+    struct fl_label lc[3] = {{"__name__", "recs_clicks_total"}, {"job", "app"},
+                             {"service", "recs"}};
+    uint32_t ii, ic;
+    cr_assert_eq(fl_batch_series(&b, li, 3, &ii), FL_OK);
+    cr_assert_eq(fl_batch_series(&b, lc, 3, &ic), FL_OK);
+    double ai = 0, ac = 0;
+    for (int64_t t = D0; t < D0 + 14 * DAY_MS; t += 10 * MIN_MS) {
+        double h = (double)((t - D0) % DAY_MS) / (double)DAY_MS;
+        double cyc = 1 - 0.8 * cos(2 * M_PI * h);
+        double imp = 600 * cyc * (1 + noise(0.03));
+        double rate = (0.026 + 0.007 * cyc) * (t >= D0 + 9 * DAY_MS ? 1 - drop : 1);
+        ai += imp;
+        ac += imp * rate * (1 + noise(0.05));
+        cr_assert_eq(fl_batch_add_sample(&b, ii, t, ai), FL_OK);
+        cr_assert_eq(fl_batch_add_sample(&b, ic, t, ac), FL_OK);
+    }
+    struct fl_diag d;
+    fl_diag_init(&d);
+    cr_assert_eq(fl_store_write(st, &b, &d), FL_OK, "%s", d.msg);
+    fl_batch_cleanup(&b);
+}
+
+/* A 5 % fall of a daily-cycled KPI over five days is found day by day; without it, nothing. */
+Test(investigate, a_daily_kpi_shift_is_found_day_by_day)
+{
+    for (int fall = 1; fall >= 0; fall--) {
+        if (!fall) {
+            teardown();
+            setup();
+        }
+        write_daily_kpi(fall ? 0.05 : 0);
+        struct fl_inv_request r = req_for(FL_INV_KPI);
+        r.kpi = "ctr";
+        r.onset_ms = D0 + 9 * DAY_MS;
+        r.baseline_start_ms = D0;
+        r.baseline_end_ms = r.onset_ms;
+        r.incident_start_ms = r.onset_ms;
+        r.incident_end_ms = D0 + 14 * DAY_MS;
+        r.now_ms = r.incident_end_ms;
+        struct fl_investigation inv;
+        run(&r, &inv);
+        dump(&inv);
+        const struct fl_inv_step *v = step(&inv, "verify_symptom");
+        bool daily = false;
+        for (size_t i = 0; i < v->n_evidence; i++)
+            daily |= v->evidence[i].supports && strstr(v->evidence[i].text, "day by day");
+        if (fall) {
+            cr_expect(daily, "%s", v->summary);
+            cr_expect_neq(inv.verdict, FL_INV_NO_SYMPTOM, "%s", inv.verdict_text);
+        } else {
+            cr_expect(!daily, "no day-by-day change without the fall");
+            cr_expect_eq(inv.verdict, FL_INV_NO_SYMPTOM, "%s", inv.verdict_text);
         }
     }
 }
