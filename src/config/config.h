@@ -57,6 +57,8 @@ struct fl_component {
     char *trace_service; /* service.name in traces, default: name */
 };
 
+enum { FL_KPI_DIR_DEFAULT = 0, FL_KPI_DIR_UP = 1, FL_KPI_DIR_DOWN = 2, FL_KPI_DIR_BOTH = 3 };
+
 /* A business KPI, e.g. ctr = clicks / impressions by platform, country. */
 struct fl_kpi {
     char *name;
@@ -65,6 +67,9 @@ struct fl_kpi {
     char **dimensions;
     size_t n_dimensions;
     int higher_is_better; /* 1 (default) or 0 */
+    int direction;        /* which change degrades it: 0 = from higher_is_better, 1 = up,
+                           * 2 = down, 3 = both (a blocked ratio: fewer blocks let fraud through,
+                           * more block customers); FL_KPI_DIR_* */
     char *component;      /* optional: component the KPI belongs to */
 };
 

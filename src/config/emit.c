@@ -187,6 +187,12 @@ static void emit_rest(const struct fl_config *c, struct fl_buf *b)
         fl_buf_puts(b, "\n    dimensions: ");
         strv(b, k->dimensions, k->n_dimensions);
         fl_buf_printf(b, "\n    higher_is_better: %s\n", k->higher_is_better ? "true" : "false");
+        if (k->direction == FL_KPI_DIR_UP || k->direction == FL_KPI_DIR_DOWN ||
+            k->direction == FL_KPI_DIR_BOTH)
+            fl_buf_printf(b, "    direction: %s\n",
+                          k->direction == FL_KPI_DIR_UP     ? "up"
+                          : k->direction == FL_KPI_DIR_DOWN ? "down"
+                                                            : "both");
         if (k->component) {
             fl_buf_puts(b, "    component: ");
             q(b, k->component);

@@ -226,6 +226,7 @@ const char *const *fl_config__key_paths(void)
         "kpis[].denominator",
         "kpis[].dimensions",
         "kpis[].higher_is_better",
+        "kpis[].direction",
         "kpis[].component",
         "models[].name",
         "models[].component",

@@ -386,7 +386,11 @@ static fl_err copy_request(const struct fl_inv_request *req, const struct fl_con
             fl_diag_field(d, "kpi");
             return FL_EINVAL;
         }
-        c->direction = c->kpi->higher_is_better ? FL_RANK_DOWN : FL_RANK_UP;
+        c->direction = c->kpi->direction == FL_KPI_DIR_UP     ? FL_RANK_UP
+                       : c->kpi->direction == FL_KPI_DIR_DOWN ? FL_RANK_DOWN
+                       : c->kpi->direction == FL_KPI_DIR_BOTH ? FL_RANK_BOTH
+                       : c->kpi->higher_is_better             ? FL_RANK_DOWN
+                                                              : FL_RANK_UP;
         c->inv->symptom = fl_inv__fmt(a, "kpi:%s", r->kpi);
         c->sym_component = c->kpi->component;
         break;

@@ -81,6 +81,8 @@ Test(config, example_file)
     cr_assert_eq(c->kpis[0].n_dimensions, 5);
     cr_assert_eq(c->kpis[0].higher_is_better, 1);
     cr_assert_eq(c->kpis[1].higher_is_better, 0);
+    cr_assert_eq(c->kpis[1].direction, FL_KPI_DIR_DEFAULT);
+    cr_assert_eq(c->kpis[2].direction, FL_KPI_DIR_BOTH); /* fraud_blocked_ratio */
     cr_assert_null(c->kpis[2].denominator);
     cr_assert_eq(c->kpis[3].higher_is_better, 1); /* the default */
     cr_assert_str_eq(c->kpis[3].component, "segment-scoring");
@@ -206,6 +208,8 @@ static const struct bad_case bad[] = {
      "faultline.yml:3:43: topology.components[0].match.n: duplicate key"},
     {"kpis: [{name: k, numerator: n, higher_is_better: maybe}]\n",
      "faultline.yml:1:50: kpis[0].higher_is_better: expected true or false, got \"maybe\""},
+    {"kpis: [{name: k, numerator: n, direction: sideways}]\n",
+     "faultline.yml:1:43: kpis[0].direction: expected up, down or both, got \"sideways\""},
     {"kpis: [{name: k, numerator: n, component: c}]\n",
      "faultline.yml:1:43: kpis[0].component: unknown component \"c\" (not in topology.components)"},
     {"retention: 2 days\n",
