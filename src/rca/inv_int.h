@@ -42,6 +42,12 @@
 #define FL_INV_DAILY_MIN_DAYS 4
 #define FL_INV_DAILY_P 0.005
 #define FL_INV_DAILY_REL 0.03
+/* Rare events (inv_symptom.c rare_shift): at most this many numerator events per step on
+ * average, at least this many in both windows, p and least change. */
+#define FL_INV_RARE_PER_STEP 5.0
+#define FL_INV_RARE_MIN_EVENTS 10.0
+#define FL_INV_RARE_P 1e-4
+#define FL_INV_RARE_REL 0.3
 /* The span-by-span check of a latency symptom (inv_symptom.c span_change). */
 #define FL_INV_SPAN_TEST_P 0.01
 #define FL_INV_SPAN_TEST_MIN_BASE 20

@@ -56,9 +56,11 @@ static const char *const W_STALE[] = {"age", "stale", "staleness", "freshness", 
                                       "last_success", NULL};
 
 /* Data-content series: null or missing ratios, invalid values, distinct counts, a column's
- * value statistics (Great Expectations / data-quality exporters, feature tables). */
+ * value statistics, its row count (Great Expectations' expectations, data-quality exporters,
+ * feature tables). */
 static const char *const W_DATA[] = {"null", "nulls", "missing", "nan", "invalid", "distinct",
-                                     "cardinality", "schema", "violations", "value", NULL};
+                                     "cardinality", "schema", "violations", "value", "rows",
+                                     NULL};
 
 static const struct pattern SERIES_KINDS[] = {
     {"stale_data", W_STALE},  {"data_quality", W_DATA}, {"network", W_NETWORK},         {"lock_contention", W_LOCK},

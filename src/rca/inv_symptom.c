@@ -865,6 +865,79 @@ out:
     return e;
 }
 
+/* Binomial P(X <= k) and P(X >= k) for X ~ Bin(n, p), by the regularized incomplete beta. */
+static double binom_cdf(double k, double n, double p)
+{
+    if (k < 0)
+        return 0;
+    if (k >= n)
+        return 1;
+    return fl_special_betainc(n - k, k + 1, 1 - p);
+}
+
+static double binom_sf(double k, double n, double p)
+{
+    return k <= 0 ? 1 : 1 - binom_cdf(k - 1, n, p);
+}
+
+/*
+ * Rare events (docs/rca.md "Did the symptom change?"): a ratio of counters whose numerator counts
+ * a handful of events per step (blocked transactions at 0.04 %) is zero in most steps, and no
+ * step-wise check sees its rate fall by four fifths. Its window totals do: given the N0 + N1
+ * numerator events of both windows, N1 is binomial with p = D1 / (D0 + D1) (the incident's share
+ * of the denominator) when the ratio did not change (the conditional test of two Poisson rates).
+ * Applies when the baseline averages fewer than FL_INV_RARE_PER_STEP numerator events per step
+ * and both windows' totals hold at least FL_INV_RARE_MIN_EVENTS; changed when the one-sided
+ * p-value in the bad direction (twice the smaller for both) is below FL_INV_RARE_P and the ratio
+ * moved by at least FL_INV_RARE_REL.
+ */
+static fl_err rare_shift(struct vctx *v)
+{
+    struct fl_inv__ctx *c = v->c;
+    const struct fl_investigation *inv = c->inv;
+    if (v->y.n_parts != 2 || inv->req.kind != FL_INV_KPI)
+        return FL_OK;
+    const struct part *pn = &v->y.parts[0], *pd = &v->y.parts[1];
+    if (pn->nb != pd->nb || pn->start_ms != pd->start_ms || pn->step_ms != pd->step_ms)
+        return FL_OK;
+    double step_s = (double)pn->step_ms / 1000.0, n[2] = {0, 0}, d[2] = {0, 0};
+    size_t steps[2] = {0, 0};
+    for (size_t k = 0; k < pn->nb; k++) {
+        int64_t t = pn->start_ms + (int64_t)k * pn->step_ms;
+        int w = t >= inv->baseline_start_ms && t < inv->baseline_end_ms     ? 0
+                : t >= inv->incident_start_ms && t < inv->incident_end_ms ? 1
+                                                                          : -1;
+        if (w < 0 || !pn->cnt[k] || !pd->cnt[k] || !isfinite(pn->sum[k]) || !isfinite(pd->sum[k]))
+            continue;
+        n[w] += pn->sum[k] * step_s;
+        d[w] += pd->sum[k] * step_s;
+        steps[w]++;
+    }
+    if (!steps[0] || !steps[1] || !(d[0] > 0) || !(d[1] > 0) ||
+        n[0] / (double)steps[0] >= FL_INV_RARE_PER_STEP || n[0] + n[1] < FL_INV_RARE_MIN_EVENTS)
+        return FL_OK;
+    double r0 = n[0] / d[0], r1 = n[1] / d[1];
+    double rel = r0 > 0 ? r1 / r0 - 1 : (r1 > 0 ? INFINITY : 0);
+    double tot = round(n[0] + n[1]), k = round(n[1]), p = d[1] / (d[0] + d[1]);
+    double p_lo = binom_cdf(k, tot, p), p_hi = binom_sf(k, tot, p);
+    double pv = c->direction == FL_RANK_DOWN ? p_lo
+                : c->direction == FL_RANK_UP ? p_hi
+                                             : fmin(1, 2 * fmin(p_lo, p_hi));
+    bool bad = c->direction == FL_RANK_DOWN ? rel < 0 : c->direction == FL_RANK_UP ? rel > 0 : 1;
+    bool changed = bad && fabs(rel) >= FL_INV_RARE_REL && pv < FL_INV_RARE_P;
+    if (changed)
+        c->symptom_changed = true;
+    return fl_inv__ev_add(
+        c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,
+        fl_inv__fmt(c->a,
+                    "symptom %s: rare events, compared as window totals: %.0f of %.4g in the "
+                    "baseline (%.3g) -> %.0f of %.4g in the incident (%.3g, %+.0f%%), binomial "
+                    "test p = %.2g: %s",
+                    inv->symptom, n[0], d[0], r0, n[1], d[1], r1, 100 * rel, pv,
+                    changed ? "changed" : "no significant change"),
+        r0, r1, pv, FL_TS_NONE, changed);
+}
+
 /* Did the symptom leave its normal range? rank.h's symptom check on the one series. */
 static fl_err check_change(struct vctx *v)
 {
@@ -926,6 +999,10 @@ static fl_err check_change(struct vctx *v)
         fl_rank_result_free(rr);
         return e;
     }
+    if (!c->symptom_changed && (e = rare_shift(v)) != FL_OK) {
+        fl_rank_result_free(rr);
+        return e;
+    }
     e = fl_inv__ev_add(
         c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,
         fl_inv__fmt(c->a, "symptom %s: baseline median %.6g, incident peak %.6g (%+.6g) at "
@@ -974,6 +1051,25 @@ static bool cfg_on_path(const struct fl_config *cfg, const char *up, const char 
 /* Outcomes arrive late (a conversion days after the prediction): they are read this long past
  * the incident's end and counted for the window of their prediction. */
 #define INV_OUTCOME_HORIZON_MS ((int64_t)7 * 86400000)
+
+/* Whether the outcome counts what the KPI's numerator counts: its name, or its name with an s,
+ * is a "_"-separated word of the numerator's metric name (click: recs_clicks_total; conversion:
+ * campaign_conversions_total; not chargeback: fraud_blocked_total). */
+static bool outcome_names_numerator(const char *outcome, const char *numerator)
+{
+    size_t ol = strlen(outcome);
+    const char *end = numerator + strcspn(numerator, "{ ");
+    for (const char *p = numerator; p < end;) {
+        const char *q = p;
+        while (q < end && *q != '_' && *q != ':')
+            q++;
+        size_t wl = (size_t)(q - p);
+        if ((wl == ol || (wl == ol + 1 && p[ol] == 's')) && !strncmp(p, outcome, ol))
+            return true;
+        p = q < end ? q + 1 : end;
+    }
+    return false;
+}
 
 struct outcome_count {
     const char *name;
@@ -1046,7 +1142,8 @@ static fl_err check_outcome(struct vctx *v)
     const struct fl_model_cfg *m = NULL;
     for (size_t i = 0; i < c->cfg->n_models && !m; i++) {
         const struct fl_model_cfg *x = &c->cfg->models[i];
-        if (x->outcome && (!c->kpi->component ||
+        if (x->outcome && outcome_names_numerator(x->outcome, c->kpi->numerator) &&
+            (!c->kpi->component ||
                            cfg_on_path(c->cfg, x->component ? x->component : x->name,
                                        c->kpi->component, 0)))
             m = x;

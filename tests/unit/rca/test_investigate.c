@@ -1051,6 +1051,52 @@ Test(investigate, a_daily_kpi_shift_is_found_day_by_day)
     }
 }
 
+/* Rare events: a KPI's numerator counts about 0.4 events per 15 s step (a blocked-transaction
+ * ratio); from the onset a tenth of that. No step shows it (most steps are 0 either way); the
+ * window totals do. The same data without the fall names nothing. */
+static double poisson(double lambda)
+{
+    double l = exp(-lambda), p = 1;
+    int k = 0;
+    do {
+        k++;
+        p *= urand();
+    } while (p > l);
+    return k - 1;
+}
+static double rare_fall(int64_t t) { return poisson(t < ONSET ? 0.4 : 0.04) / 15.0; }
+static double rare_flat(int64_t t) { (void)t; return poisson(0.4) / 15.0; }
+
+Test(investigate, a_rare_event_ratio_is_compared_by_window_totals)
+{
+    for (int fall = 1; fall >= 0; fall--) {
+        if (!fall) {
+            teardown();
+            setup();
+        }
+        write_series("recs_clicks_total", "recs", true, fall ? rare_fall : rare_flat);
+        write_series("recs_impressions_total", "recs", true, impressions_ok);
+        struct fl_inv_request r = req_for(FL_INV_KPI);
+        r.kpi = "ctr";
+        struct fl_investigation inv;
+        run(&r, &inv);
+        dump(&inv);
+        const struct fl_inv_step *v = step(&inv, "verify_symptom");
+        const struct fl_inv_evidence *x = NULL;
+        for (size_t i = 0; i < v->n_evidence; i++)
+            if (strstr(v->evidence[i].text, "rare events"))
+                x = &v->evidence[i];
+        if (fall) {
+            cr_assert(x, "%s", v->summary);
+            cr_expect(x->supports && strstr(x->text, ": changed"), "%s", x->text);
+            cr_expect_neq(inv.verdict, FL_INV_NO_SYMPTOM, "%s", inv.verdict_text);
+        } else {
+            cr_expect(!x || !x->supports, "%s", x ? x->text : "");
+            cr_expect_eq(inv.verdict, FL_INV_NO_SYMPTOM, "%s", inv.verdict_text);
+        }
+    }
+}
+
 Test(investigate, fault_free_names_no_culprit)
 {
     write_latency_incident(false);
