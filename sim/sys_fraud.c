@@ -36,9 +36,9 @@ struct fraud {
     struct sim_hist score_lat[N_REG][N_TIER];
     size_t s_decision[3], s_blocked[N_REG], s_fs_client[3], s_retries, s_pool_in_use,
         s_pool_wait, s_throttled, s_feat_mean[N_FEAT], s_feat_null[N_FEAT], s_model_req[2],
-        s_lock_waits, s_lock_s;
+        s_lock_waits, s_lock_s, s_txn[N_REG], s_blocked_n[N_REG];
     double decision[3], fs_client[3], retries, pool_wait, throttled, model_req[2], lock_waits,
-        lock_s;
+        lock_s, txn[N_REG], blocked_n[N_REG];
     double fs_calls_per_req;
     double feat_n[N_FEAT], feat_null[N_FEAT], feat_sum[N_FEAT];
     int64_t model_down_until, model_cold_until, next_crash;
@@ -545,6 +545,10 @@ static void fraud_record(struct sim_world *w, struct fraud *f, const struct fste
             sim_hist_record(&w->m, &f->score_lat[i][j], tick);
         sim_put(&w->m, f->s_blocked[i], tick,
                 c->total[i] > 0 ? round(c->blocked[i] / c->total[i] * 1e4) / 1e4 : 0);
+        f->txn[i] += c->total[i];
+        f->blocked_n[i] += c->blocked[i];
+        sim_put(&w->m, f->s_txn[i], tick, f->txn[i]);
+        sim_put(&w->m, f->s_blocked_n[i], tick, f->blocked_n[i]);
     }
     for (int i = 0; i < 3; i++) {
         sim_put(&w->m, f->s_decision[i], tick, f->decision[i]);
@@ -614,6 +618,11 @@ fl_err sim_fraud_init(struct sim_world *w)
         f->s_blocked[i] = sim_series_new(&w->m, "fraud_blocked_ratio", SIM_GAUGE,
                                          "Share of transactions blocked in the last step.", NULL,
                                          tf, lb);
+        f->s_txn[i] = sim_series_new(&w->m, "fraud_transactions", SIM_COUNTER,
+                                     "Transactions scored.", NULL, tf, lb);
+        f->s_blocked_n[i] = sim_series_new(&w->m, "fraud_blocked", SIM_COUNTER,
+                                           "Transactions blocked.", NULL, tf, lb);
+        ok = f->s_txn[i] != SIZE_MAX && f->s_blocked_n[i] != SIZE_MAX;
     }
     static const char *const dec[3] = {"approve", "block", "review"};
     static const char *const outc[3] = {"ok", "timeout", "pool_timeout"};
