@@ -710,6 +710,41 @@ static fl_err span_change(struct vctx *v, bool *done)
         pb, pi, pv, FL_TS_NONE, c->symptom_changed);
 }
 
+/* The shift of x (incident) against b (baseline), both sorted in place: medians, relative change,
+ * and the one-sided Mann-Whitney p in the direction the median moved. *changed when that direction
+ * is a bad one for c, the median moved by at least min_rel and p < max_p. FL_ENOMEM. */
+struct shift {
+    double mb, mx, rel, p;
+    bool exact, changed;
+};
+
+static fl_err shift_test(const struct fl_inv__ctx *c, double *b, size_t nb, double *x, size_t nx,
+                         enum fl_mwu_method method, double min_rel, double max_p,
+                         struct shift *out)
+{
+    memset(out, 0, sizeof *out);
+    qsort(b, nb, sizeof *b, cmp_dbl);
+    qsort(x, nx, sizeof *x, cmp_dbl);
+    out->mb = quantile_sorted(b, nb, 0.5);
+    out->mx = quantile_sorted(x, nx, 0.5);
+    out->rel = out->mb != 0 ? (out->mx - out->mb) / fabs(out->mb) : (out->mx != 0 ? INFINITY : 0);
+    out->p = 1;
+    bool down = out->rel < 0;
+    if ((down && c->direction == FL_RANK_UP) || (!down && c->direction == FL_RANK_DOWN) ||
+        !(fabs(out->rel) >= min_rel))
+        return FL_OK;
+    struct fl_mwu_result mr;
+    fl_err e = fl_mwu_test(x, nx, b, nb, down ? FL_MWU_LESS : FL_MWU_GREATER, method, 1, &mr);
+    if (e == FL_EINVAL) /* e.g. every value tied */
+        return FL_OK;
+    if (e != FL_OK)
+        return e;
+    out->p = mr.pvalue;
+    out->exact = mr.exact;
+    out->changed = mr.pvalue < max_p;
+    return FL_OK;
+}
+
 /*
  * A sustained shift that no single point shows (docs/rca.md "Did the symptom change?"): a
  * conversion rate 20 % lower for days stays inside the spread of its hourly values, but the
@@ -742,29 +777,18 @@ static fl_err sustained_shift(struct vctx *v)
     }
     if (nb < FL_INV_SUSTAINED_MIN || nx < FL_INV_SUSTAINED_MIN)
         goto out;
-    qsort(b, nb, sizeof *b, cmp_dbl);
-    qsort(x, nx, sizeof *x, cmp_dbl);
-    double mb = quantile_sorted(b, nb, 0.5), mx = quantile_sorted(x, nx, 0.5);
-    double rel = mb != 0 ? (mx - mb) / fabs(mb) : (mx != 0 ? INFINITY : 0);
-    bool down = rel < 0;
-    if ((down && c->direction == FL_RANK_UP) || (!down && c->direction == FL_RANK_DOWN) ||
-        !(fabs(rel) >= FL_INV_SUSTAINED_REL))
-        goto out;
-    struct fl_mwu_result mr;
-    e = fl_mwu_test(x, nx, b, nb, down ? FL_MWU_LESS : FL_MWU_GREATER, FL_MWU_ASYMPTOTIC, 1, &mr);
-    if (e == FL_EINVAL) { /* e.g. every value tied */
-        e = FL_OK;
-        goto out;
-    }
-    if (e != FL_OK || !(mr.pvalue < FL_INV_SUSTAINED_P))
+    struct shift sh;
+    e = shift_test(c, b, nb, x, nx, FL_MWU_ASYMPTOTIC, FL_INV_SUSTAINED_REL, FL_INV_SUSTAINED_P,
+                   &sh);
+    if (e != FL_OK || !sh.changed)
         goto out;
     c->symptom_changed = true;
     e = fl_inv__ev_add(c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,
                        fl_inv__fmt(c->a, "symptom %s: a sustained shift: median %.6g over %zu "
                                          "baseline steps -> %.6g over %zu incident steps "
                                          "(%+.1f%%), Mann-Whitney p = %.2g: changed",
-                                   inv->symptom, mb, nb, mx, nx, 100 * rel, mr.pvalue),
-                       mb, mx, mr.pvalue, FL_TS_NONE, true);
+                                   inv->symptom, sh.mb, nb, sh.mx, nx, 100 * sh.rel, sh.p),
+                       sh.mb, sh.mx, sh.p, FL_TS_NONE, true);
 out:
     fl_free(b);
     fl_free(x);
@@ -834,30 +858,18 @@ static fl_err daily_shift(struct vctx *v)
     }
     if (nb < FL_INV_DAILY_MIN_DAYS || nx < FL_INV_DAILY_MIN_DAYS)
         goto out;
-    qsort(b, nb, sizeof *b, cmp_dbl);
-    qsort(x, nx, sizeof *x, cmp_dbl);
-    double mb = quantile_sorted(b, nb, 0.5), mx = quantile_sorted(x, nx, 0.5);
-    double rel = mb != 0 ? (mx - mb) / fabs(mb) : (mx != 0 ? INFINITY : 0);
-    bool down = rel < 0;
-    if ((down && c->direction == FL_RANK_UP) || (!down && c->direction == FL_RANK_DOWN) ||
-        !(fabs(rel) >= FL_INV_DAILY_REL))
-        goto out;
-    struct fl_mwu_result mr;
-    e = fl_mwu_test(x, nx, b, nb, down ? FL_MWU_LESS : FL_MWU_GREATER, FL_MWU_AUTO, 1, &mr);
-    if (e == FL_EINVAL) {
-        e = FL_OK;
-        goto out;
-    }
-    if (e != FL_OK || !(mr.pvalue < FL_INV_DAILY_P))
+    struct shift sh;
+    e = shift_test(c, b, nb, x, nx, FL_MWU_AUTO, FL_INV_DAILY_REL, FL_INV_DAILY_P, &sh);
+    if (e != FL_OK || !sh.changed)
         goto out;
     c->symptom_changed = true;
     e = fl_inv__ev_add(c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,
                        fl_inv__fmt(c->a, "symptom %s: day by day, median %.6g over %zu whole "
                                          "baseline days -> %.6g over %zu incident days "
                                          "(%+.1f%%), Mann-Whitney p = %.2g%s: changed",
-                                   inv->symptom, mb, nb, mx, nx, 100 * rel, mr.pvalue,
-                                   mr.exact ? " (exact)" : ""),
-                       mb, mx, mr.pvalue, FL_TS_NONE, true);
+                                   inv->symptom, sh.mb, nb, sh.mx, nx, 100 * sh.rel, sh.p,
+                                   sh.exact ? " (exact)" : ""),
+                       sh.mb, sh.mx, sh.p, FL_TS_NONE, true);
 out:
     fl_free(num);
     fl_free(den);
