@@ -106,16 +106,23 @@ static bool count_param(struct fl_http_req *r, const char *name, size_t dflt, si
     return true;
 }
 
+/* The attached live monitor, or NULL after answering 404 (monitoring is off). */
+static struct fl_live *live_or_404(struct fl_http_req *r)
+{
+    struct fl_live *l = atomic_load(&r->srv->live);
+    if (!l)
+        fl_server__error(r, FL_ENOTFOUND, "live monitoring is off (monitoring.enabled: false)");
+    return l;
+}
+
 void fl_server__h_drift(struct fl_http_req *r)
 {
     const char *model, *version;
     if (!names(r, &model, &version))
         return;
-    struct fl_live *l = atomic_load(&r->srv->live);
-    if (!l) {
-        fl_server__error(r, FL_ENOTFOUND, "live monitoring is off (monitoring.enabled: false)");
+    struct fl_live *l = live_or_404(r);
+    if (!l)
         return;
-    }
     struct fl_buf b;
     struct fl_diag d;
     fl_diag_init(&d);
@@ -329,11 +336,9 @@ void fl_server__h_drift_reference(struct fl_http_req *r)
                          "version: required (a reference belongs to a model version)");
         return;
     }
-    struct fl_live *l = atomic_load(&r->srv->live);
-    if (!l) {
-        fl_server__error(r, FL_ENOTFOUND, "live monitoring is off (monitoring.enabled: false)");
+    struct fl_live *l = live_or_404(r);
+    if (!l)
         return;
-    }
     struct fl_buf b;
     struct fl_diag d;
     fl_diag_init(&d);
