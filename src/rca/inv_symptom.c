@@ -903,10 +903,11 @@ static double binom_sf(double k, double n, double p)
  * p-value in the bad direction (twice the smaller for both) is below FL_INV_RARE_P and the ratio
  * moved by at least FL_INV_RARE_REL.
  */
-static fl_err rare_shift(struct vctx *v)
+static fl_err rare_shift(struct vctx *v, bool *applied)
 {
     struct fl_inv__ctx *c = v->c;
     const struct fl_investigation *inv = c->inv;
+    *applied = false;
     if (v->y.n_parts != 2 || inv->req.kind != FL_INV_KPI)
         return FL_OK;
     const struct part *pn = &v->y.parts[0], *pd = &v->y.parts[1];
@@ -937,8 +938,10 @@ static fl_err rare_shift(struct vctx *v)
                                              : fmin(1, 2 * fmin(p_lo, p_hi));
     bool bad = c->direction == FL_RANK_DOWN ? rel < 0 : c->direction == FL_RANK_UP ? rel > 0 : 1;
     bool changed = bad && fabs(rel) >= FL_INV_RARE_REL && pv < FL_INV_RARE_P;
-    if (changed)
-        c->symptom_changed = true;
+    /* The totals decide, either way: a step's ratio of a handful of events is mostly the
+     * discreteness of its count (one block in a quiet night step is a "peak"). */
+    *applied = true;
+    c->symptom_changed = changed;
     return fl_inv__ev_add(
         c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,
         fl_inv__fmt(c->a,
@@ -1003,15 +1006,16 @@ static fl_err check_change(struct vctx *v)
     const struct fl_rank_series_result *sr = &rr->series[0];
     c->symptom_checked = true;
     c->symptom_changed = rr->verdict != FL_RANK_SYMPTOM_UNCHANGED && sr->significant;
-    if (!c->symptom_changed && (e = sustained_shift(v)) != FL_OK) {
+    bool stepwise = c->symptom_changed, rare = false;
+    if ((e = rare_shift(v, &rare)) != FL_OK) {
         fl_rank_result_free(rr);
         return e;
     }
-    if (!c->symptom_changed && (e = daily_shift(v)) != FL_OK) {
+    if (!rare && !c->symptom_changed && (e = sustained_shift(v)) != FL_OK) {
         fl_rank_result_free(rr);
         return e;
     }
-    if (!c->symptom_changed && (e = rare_shift(v)) != FL_OK) {
+    if (!rare && !c->symptom_changed && (e = daily_shift(v)) != FL_OK) {
         fl_rank_result_free(rr);
         return e;
     }
@@ -1021,7 +1025,12 @@ static fl_err check_change(struct vctx *v)
                           "deviation %.2f spread units; its normal range ends at %.2f: %s",
                     inv->symptom, sr->median, sr->peak_value, sr->delta, sr->deviation,
                     rr->symptom_bar,
-                    !c->symptom_changed        ? "no significant change"
+                    rare && stepwise != c->symptom_changed
+                        ? (stepwise ? "beyond its range step by step, but rare events are "
+                                      "judged by their window totals (above)"
+                                    : "within its range step by step; changed by the window "
+                                      "totals (above)")
+                    : !c->symptom_changed      ? "no significant change"
                     : rr->symptom_corroborated ? "changed (beyond its wider range, with other "
                                                  "metrics changed significantly)"
                                                : "changed"),

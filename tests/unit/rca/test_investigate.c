@@ -78,6 +78,11 @@ static const char *yaml =
     "    denominator: recs_impressions_total\n"
     "    dimensions: [platform]\n"
     "    component: recs\n"
+    "  - name: blocked\n"
+    "    numerator: fraud_blocked_total\n"
+    "    denominator: fraud_transactions_total\n"
+    "    direction: both\n"
+    "    component: fraud-api\n"
     "models:\n"
     "  - name: fraud-model\n"
     "    component: model-server\n"
@@ -1095,6 +1100,38 @@ Test(investigate, a_rare_event_ratio_is_compared_by_window_totals)
             cr_expect_eq(inv.verdict, FL_INV_NO_SYMPTOM, "%s", inv.verdict_text);
         }
     }
+}
+
+/* A quiet night from the onset: a quarter of the traffic and a quarter of the events, the ratio
+ * unchanged. A step's ratio of so few events swings further (two blocks out of a quarter of the
+ * transactions is a "peak" beyond anything the busy baseline showed); the window totals, which
+ * decide for rare events, did not move: no symptom. */
+static double rare_quiet(int64_t t) { return poisson(t < ONSET ? 1.0 : 0.25) / 15.0; }
+static double impressions_quiet(int64_t t) { return t < ONSET ? 200 : 50; }
+
+Test(investigate, a_rare_event_ratio_peaking_in_a_quiet_night_is_no_symptom)
+{
+    write_series("fraud_blocked_total", "fraud-api", true, rare_quiet);
+    write_series("fraud_transactions_total", "fraud-api", true, impressions_quiet);
+    struct fl_inv_request r = req_for(FL_INV_KPI);
+    r.kpi = "blocked";
+    struct fl_investigation inv;
+    run(&r, &inv);
+    dump(&inv);
+    const struct fl_inv_step *v = step(&inv, "verify_symptom");
+    const struct fl_inv_evidence *x = NULL, *peak = NULL;
+    for (size_t i = 0; i < v->n_evidence; i++) {
+        if (strstr(v->evidence[i].text, "compared as window totals"))
+            x = &v->evidence[i];
+        if (strstr(v->evidence[i].text, "incident peak"))
+            peak = &v->evidence[i];
+    }
+    cr_assert(x && peak, "%s", v->summary);
+    cr_expect(!x->supports && strstr(x->text, "no significant change"), "%s", x->text);
+    /* the case is built so that the step-wise check alone would have said "changed" */
+    cr_expect(strstr(peak->text, "beyond its range step by step"), "%s", peak->text);
+    cr_expect_eq(inv.verdict, FL_INV_NO_SYMPTOM, "%s", inv.verdict_text);
+    cr_expect_eq(inv.n_causes, 0);
 }
 
 Test(investigate, fault_free_names_no_culprit)
