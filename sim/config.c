@@ -66,7 +66,7 @@ static const char fraud_yaml[] =
     "  - name: fraud_blocked_ratio\n"
     "    numerator: fraud_blocked_total\n"
     "    denominator: fraud_transactions_total\n"
-    "    dimensions: [region]\n"
+    "    dimensions: [region, merchant_category]\n"
     "    direction: both\n"
     "    component: fraud-service\n"
     "models:\n"
