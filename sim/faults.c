@@ -415,6 +415,56 @@ void sim_world_cleanup(struct sim_world *w)
     fl_buf_cleanup(&w->herrings_json);
 }
 
+/* The onset people report: the fault's, or for a healthy run one drawn as a fault's would be. */
+static int64_t observed_onset(const struct sim_world *w)
+{
+    if (w->fault.kind != SIM_F_NONE)
+        return w->fault.onset_ms;
+    struct sim_rng r;
+    sim_rng_at(&r, w->o.seed, SIM_STREAM("observed"), 0, 0);
+    return w->o.onset_ms != INT64_MIN ? w->o.onset_ms : random_onset(&w->o, sim_rng_unif(&r));
+}
+
+/*
+ * The batch system's output as marketing's dashboard shows it: the segment whose share moved
+ * most from the onset on, in standard deviations of its share over the days before. Read from
+ * the segment_share series the run produced (not from the fault); -1 when there are none yet
+ * (live mode writes its truth before the run). *seg gets the segment's labels.
+ */
+static double moved_segment(const struct sim_world *w, int64_t onset, const char **seg)
+{
+    double best = -1;
+    *seg = NULL;
+    for (size_t i = 0; i < w->m.n_series; i++) {
+        const struct sim_series *x = &w->m.series[i];
+        if (strcmp(w->m.fams[x->family].name, "segment_share") != 0)
+            continue;
+        double s0 = 0, ss0 = 0, s1 = 0;
+        size_t n0 = 0, n1 = 0;
+        for (size_t t = 0; t < w->m.n_ticks; t++) {
+            double v = x->v[t];
+            if (isnan(v))
+                continue;
+            if (sim_tick_ms(w, t) < onset)
+                s0 += v, ss0 += v * v, n0++;
+            else
+                s1 += v, n1++;
+        }
+        if (n0 < 2 || n1 == 0)
+            continue;
+        double m0 = s0 / (double)n0, var = (ss0 - (double)n0 * m0 * m0) / (double)(n0 - 1);
+        double z = fabs(s1 / (double)n1 - m0) / sqrt(fmax(var, 1e-12));
+        if (z > best) {
+            best = z;
+            *seg = x->labels;
+        }
+    }
+    return best;
+}
+
+/* Least move of a segment's share (in its daily standard deviations) that people notice. */
+#define SIM_VISIBLE_SHARE_MOVE 4.0
+
 /* What people would see and ask about (never the cause): the symptom to investigate. */
 static const char *observed_symptom(const struct sim_world *w, char *buf, size_t cap)
 {
@@ -450,8 +500,23 @@ static const char *observed_symptom(const struct sim_world *w, char *buf, size_t
             latency = sim_rng_unif(&r) < 0.5;
         }
         return latency ? "latency:fraud-service@99" : "kpi:fraud_blocked_ratio";
-    default:
+    default: {
+        /* Wrong segments show as a segment whose size jumped; a healthy run is asked about the
+         * segment that moved most, or about conversions, one or the other by seed. */
+        const char *seg = NULL;
+        double z = moved_segment(w, observed_onset(w), &seg);
+        bool ask_share = z >= SIM_VISIBLE_SHARE_MOVE;
+        if (k == SIM_F_NONE) {
+            struct sim_rng r;
+            sim_rng_at(&r, w->o.seed, SIM_STREAM("observed"), 2, 0);
+            ask_share = z >= 0 && sim_rng_unif(&r) < 0.5;
+        }
+        if (ask_share && seg) {
+            snprintf(buf, cap, "segment_share{%s}", seg);
+            return buf;
+        }
         return "kpi:segment_conversion";
+    }
     }
 }
 
@@ -461,12 +526,7 @@ static void observed_json(const struct sim_world *w, struct fl_buf *b)
 {
     char sym[256], t[40], t2[40];
     const char *s = observed_symptom(w, sym, sizeof(sym));
-    int64_t onset = w->fault.onset_ms;
-    if (w->fault.kind == SIM_F_NONE) {
-        struct sim_rng r;
-        sim_rng_at(&r, w->o.seed, SIM_STREAM("observed"), 0, 0);
-        onset = w->o.onset_ms != INT64_MIN ? w->o.onset_ms : random_onset(&w->o, sim_rng_unif(&r));
-    }
+    int64_t onset = observed_onset(w);
     fl_buf_puts(b, ",\n  \"observed\": {\"symptom\": ");
     fl_buf_put_json_str(b, s, strlen(s));
     fl_time_fmt_rfc3339_ms(onset, t, sizeof(t));

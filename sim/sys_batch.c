@@ -94,20 +94,28 @@ static void run_pipeline(struct sim_world *w, struct batch *b, int64_t t, int64_
 }
 
 /* How wrong the segments are, from the state of the table and the model. */
+/* When the table scored now was built: a data fault reaches the segments through the table, so
+ * from the first pipeline run after its onset on, not before. */
+static int64_t built_ms(int64_t fresh_day, int64_t t)
+{
+    return fresh_day == INT64_MIN ? t : fresh_day * 86400000 + 2 * 3600000;
+}
+
 static double mismatch_now(struct sim_world *w, int64_t t, int64_t day, int64_t fresh_day)
 {
     const struct sim_fault *f = &w->fault;
+    int64_t tb = built_ms(fresh_day, t);
     double m = 0.08;
     double stale_days = (double)(day - fresh_day);
     if (stale_days > 0)
         m += (1.0 - m) * 0.6 * (1.0 - exp(-stale_days / 6.0));
-    if (sim_fault_on(f, SIM_F_SCHEMA_UNIT_CHANGE, t))
+    if (sim_fault_on(f, SIM_F_SCHEMA_UNIT_CHANGE, tb))
         m += 0.45 * f->size;
-    if (sim_fault_on(f, SIM_F_SCHEMA_RENAMED_COLUMN, t))
+    if (sim_fault_on(f, SIM_F_SCHEMA_RENAMED_COLUMN, tb))
         m += 0.3 * f->size;
-    if (sim_fault_on(f, SIM_F_NULL_SPIKE, t))
+    if (sim_fault_on(f, SIM_F_NULL_SPIKE, tb))
         m += 0.15 * f->size;
-    if (sim_fault_on(f, SIM_F_NEW_CATEGORY_FLOOD, t))
+    if (sim_fault_on(f, SIM_F_NEW_CATEGORY_FLOOD, tb))
         m += 0.25 * f->size;
     if (sim_fault_on(f, SIM_F_MODEL_REGRESSION, t))
         m += 0.35 * f->size;
@@ -127,13 +135,14 @@ static void run_scoring(struct sim_world *w, struct batch *b, int64_t t, int64_t
     /* Output shares: a stale table gives yesterday's answer again, to the last digit. */
     if (!stale) {
         double tot = 0, sh[N_SEG];
+        int64_t tb = built_ms(b->fresh_day, t);
         for (int s = 0; s < N_SEG; s++) {
             sh[s] = seg_share[s] * exp(0.03 * sim_rng_norm(&r));
-            if (sim_fault_on(f, SIM_F_SCHEMA_UNIT_CHANGE, t) && s == 0)
+            if (sim_fault_on(f, SIM_F_SCHEMA_UNIT_CHANGE, tb) && s == 0)
                 sh[s] += 0.35 * f->size;
-            if (sim_fault_on(f, SIM_F_SCHEMA_RENAMED_COLUMN, t) && s >= 3)
+            if (sim_fault_on(f, SIM_F_SCHEMA_RENAMED_COLUMN, tb) && s >= 3)
                 sh[s] += 0.15 * f->size;
-            if (sim_fault_on(f, SIM_F_NEW_CATEGORY_FLOOD, t) && s == 2)
+            if (sim_fault_on(f, SIM_F_NEW_CATEGORY_FLOOD, tb) && s == 2)
                 sh[s] += 0.2 * f->size;
             if (regress && s == 1)
                 sh[s] += 0.2 * f->size;

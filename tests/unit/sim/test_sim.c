@@ -252,6 +252,48 @@ Test(sim, every_fault_changes_what_it_should_and_nothing_else, .timeout = 600)
         cr_assert(covered[k], "fault kind %s has no case", sim_fault_name((enum sim_fault_kind)k));
 }
 
+/* A batch data fault reaches the segments through the table: with the onset at 03:00, after the
+ * day's 02:00 pipeline run and before its 04:00 scoring, that scoring (of a table built before
+ * the onset) gives the healthy shares; the next day's, of the first table built after it, not. */
+Test(sim, batch_data_faults_reach_the_segments_through_the_next_table, .timeout = 120)
+{
+    static const enum sim_fault_kind kinds[] = {SIM_F_SCHEMA_UNIT_CHANGE,
+                                                SIM_F_SCHEMA_RENAMED_COLUMN,
+                                                SIM_F_NEW_CATEGORY_FLOOD};
+    int64_t start = 1793577600000LL, day = 86400000LL, step = 60000;
+    int64_t onset = start + day + 3 * 3600000LL;
+    struct trace_run base;
+    run_world(&base, SIM_SYS_BATCH, SIM_F_NONE, NULL, start, 3 * day, step, onset);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        struct trace_run flt;
+        run_world(&flt, SIM_SYS_BATCH, kinds[k], NULL, start, 3 * day, step, onset);
+        size_t n_shares = 0;
+        bool moved_next_day = false;
+        for (size_t i = 0; i < base.w.m.n_series; i++) {
+            const struct sim_series *s = &base.w.m.series[i];
+            if (strcmp(base.w.m.fams[s->family].name, "segment_share") != 0)
+                continue;
+            const struct sim_series *x = find_series(&flt.w, &base.w, s);
+            cr_assert_not_null(x);
+            n_shares++;
+            for (size_t t = 0; t < base.w.n_ticks; t++) {
+                int64_t ts = start + (int64_t)t * step;
+                double a = val(&base.w, s, t), b = val(&flt.w, x, t);
+                if (ts < start + 2 * day + 4 * 3600000LL)
+                    cr_assert(same(a, b), "%s: segment_share{%s} moved at %lld, before the "
+                              "first scoring of a table built after the onset: %g vs %g",
+                              sim_fault_name(kinds[k]), s->labels, (long long)ts, a, b);
+                else if (ts >= start + 2 * day + 5 * 3600000LL && !same(a, b))
+                    moved_next_day = true;
+            }
+        }
+        cr_assert_eq(n_shares, 5);
+        cr_assert(moved_next_day, "%s: the shares never moved", sim_fault_name(kinds[k]));
+        free_run(&flt);
+    }
+    free_run(&base);
+}
+
 Test(sim, catalogue_has_at_least_15_kinds_each_with_targets)
 {
     cr_assert_geq(SIM_F_N - 1, 15);
