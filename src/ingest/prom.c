@@ -13,6 +13,15 @@
  * sample belongs to, duplicate/late metadata, non-interleaving in OpenMetrics) costs a prefix
  * compare per sample and a hash-set probe only when the family changes. OpenMetrics histograms are
  * checked per label set: le increasing, counts cumulative, +Inf present and equal to _count.
+ *
+ * Speed (issue 2: at least 5 M samples/s on one core; docs/PERFORMANCE.md): the common form of a
+ * line takes short cuts that give exactly what the general code gives, and anything else falls
+ * back to the general code at the same point. A sample name that starts with the current family's
+ * (plain) name is compared, not classified byte by byte; label names and '=' / ',' are tested for
+ * the usual byte before whitespace is skipped; a label value with nothing to unescape or validate
+ * is found 16 bytes at a time (skip_plain) without calling quoted(); duplicate label names are
+ * searched only when a 64-bit filter of (length, first byte) says one is possible; and a plain
+ * decimal value is converted in the same pass that finds its end (fl_prom__number_fast).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -22,6 +31,13 @@
 #include "../core/alloc.h"
 #include "prom.h"
 #include "prom_int.h"
+
+#if defined(__SSE2__) && !defined(FL_PROM_NO_SSE2)
+#define PROM_SSE2 1
+#include <emmintrin.h>
+#else
+#define PROM_SSE2 0
+#endif
 
 enum ftype {
     T_UNTYPED,
@@ -87,6 +103,7 @@ struct st {
     /* current family block */
     int have_fam;
     struct fl_str fam;
+    int fam_plain; /* fam is a plain metric name, so a line starting with it starts a name */
     int ftype;
     size_t fam_idx; /* in p->fams */
     size_t help_len;
@@ -104,24 +121,37 @@ struct st {
 
 /* ---- character classes ---------------------------------------------------------------------- */
 
+/* Bits of name_class: */
+#define C_NAME_START 1u  /* may start a metric name: [a-zA-Z_:] */
+#define C_NAME 2u        /* may continue it: [a-zA-Z0-9_:] */
+#define C_LNAME_START 4u /* may start a label name: [a-zA-Z_] */
+#define C_LNAME 8u       /* may continue it: [a-zA-Z0-9_] */
+#define C_LETTER (C_NAME_START | C_NAME | C_LNAME_START | C_LNAME)
+#define C_DIGIT (C_NAME | C_LNAME)
+
 static const unsigned char name_class[256] = {
-    /* 1 = may start a metric name, 2 = may continue it; label names exclude ':' */
-    ['_'] = 3, [':'] = 3,
-    ['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['e'] = 3, ['f'] = 3, ['g'] = 3, ['h'] = 3,
-    ['i'] = 3, ['j'] = 3, ['k'] = 3, ['l'] = 3, ['m'] = 3, ['n'] = 3, ['o'] = 3, ['p'] = 3,
-    ['q'] = 3, ['r'] = 3, ['s'] = 3, ['t'] = 3, ['u'] = 3, ['v'] = 3, ['w'] = 3, ['x'] = 3,
-    ['y'] = 3, ['z'] = 3,
-    ['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3, ['G'] = 3, ['H'] = 3,
-    ['I'] = 3, ['J'] = 3, ['K'] = 3, ['L'] = 3, ['M'] = 3, ['N'] = 3, ['O'] = 3, ['P'] = 3,
-    ['Q'] = 3, ['R'] = 3, ['S'] = 3, ['T'] = 3, ['U'] = 3, ['V'] = 3, ['W'] = 3, ['X'] = 3,
-    ['Y'] = 3, ['Z'] = 3,
-    ['0'] = 2, ['1'] = 2, ['2'] = 2, ['3'] = 2, ['4'] = 2, ['5'] = 2, ['6'] = 2, ['7'] = 2,
-    ['8'] = 2, ['9'] = 2,
+    ['_'] = C_LETTER, [':'] = C_NAME_START | C_NAME,
+    ['a'] = C_LETTER, ['b'] = C_LETTER, ['c'] = C_LETTER, ['d'] = C_LETTER, ['e'] = C_LETTER,
+    ['f'] = C_LETTER, ['g'] = C_LETTER, ['h'] = C_LETTER, ['i'] = C_LETTER, ['j'] = C_LETTER,
+    ['k'] = C_LETTER, ['l'] = C_LETTER, ['m'] = C_LETTER, ['n'] = C_LETTER, ['o'] = C_LETTER,
+    ['p'] = C_LETTER, ['q'] = C_LETTER, ['r'] = C_LETTER, ['s'] = C_LETTER, ['t'] = C_LETTER,
+    ['u'] = C_LETTER, ['v'] = C_LETTER, ['w'] = C_LETTER, ['x'] = C_LETTER, ['y'] = C_LETTER,
+    ['z'] = C_LETTER,
+    ['A'] = C_LETTER, ['B'] = C_LETTER, ['C'] = C_LETTER, ['D'] = C_LETTER, ['E'] = C_LETTER,
+    ['F'] = C_LETTER, ['G'] = C_LETTER, ['H'] = C_LETTER, ['I'] = C_LETTER, ['J'] = C_LETTER,
+    ['K'] = C_LETTER, ['L'] = C_LETTER, ['M'] = C_LETTER, ['N'] = C_LETTER, ['O'] = C_LETTER,
+    ['P'] = C_LETTER, ['Q'] = C_LETTER, ['R'] = C_LETTER, ['S'] = C_LETTER, ['T'] = C_LETTER,
+    ['U'] = C_LETTER, ['V'] = C_LETTER, ['W'] = C_LETTER, ['X'] = C_LETTER, ['Y'] = C_LETTER,
+    ['Z'] = C_LETTER,
+    ['0'] = C_DIGIT, ['1'] = C_DIGIT, ['2'] = C_DIGIT, ['3'] = C_DIGIT, ['4'] = C_DIGIT,
+    ['5'] = C_DIGIT, ['6'] = C_DIGIT, ['7'] = C_DIGIT, ['8'] = C_DIGIT, ['9'] = C_DIGIT,
 };
 
-#define IS_NAME_START(c) (name_class[(unsigned char)(c)] & 1)
-#define IS_NAME_CHAR(c) (name_class[(unsigned char)(c)] & 2)
+#define IS_NAME_START(c) (name_class[(unsigned char)(c)] & C_NAME_START)
+#define IS_NAME_CHAR(c) (name_class[(unsigned char)(c)] & C_NAME)
 #define IS_WS(c) ((c) == ' ' || (c) == '\t')
+/* Slice equals string literal; compiles to a length test and an inlined compare. */
+#define STR_IS(s, lit) ((s).len == sizeof(lit) - 1 && memcmp((s).p, (lit), sizeof(lit) - 1) == 0)
 
 static const char *type_name(int t, int om)
 {
@@ -441,6 +471,66 @@ static int utf8_valid(const unsigned char *s, size_t len)
 }
 
 /*
+ * Skip, 16 or 8 bytes at a time, what needs no attention inside a quoted string: anything but '"',
+ * '\\', NUL and bytes >= 0x80. Returns the first byte that needs attention, or e. Only whole
+ * blocks inside [q, e) are read, the tail byte by byte. With SSE2 (every x86-64) a block is one
+ * vector compare; the portable version is SWAR ("SIMD within a register", Hacker's Delight 6-1:
+ * a byte b is zero iff (b - 1) & ~b has its high bit set, exact for the lowest such byte of a
+ * word). FL_PROM_NO_SSE2 selects the portable version on x86 (build with
+ * CFLAGS=-DFL_PROM_NO_SSE2 to run the tests on it; CI runs the SSE2 one).
+ */
+static inline const char *skip_plain_bytes(const char *q, const char *e)
+{
+    while (q < e && *q != '"' && *q != '\\' && *q != '\0' && (unsigned char)*q < 0x80)
+        q++;
+    return q;
+}
+
+#if PROM_SSE2
+static inline const char *skip_plain(const char *q, const char *e)
+{
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i zero = _mm_setzero_si128();
+    while (e - q >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                                _mm_cmpeq_epi8(v, bslash)),
+                                   _mm_cmpeq_epi8(v, zero));
+        /* movemask takes each byte's high bit: the compares' results, and bytes >= 0x80. */
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(hit, v));
+        if (m)
+            return q + __builtin_ctz(m);
+        q += 16;
+    }
+    return skip_plain_bytes(q, e);
+}
+#else
+#define SWAR_ONES UINT64_C(0x0101010101010101)
+#define SWAR_HIGHS UINT64_C(0x8080808080808080)
+#define SWAR_ZERO_BYTES(w) (((w) - SWAR_ONES) & ~(w) & SWAR_HIGHS)
+
+static inline const char *skip_plain(const char *q, const char *e)
+{
+    while (e - q >= 8) {
+        uint64_t w;
+        memcpy(&w, q, sizeof w);
+        uint64_t hit = SWAR_ZERO_BYTES(w ^ (SWAR_ONES * '"')) |
+                       SWAR_ZERO_BYTES(w ^ (SWAR_ONES * '\\')) | SWAR_ZERO_BYTES(w) |
+                       (w & SWAR_HIGHS);
+        if (hit) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return q + (__builtin_ctzll(hit) >> 3);
+#else
+            return q; /* the byte loop finds it */
+#endif
+        }
+        q += 8;
+    }
+    return skip_plain_bytes(q, e);
+}
+#endif
+
+/*
  * Quoted string starting at *pc (on the opening quote) in a label set: \\, \" and \n are
  * unescaped; any other backslash pair is kept verbatim (as Prometheus does). The result points into
  * the input when there was nothing to unescape, else into the line's scratch buffer.
@@ -452,6 +542,7 @@ static fl_err quoted(struct st *st, const char **pc, size_t max, const char *wha
     const char *start = q;
     unsigned hi = 0;
     int esc = 0;
+    q = skip_plain(q, e);
     while (q < e && *q != '"') {
         if (*q == '\\') {
             esc = 1;
@@ -507,23 +598,27 @@ static fl_err quoted(struct st *st, const char **pc, size_t max, const char *wha
 }
 
 /* A plain metric name at c: returns its end (== c when there is none). */
-static const char *scan_name(const char *c, const char *e)
+static const char *scan_name_rest(const char *c, const char *e)
 {
-    if (c >= e || !IS_NAME_START(*c))
-        return c;
-    c++;
     while (c < e && IS_NAME_CHAR(*c))
         c++;
     return c;
 }
 
+static const char *scan_name(const char *c, const char *e)
+{
+    if (c >= e || !IS_NAME_START(*c))
+        return c;
+    return scan_name_rest(c + 1, e);
+}
+
 /* A plain label name ([a-zA-Z_][a-zA-Z0-9_]*) at c: returns its end. */
 static const char *scan_label_name(const char *c, const char *e)
 {
-    if (c >= e || !IS_NAME_START(*c) || *c == ':')
+    if (c >= e || !(name_class[(unsigned char)*c] & C_LNAME_START))
         return c;
     c++;
-    while (c < e && IS_NAME_CHAR(*c) && *c != ':')
+    while (c < e && (name_class[(unsigned char)*c] & C_LNAME))
         c++;
     return c;
 }
@@ -541,14 +636,32 @@ static fl_err label_set(struct st *st, const char **pc, struct fl_str *name_out,
     size_t n = 0;
     char cb[32];
     fl_err err;
+    size_t cap_n = exemplar ? (size_t)FL_LIMIT_EXEMPLAR_RUNES : p->lim.labels_per_series;
+    struct fl_str **an = exemplar ? &p->xnames : &p->lnames;
+    struct fl_str **av = exemplar ? &p->xvalues : &p->lvalues;
+    size_t *acap = exemplar ? &p->xcap : &p->lcap;
+    /* One bit per (length, first byte) class of the names so far: a duplicate needs a set bit. */
+    uint64_t seen = 0;
     for (;;) {
+        struct fl_str lname;
+        const char *at = c;
+        if (c < e && (name_class[(unsigned char)*c] & C_LNAME_START)) {
+            /* The usual case first: a plain label name right here. */
+            const char *ne = scan_label_name(c, e);
+            lname.p = c;
+            lname.len = (size_t)(ne - c);
+            if (lname.len > FL_LIMIT_NAME_BYTES)
+                return perr_at(st, FL_ELIMIT, st->line, (unsigned long)(c - st->ls) + 1,
+                               "label name is longer than %d bytes", FL_LIMIT_NAME_BYTES);
+            c = ne;
+            goto have_name;
+        }
         c = skip_ws(c, e);
         if (c < e && *c == '}') {
             c++;
             break;
         }
-        struct fl_str lname;
-        const char *at = c;
+        at = c;
         if (c < e && *c == '"') {
             if ((err = quoted(st, &c, FL_LIMIT_NAME_BYTES, "name", &lname)) != FL_OK)
                 return err;
@@ -578,36 +691,59 @@ static fl_err label_set(struct st *st, const char **pc, struct fl_str *name_out,
                                "label name is longer than %d bytes", FL_LIMIT_NAME_BYTES);
             c = ne;
         }
-        c = skip_ws(c, e);
-        if (c >= e || *c != '=')
-            return perr(st, c, "expected '=' after label name \"%.*s\"", msg_len(lname),
-                        lname.p);
-        c = skip_ws(c + 1, e);
-        if (c >= e || *c != '"')
-            return perr(st, c, "expected '\"' to start the value of label \"%.*s\", got %s",
-                        msg_len(lname), lname.p, show_char(st, c, cb, sizeof cb));
+    have_name:
+        /* Whitespace is allowed around '=' and ','; test for the usual byte before skipping. */
+        if (c >= e || *c != '=') {
+            c = skip_ws(c, e);
+            if (c >= e || *c != '=')
+                return perr(st, c, "expected '=' after label name \"%.*s\"", msg_len(lname),
+                            lname.p);
+        }
+        c++;
+        if (c >= e || *c != '"') {
+            c = skip_ws(c, e);
+            if (c >= e || *c != '"')
+                return perr(st, c, "expected '\"' to start the value of label \"%.*s\", got %s",
+                            msg_len(lname), lname.p, show_char(st, c, cb, sizeof cb));
+        }
         struct fl_str lval;
-        if ((err = quoted(st, &c, FL_LIMIT_VALUE_BYTES, "label value", &lval)) != FL_OK)
+        const char *vend = skip_plain(c + 1, e);
+        if (vend < e && *vend == '"' && (size_t)(vend - c - 1) <= FL_LIMIT_VALUE_BYTES) {
+            /* Nothing to unescape or validate: what quoted() would return, without the call. */
+            lval.p = c + 1;
+            lval.len = (size_t)(vend - c - 1);
+            c = vend + 1;
+        } else if ((err = quoted(st, &c, FL_LIMIT_VALUE_BYTES, "label value", &lval)) != FL_OK) {
             return err;
-        if (!exemplar && fl_str_eq_c(lname, "__name__"))
+        }
+        if (!exemplar && STR_IS(lname, "__name__"))
             return perr(st, at, "label name \"__name__\" is reserved: write the metric name "
                                 "before '{' or as the first quoted string");
-        size_t cap_n = exemplar ? (size_t)FL_LIMIT_EXEMPLAR_RUNES : p->lim.labels_per_series;
         if (n >= cap_n)
             return perr_at(st, FL_ELIMIT, st->line, (unsigned long)(at - st->ls) + 1,
                            "more than %zu labels", cap_n);
-        struct fl_str **an = exemplar ? &p->xnames : &p->lnames;
-        struct fl_str **av = exemplar ? &p->xvalues : &p->lvalues;
-        size_t *acap = exemplar ? &p->xcap : &p->lcap;
         if (n >= *acap && grow_pairs(an, av, acap, n + 1) != FL_OK)
             return FL_ENOMEM;
-        for (size_t k = 0; k < n; k++) {
-            if ((*an)[k].len == lname.len && memcmp((*an)[k].p, lname.p, lname.len) == 0)
-                return perr(st, at, "duplicate label name \"%.*s\"", msg_len(lname), lname.p);
+        uint64_t bit = UINT64_C(1) << ((lname.len * 7 + (unsigned char)lname.p[0]) & 63);
+        if (seen & bit) {
+            for (size_t k = 0; k < n; k++) {
+                if ((*an)[k].len == lname.len && memcmp((*an)[k].p, lname.p, lname.len) == 0)
+                    return perr(st, at, "duplicate label name \"%.*s\"", msg_len(lname),
+                                lname.p);
+            }
         }
+        seen |= bit;
         (*an)[n] = lname;
         (*av)[n] = lval;
         n++;
+        if (c < e && *c == ',') {
+            c++;
+            continue;
+        }
+        if (c < e && *c == '}') {
+            c++;
+            break;
+        }
         c = skip_ws(c, e);
         if (c < e && *c == ',') {
             c++;
@@ -681,6 +817,7 @@ static fl_err open_family(struct st *st, struct fl_str name, const char *at, siz
                             "interleaved with other families", msg_len(name), name.p);
     st->have_fam = 1;
     st->fam = name;
+    st->fam_plain = scan_name(name.p, name.p + name.len) == name.p + name.len && name.len > 0;
     st->ftype = found ? st->p->fams[idx].ftype : T_UNTYPED;
     st->fam_idx = idx;
     st->help_len = 0;
@@ -691,13 +828,9 @@ static fl_err open_family(struct st *st, struct fl_str name, const char *at, siz
     return FL_OK;
 }
 
-/* Does sample `name` belong to family block `fam` of type t? */
-static int belongs(struct fl_str fam, int t, struct fl_str name, int om)
+/* Does a sample named family name + s[0..sl) belong to a family block of type t? */
+static int belongs_suffix(int t, const char *s, size_t sl, int om)
 {
-    if (name.len < fam.len || memcmp(name.p, fam.p, fam.len) != 0)
-        return 0;
-    const char *s = name.p + fam.len;
-    size_t sl = name.len - fam.len;
 #define SFX(lit) (sl == sizeof(lit) - 1 && memcmp(s, lit, sl) == 0)
     switch (t) {
     case T_COUNTER: return (!om && sl == 0) || SFX("_total") || SFX("_created");
@@ -708,6 +841,14 @@ static int belongs(struct fl_str fam, int t, struct fl_str name, int om)
     default: return sl == 0;
     }
 #undef SFX
+}
+
+/* Does sample `name` belong to family block `fam` of type t? */
+static int belongs(struct fl_str fam, int t, struct fl_str name, int om)
+{
+    if (name.len < fam.len || memcmp(name.p, fam.p, fam.len) != 0)
+        return 0;
+    return belongs_suffix(t, name.p + fam.len, name.len - fam.len, om);
 }
 
 /*
@@ -896,13 +1037,13 @@ static fl_err comment_line(struct st *st, const char *c, int *eof)
     while (we < e && !IS_WS(*we))
         we++;
     struct fl_str w = {kw, (size_t)(we - kw)};
-    if (fl_str_eq_c(w, "HELP"))
+    if (STR_IS(w, "HELP"))
         return meta_line(st, "HELP", we, FAM_HELP);
-    if (fl_str_eq_c(w, "TYPE"))
+    if (STR_IS(w, "TYPE"))
         return meta_line(st, "TYPE", we, FAM_TYPE);
-    if (st->om && fl_str_eq_c(w, "UNIT"))
+    if (st->om && STR_IS(w, "UNIT"))
         return meta_line(st, "UNIT", we, FAM_UNIT);
-    if (st->om && fl_str_eq_c(w, "EOF")) {
+    if (st->om && STR_IS(w, "EOF")) {
         if (we != e)
             return perr(st, we, "unexpected text after # EOF");
         *eof = 1;
@@ -920,7 +1061,7 @@ static uint64_t group_key(const struct fl_prom_parser *p, size_t n, int64_t ts)
 {
     uint64_t h = 1469598103934665603ull ^ (uint64_t)ts;
     for (size_t i = 0; i < n; i++) {
-        if (fl_str_eq_c(p->lnames[i], "le"))
+        if (STR_IS(p->lnames[i], "le"))
             continue;
         h = fl_hash_bytes(p->lnames[i].p, p->lnames[i].len, h);
         h = fl_hash_bytes("=", 1, h);
@@ -930,10 +1071,10 @@ static uint64_t group_key(const struct fl_prom_parser *p, size_t n, int64_t ts)
     return h;
 }
 
-static const struct fl_str *find_label(const struct fl_prom_parser *p, size_t n, const char *nm)
+static const struct fl_str *find_label(const struct fl_prom_parser *p, size_t n, struct fl_str nm)
 {
     for (size_t i = 0; i < n; i++)
-        if (fl_str_eq_c(p->lnames[i], nm))
+        if (p->lnames[i].len == nm.len && memcmp(p->lnames[i].p, nm.p, nm.len) == 0)
             return &p->lvalues[i];
     return NULL;
 }
@@ -944,10 +1085,10 @@ static fl_err check_sample(struct st *st, const struct fl_prom_sample *s, const 
     struct fl_prom_parser *p = st->p;
     int t = st->ftype;
     struct fl_str sfx = {s->name.p + st->fam.len, s->name.len - st->fam.len};
-    int bucket = (t == T_HISTOGRAM || t == T_GAUGEHIST) && fl_str_eq_c(sfx, "_bucket");
+    int bucket = (t == T_HISTOGRAM || t == T_GAUGEHIST) && STR_IS(sfx, "_bucket");
     double le = 0;
     if (bucket) {
-        const struct fl_str *v = find_label(p, s->n_labels, "le");
+        const struct fl_str *v = find_label(p, s->n_labels, FL_STR_LIT("le"));
         if (!v)
             return perr(st, name_at, "histogram bucket \"%.*s\" has no \"le\" label",
                         msg_len(s->name), s->name.p);
@@ -955,7 +1096,7 @@ static fl_err check_sample(struct st *st, const struct fl_prom_sample *s, const 
             return perr(st, name_at, "invalid \"le\" label value \"%.*s\"", msg_len(*v), v->p);
     }
     if (t == T_SUMMARY && sfx.len == 0) {
-        const struct fl_str *v = find_label(p, s->n_labels, "quantile");
+        const struct fl_str *v = find_label(p, s->n_labels, FL_STR_LIT("quantile"));
         double q;
         if (!v)
             return perr(st, name_at, "summary sample \"%.*s\" has no \"quantile\" label",
@@ -964,14 +1105,14 @@ static fl_err check_sample(struct st *st, const struct fl_prom_sample *s, const 
             return perr(st, name_at, "invalid \"quantile\" label value \"%.*s\"", msg_len(*v),
                         v->p);
     }
-    if (s->has_exemplar && !bucket && !(t == T_COUNTER && fl_str_eq_c(sfx, "_total")))
+    if (s->has_exemplar && !bucket && !(t == T_COUNTER && STR_IS(sfx, "_total")))
         return perr(st, name_at, "exemplars are only allowed on counter _total and histogram "
                                  "_bucket samples, not on \"%.*s\"",
                     msg_len(s->name), s->name.p);
     if (st->om) {
         /* OpenMetrics 1.0 value rules: "A Total is a non-NaN ... starting from 0", a StateSet
            sample is 1 (true) or 0 (false), an Info sample is 1. */
-        if (t == T_COUNTER && fl_str_eq_c(sfx, "_total") && !(s->value >= 0))
+        if (t == T_COUNTER && STR_IS(sfx, "_total") && !(s->value >= 0))
             return perr(st, name_at, "counter total must be a non-negative number");
         if (t == T_STATESET && s->value != 0 && s->value != 1)
             return perr(st, name_at, "stateset sample value must be 0 or 1");
@@ -980,7 +1121,7 @@ static fl_err check_sample(struct st *st, const struct fl_prom_sample *s, const 
     }
     if (!st->om || (t != T_HISTOGRAM && t != T_GAUGEHIST))
         return FL_OK;
-    int is_count = fl_str_eq_c(sfx, t == T_HISTOGRAM ? "_count" : "_gcount");
+    int is_count = t == T_HISTOGRAM ? STR_IS(sfx, "_count") : STR_IS(sfx, "_gcount");
     if (!bucket && !is_count)
         return FL_OK;
     uint64_t key = group_key(p, s->n_labels, s->ts_ms);
@@ -1049,14 +1190,19 @@ static fl_err value_ts(struct st *st, const char *c, struct fl_prom_sample *s, c
         return perr(st, c, "expected a space and the sample value, got %s",
                     show_char(st, c, cb, sizeof cb));
     c = skip_ws(c, e);
-    const char *ve = c;
-    while (ve < e && !IS_WS(*ve))
-        ve++;
-    if (ve == c)
-        return perr(st, c, "missing sample value");
-    if (!fl_prom_parse_double(c, (size_t)(ve - c), &s->value))
-        return perr(st, c, "invalid sample value \"%.*s\"", (int)((ve - c) > MSG_NAME_MAX ?
-                                                                    MSG_NAME_MAX : (ve - c)), c);
+    /* Usually a plain decimal converted in the same pass that finds its end; anything else is
+       delimited first and then parsed (or rejected) as a whole token. */
+    const char *ve = fl_prom__number_fast(c, e, &s->value);
+    if (!ve || (ve < e && !IS_WS(*ve))) {
+        ve = c;
+        while (ve < e && !IS_WS(*ve))
+            ve++;
+        if (ve == c)
+            return perr(st, c, "missing sample value");
+        if (!fl_prom_parse_double(c, (size_t)(ve - c), &s->value))
+            return perr(st, c, "invalid sample value \"%.*s\"",
+                        (int)((ve - c) > MSG_NAME_MAX ? MSG_NAME_MAX : (ve - c)), c);
+    }
     c = skip_ws(ve, e);
     s->ts_ms = FL_TS_NONE;
     if (c < e && *c != '#') {
@@ -1130,7 +1276,15 @@ static fl_err sample_line(struct st *st, const char *c)
     s.ex_ts_ms = FL_TS_NONE;
     s.line = st->line;
     const char *name_at = c;
-    const char *ne = scan_name(c, e);
+    const char *ne;
+    /* Most lines start with the current family's name: compare it instead of classifying each
+       byte again (its bytes are name characters, so the scan continues after it). */
+    int fam_prefix = st->fam_plain && (size_t)(e - c) >= st->fam.len &&
+                     memcmp(c, st->fam.p, st->fam.len) == 0;
+    if (fam_prefix)
+        ne = scan_name_rest(c + st->fam.len, e);
+    else
+        ne = scan_name(c, e);
     if (ne != c) {
         s.name.p = c;
         s.name.len = (size_t)(ne - c);
@@ -1138,7 +1292,7 @@ static fl_err sample_line(struct st *st, const char *c)
             return perr_at(st, FL_ELIMIT, st->line, (unsigned long)(c - st->ls) + 1,
                            "metric name is longer than %d bytes", FL_LIMIT_NAME_BYTES);
         c = ne;
-        const char *b = st->om ? c : skip_ws(c, e);
+        const char *b = st->om || (c < e && *c == '{') ? c : skip_ws(c, e);
         if (b < e && *b == '{') {
             c = b;
             if ((err = label_set(st, &c, NULL, 0, &s.n_labels)) != FL_OK)
@@ -1166,8 +1320,11 @@ static fl_err sample_line(struct st *st, const char *c)
         if ((err = exemplar(st, c, &s)) != FL_OK)
             return err;
     }
-    /* Family bookkeeping. */
-    if (!st->have_fam || !belongs(st->fam, st->ftype, s.name, st->om)) {
+    /* Family bookkeeping (fam_prefix: the name starts with the family's, already compared). */
+    int in_fam = fam_prefix ? belongs_suffix(st->ftype, s.name.p + st->fam.len,
+                                             s.name.len - st->fam.len, st->om)
+                            : st->have_fam && belongs(st->fam, st->ftype, s.name, st->om);
+    if (!in_fam) {
         if (st->om && st->have_fam && fl_str_eq(st->fam, s.name))
             return perr(st, name_at, "sample \"%.*s\" of %s family \"%.*s\" needs the suffix %s",
                         msg_len(s.name), s.name.p, type_name(st->ftype, 1), msg_len(st->fam),

@@ -14,6 +14,14 @@
 
 /* Go's math.NaN() bit pattern 0x7FF8000000000001, what a parsed "NaN" yields. */
 double fl_prom__nan(void);
+/*
+ * Fast path of fl_prom_parse_double for the longest number at the start of [s, e): a plain decimal
+ * (optional sign, digits with an optional fraction, optional exponent) that converts exactly.
+ * Returns the end of the number with *out set, bit-identical to strtod; NULL when the text is
+ * not such a number or needs the general path (then *out is untouched and the caller must use
+ * fl_prom_parse_double on the whole token, which also decides what is valid).
+ */
+const char *fl_prom__number_fast(const char *s, const char *e, double *out);
 /* Strict decimal int64 (optional sign); 1 on success. */
 int fl_prom__parse_i64(const char *s, size_t len, int64_t *out);
 /* OpenMetrics timestamp (float seconds) to milliseconds, exact for plain decimals; 1 on success. */

@@ -6,11 +6,16 @@
  * sign, NaN / Inf / Infinity case-insensitively, overflow is an error, underflow rounds to zero),
  * minus hexadecimal floats and digit-separating underscores, which no client library emits.
  *
- * Speed matters here: an exposition is mostly numbers. Decimal inputs with at most 15 significant
- * digits and a decimal exponent of magnitude at most 22 are converted exactly by Clinger's fast
- * path (the mantissa and 10^|e| are both exact doubles, so one IEEE multiplication or division
- * rounds correctly); everything else goes to strtod on a NUL-terminated copy. Either way the result
- * is bit-identical to strtod's.
+ * Speed matters here: an exposition is mostly numbers. fl_prom__number_fast converts, in one pass
+ * over the bytes, a plain decimal of at most 19 digits whose digits read as an integer m are at
+ * most 2^53 and whose power of ten (written exponent minus fraction digits) p has |p| <= 22:
+ * m and 10^|p| are then exact doubles, so one IEEE multiplication or division rounds correctly
+ * (Clinger's fast path: W. D. Clinger, "How to read floating point numbers accurately", PLDI
+ * 1990). The sample-line parser calls it directly on the line, so a value is scanned only once.
+ * Everything else (specials, longer mantissas, larger exponents, malformed text) takes
+ * parse_general: the grammar check, the same fast path for up to 15 significant digits after
+ * leading zeros, then strtod on a NUL-terminated copy. Either way the result is bit-identical to
+ * strtod's.
  */
 #include <errno.h>
 #include <math.h>
@@ -92,7 +97,62 @@ static int slow_path(const char *s, size_t len, double *out)
     return ok;
 }
 
-int fl_prom_parse_double(const char *s, size_t len, double *out)
+/* 2^53: every integer up to it is an exact double. */
+#define EXACT_INT_MAX (UINT64_C(1) << 53)
+
+const char *fl_prom__number_fast(const char *s, const char *e, double *out)
+{
+    const char *c = s;
+    int neg = 0;
+    if (c < e && (*c == '+' || *c == '-')) {
+        neg = *c == '-';
+        c++;
+    }
+    /* Up to 19 digits fit in a uint64_t; more (or a value above 2^53) go to the general path. */
+    uint64_t mant = 0;
+    const char *d0 = c;
+    while (c < e && (unsigned)(*c - '0') < 10)
+        mant = mant * 10 + (uint64_t)(*c++ - '0');
+    size_t n_digits = (size_t)(c - d0);
+    int exp10 = 0;
+    if (c < e && *c == '.') {
+        const char *f0 = ++c;
+        while (c < e && (unsigned)(*c - '0') < 10)
+            mant = mant * 10 + (uint64_t)(*c++ - '0');
+        n_digits += (size_t)(c - f0);
+        exp10 = -(int)(c - f0);
+    }
+    if (n_digits == 0 || n_digits > 19)
+        return NULL;
+    if (c < e && (*c == 'e' || *c == 'E')) {
+        c++;
+        int eneg = 0;
+        if (c < e && (*c == '+' || *c == '-')) {
+            eneg = *c == '-';
+            c++;
+        }
+        const char *x0 = c;
+        int x = 0;
+        while (c < e && (unsigned)(*c - '0') < 10 && c - x0 < 4)
+            x = x * 10 + (*c++ - '0');
+        if (c == x0 || (c < e && (unsigned)(*c - '0') < 10))
+            return NULL; /* no exponent digits, or more than 4: general path */
+        exp10 += eneg ? -x : x;
+    }
+    if (mant == 0) {
+        *out = neg ? -0.0 : 0.0;
+        return c;
+    }
+    if (mant > EXACT_INT_MAX || exp10 < -22 || exp10 > 22)
+        return NULL;
+    double v = (double)mant;
+    v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+    *out = neg ? -v : v;
+    return c;
+}
+
+/* Every form number_fast declines: specials, long mantissas, large exponents, malformed text. */
+static int parse_general(const char *s, size_t len, double *out)
 {
     size_t i = 0;
     int neg = 0;
@@ -168,6 +228,13 @@ int fl_prom_parse_double(const char *s, size_t len, double *out)
         return 1;
     }
     return slow_path(s, len, out);
+}
+
+int fl_prom_parse_double(const char *s, size_t len, double *out)
+{
+    if (fl_prom__number_fast(s, s + len, out) == s + len)
+        return 1;
+    return parse_general(s, len, out);
 }
 
 int fl_prom__parse_i64(const char *s, size_t len, int64_t *out)
