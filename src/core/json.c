@@ -46,10 +46,12 @@ static const unsigned char str_special[256] = {
 /*
  * Index of the first str_special byte at or after i, checking eight bytes at a time (SWAR): a
  * word has none when it holds no byte < 0x20, no '"', no '\\' and no byte >= 0x80. The tests
- * can report a byte that is not there (a borrow), never miss one, so a flagged word is then
- * walked byte by byte. Most JSON strings are plain ASCII runs, which this skips 8x faster.
+ * can report a byte that is not there (a borrow), never miss one; a borrow only runs upwards, so
+ * the lowest flagged byte is a real one (little-endian: the first in memory). Elsewhere a
+ * flagged word is walked byte by byte. Most JSON strings are plain ASCII runs, which this skips
+ * 8x faster.
  */
-static size_t plain_run(const unsigned char *p, size_t i, size_t n)
+static inline size_t plain_run(const unsigned char *p, size_t i, size_t n)
 {
     const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
     while (n - i >= 8) {
@@ -57,8 +59,14 @@ static size_t plain_run(const unsigned char *p, size_t i, size_t n)
         memcpy(&x, p + i, 8);
         uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
         uint64_t hit = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | x;
-        if ((hit & high) != 0)
+        if ((hit & high) != 0) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /* a borrow only flags bytes above a real hit, so the lowest flag is the answer */
+            return i + ((size_t)__builtin_ctzll(hit & high) >> 3);
+#else
             break;
+#endif
+        }
         i += 8;
     }
     while (i < n && !str_special[p[i]])
@@ -732,14 +740,9 @@ end:
  * before it is printable ASCII other than a backslash, else n (not plain). */
 static size_t plain_ascii_string(const char *p, size_t i, size_t n)
 {
-    for (; i < n; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        if (ch == '"')
-            return i;
-        if (ch < 0x20 || ch >= 0x80 || ch == '\\')
-            return n;
-    }
-    return n;
+    /* plain_run stops at exactly the bytes that end a plain string */
+    size_t k = plain_run((const unsigned char *)p, i, n);
+    return k < n && p[k] == '"' ? k : n;
 }
 
 /* The end of a JSON number starting at p[i] (strict RFC 8259 syntax), or i when there is none. */
@@ -821,6 +824,35 @@ bool fl_json_next_scalar_member(struct fl_json *j, struct fl_str *key, struct fl
         break;
     }
     default: {
+        /* The commonest shape first, in one pass: -?(0|[1-9][0-9]*)(.[0-9]+)? with at most 15
+         * digits in all, then ',' or '}'. Its value is scan_number's exact fast path (mant an
+         * integer below 10^15, divided by 10^fraction digits); anything else takes the way below. */
+        size_t k = i;
+        bool neg = p[k] == '-';
+        k += neg;
+        if (k < n && is_digit((unsigned char)p[k])) {
+            uint64_t mant = 0;
+            size_t d0 = k, frac = 0;
+            bool lead0 = p[k] == '0';
+            while (k < n && is_digit((unsigned char)p[k]))
+                mant = mant * 10 + (uint64_t)(p[k++] - '0');
+            size_t n_int = k - d0;
+            if (k < n && p[k] == '.') {
+                size_t f0 = ++k;
+                while (k < n && is_digit((unsigned char)p[k]) && k - f0 < 16)
+                    mant = mant * 10 + (uint64_t)(p[k++] - '0');
+                frac = k - f0;
+            }
+            if ((!lead0 || n_int == 1) && n_int <= 15 && n_int + frac <= 15 &&
+                (frac > 0 || k == d0 + n_int) && k < n && (p[k] == ',' || p[k] == '}')) {
+                double v = (double)mant;
+                v = frac ? v / pow10_tab[frac] : v;
+                ve = k;
+                out->type = FL_JSON_NUMBER;
+                out->num = neg ? -v : v;
+                break;
+            }
+        }
         ve = number_end(p, i, n);
         if (ve == i || ve >= n || (p[ve] != ',' && p[ve] != '}'))
             return false; /* checked before scan_number, which would flag "01" as an error */

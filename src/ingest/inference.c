@@ -7,6 +7,12 @@
  * without a DOM; the per-row arrays (features, segments, scores) are built in scratch arrays that
  * live for the whole call and are then copied once into the batch arena; names and categorical
  * values are interned per call, so a feature name costs one hash lookup instead of a copy.
+ * On top of that, the common shapes take short cuts that give exactly what the general path
+ * gives: compact `"key":scalar` members (top level, features, segments, {value,status}) are read
+ * in one step (fl_json_next_scalar_member), and any value the short cut does not take is given
+ * back to the general reader, which also words every error; feature and segment names are first
+ * compared with the previous row's at the same index; a row with the previous row's feature
+ * names skips the duplicate check; error paths are formatted only when an error happens.
  */
 #include "inference.h"
 
@@ -62,8 +68,9 @@ static const struct key_def outcome_keys[] = {
 
 static const struct key_def *find_key(const struct key_def *keys, struct fl_str k)
 {
+    /* the first byte decides most candidates without a call (every listed name is non-empty) */
     for (const struct key_def *kd = keys; kd->name; kd++)
-        if (kd->len == k.len && memcmp(kd->name, k.p, k.len) == 0)
+        if (kd->len == k.len && kd->name[0] == k.p[0] && memcmp(kd->name, k.p, k.len) == 0)
             return kd;
     return NULL;
 }
@@ -71,7 +78,8 @@ static const struct key_def *find_key(const struct key_def *keys, struct fl_str 
 /* Per feature index of the scratch array. Rows of one log usually list their features in the same
  * order, so the name at the same index of the previous row is tried before the interner. */
 struct fslot {
-    size_t pos;        /* byte offset of the feature's key in the line, for duplicate errors */
+    const char *key_at; /* the feature's key as read, and the reader's position before it: */
+    size_t before;      /* key_pos() of them is the key's position, for duplicate errors */
     size_t name_len;   /* strlen of feat[i].name */
     bool interned;
 };
@@ -88,13 +96,17 @@ struct ctx {
     struct fl_feature *feat;
     struct fslot *fslot; /* per feature index: key position; name length of the last row */
     size_t n_prev_feat;  /* features of the previous row still in feat[] */
+    bool prev_feat_unique; /* and their names passed check_duplicate_features */
     size_t cap_feat, cap_fslot;
     struct fl_label *seg;
     size_t cap_seg;
+    struct fl_str *segname; /* per segment index: the interned name of the last row's member */
+    size_t cap_segname, n_prev_seg;
     double *scores;
     size_t cap_scores;
     const char **sort_tmp;
     size_t cap_sort;
+    struct fl_str last_model, last_version; /* intern_memo: the last canonical model, version */
 };
 
 static fl_err grow(void **arr, size_t *cap, size_t need, size_t elem)
@@ -121,6 +133,14 @@ static size_t key_pos(const struct ctx *c, struct fl_str key, size_t fallback)
     return fallback;
 }
 
+/* Give back the value of a member read by fl_json_next_scalar_member: the reader then stands
+ * after its key's ':' (the member was compact, so the value starts right there), as after
+ * fl_json_next_key. */
+static void unread_value(struct ctx *c, const struct fl_json_scalar *sv)
+{
+    c->jc.j.pos = sv->pos;
+}
+
 static fl_err oom(struct ctx *c)
 {
     return fl_ingest__batch_fail(c->d, fl_batch_alloc_err(c->b), c->b, c->line_no);
@@ -134,6 +154,19 @@ static fl_err nomem(struct ctx *c)
 static const char *intern(struct ctx *c, struct fl_str s, bool *interned)
 {
     return fl_ingest__intern(&c->in, s.p, s.len, interned);
+}
+
+/* intern() for a field whose value rarely changes from row to row (model, version): the last
+ * canonical string is compared first. Returns what intern() returns. */
+static const char *intern_memo(struct ctx *c, struct fl_str *memo, struct fl_str s)
+{
+    if (memo->p && memo->len == s.len && memcmp(memo->p, s.p, s.len) == 0)
+        return memo->p;
+    bool canonical;
+    const char *r = intern(c, s, &canonical);
+    if (r && canonical)
+        *memo = (struct fl_str){r, s.len};
+    return r;
 }
 
 /* "prefix": <excerpt of user text> for messages, bounded. */
@@ -254,10 +287,14 @@ static fl_err feature_object(struct ctx *c, struct fl_feature *f, const char *fn
     char path[FL_DIAG_FIELD_CAP];
     for (;;) {
         size_t before = c->jc.j.pos;
-        if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
-            return fl_ingest__json_fail(&c->jc, e);
-        if (!more)
-            break;
+        struct fl_json_scalar sv;
+        bool fast = fl_json_next_scalar_member(&c->jc.j, &key, &sv);
+        if (!fast) {
+            if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
+                return fl_ingest__json_fail(&c->jc, e);
+            if (!more)
+                break;
+        }
         size_t kpos = key_pos(c, key, before);
         bool is_value = fl_str_eq_c(key, "value"), is_status = fl_str_eq_c(key, "status");
         if (!is_value && !is_status) {
@@ -274,16 +311,40 @@ static fl_err feature_object(struct ctx *c, struct fl_feature *f, const char *fn
         }
         if (is_value) {
             have_value = true;
+            /* a compact scalar value: what feature_value stores for it (a long string is left
+             * to feature_value, which reports it) */
+            if (fast && (sv.type != FL_JSON_STRING || sv.str.len <= FL_LIMIT_VALUE_BYTES)) {
+                f->kind = sv.type == FL_JSON_NUMBER ? FL_VAL_NUMBER
+                          : sv.type == FL_JSON_BOOL ? FL_VAL_BOOL
+                          : sv.type == FL_JSON_STRING ? FL_VAL_STRING
+                                                      : FL_VAL_NULL;
+                if (sv.type == FL_JSON_NUMBER || sv.type == FL_JSON_BOOL)
+                    f->num = sv.num;
+                if (sv.type == FL_JSON_STRING && !(f->str = intern(c, sv.str, NULL)))
+                    return oom(c);
+                continue;
+            }
+            if (fast)
+                unread_value(c, &sv);
             if ((e = feature_value(c, f, fname, ": value")) != FL_OK)
                 return e;
             continue;
         }
         have_status = true;
+        if (fast && sv.type == FL_JSON_STRING) {
+            int st = parse_status(sv.str);
+            if (st >= 0) {
+                f->status = st;
+                continue;
+            }
+        }
+        if (fast)
+            unread_value(c, &sv); /* the general path below reports what is wrong */
         size_t spos = fl_ingest__jctx_mark(&c->jc);
         enum fl_json_type t = fl_json_peek(&c->jc.j);
-        snprintf(path, sizeof path, "features.%s.status", fname);
         if (t != FL_JSON_STRING) {
             char what[FL_DIAG_FIELD_CAP];
+            snprintf(path, sizeof path, "features.%s.status", fname);
             snprintf(what, sizeof what, "feature \"%s\": status", fname);
             return fl_ingest__bad_type(&c->jc, spos, t, path, what, "string");
         }
@@ -292,29 +353,36 @@ static fl_err feature_object(struct ctx *c, struct fl_feature *f, const char *fn
             return e;
         int st = parse_status(s);
         if (st < 0) {
-            char sv[160];
-            quote_name(s, sv, sizeof sv);
+            snprintf(path, sizeof path, "features.%s.status", fname);
+            char sq[160];
+            quote_name(s, sq, sizeof sq);
             return fl_ingest__err_at(&c->jc, spos, FL_EPARSE, path,
                                      "unknown status \"%s\" (expected present, null, not_found "
                                      "or outside_max_age)",
-                                     sv);
+                                     sq);
         }
         f->status = st;
     }
-    snprintf(path, sizeof path, "features.%s", fname);
+    const char *msg = NULL;
     if (!have_status) {
         if (!have_value)
-            return fl_ingest__err_at(&c->jc, opos, FL_EPARSE, path,
-                                     "object needs \"value\" or \"status\"");
-        f->status = f->kind == FL_VAL_NULL ? FL_FEAT_NULL : FL_FEAT_PRESENT;
+            msg = "object needs \"value\" or \"status\"";
+        else
+            f->status = f->kind == FL_VAL_NULL ? FL_FEAT_NULL : FL_FEAT_PRESENT;
     } else if (f->status == FL_FEAT_PRESENT && f->kind == FL_VAL_NULL) {
-        return fl_ingest__err_at(&c->jc, opos, FL_EPARSE, path,
-                                 "status \"present\" needs a non-null value");
+        msg = "status \"present\" needs a non-null value";
     } else if (f->status == FL_FEAT_NULL && f->kind != FL_VAL_NULL) {
-        return fl_ingest__err_at(&c->jc, opos, FL_EPARSE, path,
-                                 "status \"null\" with a non-null value");
+        msg = "status \"null\" with a non-null value";
     }
-    return FL_OK;
+    if (!msg)
+        return FL_OK;
+    snprintf(path, sizeof path, "features.%s", fname);
+    return fl_ingest__err_at(&c->jc, opos, FL_EPARSE, path, "%s", msg);
+}
+
+static size_t slot_pos(const struct ctx *c, const struct fslot *sl)
+{
+    return key_pos(c, (struct fl_str){sl->key_at, 0}, sl->before);
 }
 
 static int cmp_cstr(const void *a, const void *b)
@@ -333,7 +401,7 @@ static fl_err check_duplicate_features(struct ctx *c, size_t n, bool all_interne
             for (size_t k = 0; k < i; k++)
                 if (c->feat[i].name == c->feat[k].name) {
                     dup = c->feat[i].name;
-                    dup_pos = c->fslot[i].pos;
+                    dup_pos = slot_pos(c, &c->fslot[i]);
                     break;
                 }
     } else if (n > 1) {
@@ -351,7 +419,7 @@ static fl_err check_duplicate_features(struct ctx *c, size_t n, bool all_interne
             int seen = 0;
             for (size_t i = 0; i < n; i++)
                 if (strcmp(c->feat[i].name, dup) == 0 && ++seen == 2) {
-                    dup_pos = c->fslot[i].pos;
+                    dup_pos = slot_pos(c, &c->fslot[i]);
                     break;
                 }
         }
@@ -425,7 +493,7 @@ static fl_err parse_features(struct ctx *c, struct fl_inference *r)
     if ((e = fl_json_enter_object(&c->jc.j)) != FL_OK)
         return fl_ingest__json_fail(&c->jc, e);
     size_t n = 0;
-    bool all_interned = true, more;
+    bool all_interned = true, more, same_names = true;
     struct fl_str key;
     for (;;) {
         size_t before = c->jc.j.pos;
@@ -438,16 +506,16 @@ static fl_err parse_features(struct ctx *c, struct fl_inference *r)
             if (!more)
                 break;
         }
-        size_t kpos = key_pos(c, key, before);
+        /* the key's position is only needed for messages: computed there */
         if (n >= FL_LIMIT_FEATURES_PER_RECORD)
-            return fl_ingest__err_at(&c->jc, kpos, FL_ELIMIT, "features",
+            return fl_ingest__err_at(&c->jc, key_pos(c, key, before), FL_ELIMIT, "features",
                                      "more than %d features in one record",
                                      FL_LIMIT_FEATURES_PER_RECORD);
         if (key.len == 0)
-            return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, "features",
+            return fl_ingest__err_at(&c->jc, key_pos(c, key, before), FL_EPARSE, "features",
                                      "feature name must not be empty");
         if (key.len > FL_LIMIT_NAME_BYTES)
-            return fl_ingest__err_at(&c->jc, kpos, FL_ELIMIT, "features",
+            return fl_ingest__err_at(&c->jc, key_pos(c, key, before), FL_ELIMIT, "features",
                                      "feature name longer than %d bytes", FL_LIMIT_NAME_BYTES);
         if (grow((void **)&c->feat, &c->cap_feat, n + 1, sizeof *c->feat) ||
             grow((void **)&c->fslot, &c->cap_fslot, n + 1, sizeof *c->fslot))
@@ -460,9 +528,11 @@ static fl_err parse_features(struct ctx *c, struct fl_inference *r)
             if (!(f->name = intern(c, key, &sl->interned)))
                 return oom(c);
             sl->name_len = key.len;
+            same_names = false;
         }
         all_interned &= sl->interned;
-        sl->pos = kpos;
+        sl->key_at = key.p;
+        sl->before = before;
         f->status = FL_FEAT_PRESENT;
         f->kind = FL_VAL_NULL;
         f->num = 0;
@@ -482,9 +552,13 @@ static fl_err parse_features(struct ctx *c, struct fl_inference *r)
             return e;
         n++;
     }
+    /* The same names in the same order as the previous row, which passed this check: unique. */
+    bool checked = same_names && n == c->n_prev_feat && c->prev_feat_unique;
     c->n_prev_feat = n;
-    if ((e = check_duplicate_features(c, n, all_interned)) != FL_OK)
+    c->prev_feat_unique = false;
+    if (!checked && (e = check_duplicate_features(c, n, all_interned)) != FL_OK)
         return e;
+    c->prev_feat_unique = true;
     if (n == 0)
         return FL_OK;
     struct fl_feature *arr = fl_arena_alloc(&c->b->arena, n * sizeof *arr);
@@ -585,9 +659,10 @@ static fl_err prediction_object(struct ctx *c, struct fl_inference *r, size_t op
         int which = fl_str_eq_c(key, "score") ? 0 : fl_str_eq_c(key, "class") ? 1
                   : fl_str_eq_c(key, "scores") ? 2 : -1;
         static const char *const names[] = {"score", "class", "scores"};
-        char path[FL_DIAG_FIELD_CAP];
+        static const char *const paths[] = {"prediction.score", "prediction.class",
+                                            "prediction.scores"};
         if (which < 0) {
-            char kn[160];
+            char kn[160], path[FL_DIAG_FIELD_CAP];
             quote_name(key, kn, sizeof kn);
             snprintf(path, sizeof path, "prediction.%s", kn);
             return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, path,
@@ -595,7 +670,7 @@ static fl_err prediction_object(struct ctx *c, struct fl_inference *r, size_t op
                                      "scores)",
                                      kn);
         }
-        snprintf(path, sizeof path, "prediction.%s", names[which]);
+        const char *path = paths[which];
         if ((which == 0 && has_score) || (which == 1 && has_class) || (which == 2 && n_scores))
             return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, path,
                                      "prediction: field \"%s\" given twice", names[which]);
@@ -724,15 +799,19 @@ static fl_err parse_segments(struct ctx *c, struct fl_inference *r)
         return e;
     if ((e = fl_json_enter_object(&c->jc.j)) != FL_OK)
         return fl_ingest__json_fail(&c->jc, e);
-    size_t n = 0, max = c->lim->labels_per_series;
+    size_t n = 0, k = 0, max = c->lim->labels_per_series;
     bool more;
     struct fl_str key;
-    for (;;) {
+    for (;; k++) {
         size_t before = c->jc.j.pos;
-        if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
-            return fl_ingest__json_fail(&c->jc, e);
-        if (!more)
-            break;
+        struct fl_json_scalar sv;
+        bool fast = fl_json_next_scalar_member(&c->jc.j, &key, &sv);
+        if (!fast) {
+            if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
+                return fl_ingest__json_fail(&c->jc, e);
+            if (!more)
+                break;
+        }
         size_t kpos = key_pos(c, key, before);
         if (key.len == 0)
             return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, "segments",
@@ -740,12 +819,27 @@ static fl_err parse_segments(struct ctx *c, struct fl_inference *r)
         if (key.len > FL_LIMIT_NAME_BYTES)
             return fl_ingest__err_at(&c->jc, kpos, FL_ELIMIT, "segments",
                                      "segment name longer than %d bytes", FL_LIMIT_NAME_BYTES);
-        const char *name = intern(c, key, NULL);
-        if (!name)
-            return oom(c);
+        /* as for features: the name of the previous row's member at this index first */
+        if (grow((void **)&c->segname, &c->cap_segname, k + 1, sizeof *c->segname))
+            return nomem(c);
+        struct fl_str *prev = &c->segname[k];
+        if (k >= c->n_prev_seg || prev->len != key.len || memcmp(prev->p, key.p, key.len) != 0) {
+            if (!(prev->p = intern(c, key, NULL)))
+                return oom(c);
+            prev->len = key.len;
+        }
+        c->n_prev_seg = k + 1;
+        const char *name = prev->p;
         const char *value;
-        if ((e = segment_value(c, name, &value)) != FL_OK)
-            return e;
+        if (fast && sv.type == FL_JSON_STRING && sv.str.len <= FL_LIMIT_VALUE_BYTES) {
+            if (!(value = intern(c, sv.str, NULL)))
+                return oom(c);
+        } else {
+            if (fast)
+                unread_value(c, &sv); /* numbers, bools, null and errors: segment_value */
+            if ((e = segment_value(c, name, &value)) != FL_OK)
+                return e;
+        }
         if (!value)
             continue;
         /* insertion keeps the array sorted by name and finds duplicates */
@@ -784,7 +878,36 @@ static fl_err parse_segments(struct ctx *c, struct fl_inference *r)
 
 static bool is_hex(char ch)
 {
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+    unsigned char u = (unsigned char)ch;
+    return (unsigned)(u - '0') < 10u || (unsigned)((u | 0x20) - 'a') < 6u;
+}
+
+/* A trace id is 32 hex digits, not all zero. */
+static bool trace_id_ok(struct fl_str s)
+{
+    if (s.len != 32)
+        return false;
+    unsigned bad = 0, nonzero = 0;
+    for (size_t i = 0; i < 32; i++) { /* no early exit: the common id is valid */
+        bad |= !is_hex(s.p[i]);
+        nonzero |= s.p[i] != '0';
+    }
+    return !bad && nonzero;
+}
+
+/* The valid trace id s in lowercase in the batch arena; NULL when the arena failed. */
+static const char *trace_id_copy(struct ctx *c, struct fl_str s)
+{
+    char *id = fl_batch_strndup(c->b, s.p, s.len);
+    if (!id)
+        return NULL;
+    unsigned upper = 0;
+    for (size_t i = 0; i < 32; i++)
+        upper |= (unsigned)((unsigned char)id[i] - 'A') < 6u;
+    for (size_t i = 0; upper && i < 32; i++)
+        if (id[i] >= 'A' && id[i] <= 'F')
+            id[i] = (char)(id[i] - 'A' + 'a');
+    return id;
 }
 
 static fl_err parse_trace_id(struct ctx *c, const char **out)
@@ -797,22 +920,10 @@ static fl_err parse_trace_id(struct ctx *c, const char **out)
     struct fl_str s;
     if ((e = fl_ingest__get_str(&c->jc, &s)) != FL_OK)
         return e;
-    bool ok = s.len == 32, zero = true;
-    for (size_t i = 0; ok && i < s.len; i++) {
-        ok = is_hex(s.p[i]);
-        zero &= s.p[i] == '0';
-    }
-    if (!ok || zero)
+    if (!trace_id_ok(s))
         return fl_ingest__err_at(&c->jc, pos, FL_EPARSE, "trace_id",
                                  "expected 32 hex digits, not all zero");
-    char *id = fl_batch_strndup(c->b, s.p, s.len);
-    if (!id)
-        return oom(c);
-    for (size_t i = 0; i < 32; i++)
-        if (id[i] >= 'A' && id[i] <= 'F')
-            id[i] = (char)(id[i] - 'A' + 'a');
-    *out = id;
-    return FL_OK;
+    return (*out = trace_id_copy(c, s)) ? FL_OK : oom(c);
 }
 
 /* model_version: a string, or a number written as its shortest form ("3"). */
@@ -870,20 +981,29 @@ static fl_err begin_line(struct ctx *c, struct fl_str line, size_t *opos)
     return e ? fl_ingest__json_fail(&c->jc, e) : FL_OK;
 }
 
-/* Next top-level key of the line; *kd NULL when the object ended. Unknown keys and repeats
- * (also through an alias) are errors. */
+/*
+ * Next top-level key of the line; *kd NULL when the object ended. Unknown keys and repeats
+ * (also through an alias) are errors. When sv is not NULL a compact scalar member is read in one
+ * step (fl_json_next_scalar_member): *fast says so, and sv holds its value. The caller either
+ * takes that value or calls unread_value, after which the reader stands where fl_json_next_key
+ * leaves it, so the general path reads (and reports on) the value as it always did.
+ */
 static fl_err next_top_key(struct ctx *c, const struct key_def *keys, const char *keys_text,
-                           const char **seen, const struct key_def **kd, size_t *kpos)
+                           const char **seen, const struct key_def **kd, size_t *kpos,
+                           struct fl_json_scalar *sv, bool *fast)
 {
     struct fl_str key;
     bool more;
     size_t before = c->jc.j.pos;
-    fl_err e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more);
-    if (e)
-        return fl_ingest__json_fail(&c->jc, e);
     *kd = NULL;
-    if (!more)
-        return FL_OK;
+    *fast = sv && fl_json_next_scalar_member(&c->jc.j, &key, sv);
+    if (!*fast) {
+        fl_err e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more);
+        if (e)
+            return fl_ingest__json_fail(&c->jc, e);
+        if (!more)
+            return FL_OK;
+    }
     *kpos = key_pos(c, key, before);
     const struct key_def *k = find_key(keys, key);
     if (!k) {
@@ -927,6 +1047,62 @@ static fl_err finish_line(struct ctx *c)
     return e ? fl_ingest__json_fail(&c->jc, e) : FL_OK;
 }
 
+/*
+ * A top-level member read in one step (next_top_key): 1 when its value was valid for the field and
+ * is now in r, exactly as the field's general reader would have stored it; 0 when the general
+ * reader must take it (other types, and every value it rejects, so that errors stay its own);
+ * -1 when the batch arena failed.
+ */
+static int fast_top_value(struct ctx *c, int id, const struct fl_json_scalar *sv,
+                          struct fl_inference *r)
+{
+    enum fl_json_type t = sv->type;
+    struct fl_str s = sv->str;
+    switch (id) {
+    case K_TS:
+        return t == FL_JSON_NULL ||
+               (t == FL_JSON_NUMBER && fl_ingest__ts_from_number(sv->num, &r->ts_ms) == FL_OK);
+    case K_REQUEST_ID:
+        if (t != FL_JSON_STRING || s.len == 0 || s.len > FL_LIMIT_VALUE_BYTES)
+            return 0;
+        return (r->request_id = fl_batch_strndup(c->b, s.p, s.len)) ? 1 : -1;
+    case K_TRACE_ID:
+        if (t == FL_JSON_NULL)
+            return 1;
+        if (t != FL_JSON_STRING || !trace_id_ok(s))
+            return 0;
+        return (r->trace_id = trace_id_copy(c, s)) ? 1 : -1;
+    case K_MODEL:
+        if (t != FL_JSON_STRING || s.len == 0 || s.len > FL_LIMIT_NAME_BYTES)
+            return 0;
+        return (r->model = intern_memo(c, &c->last_model, s)) ? 1 : -1;
+    case K_VERSION:
+        if (t != FL_JSON_STRING || s.len == 0 || s.len > FL_LIMIT_NAME_BYTES)
+            return 0;
+        return (r->model_version = intern_memo(c, &c->last_version, s)) ? 1 : -1;
+    case K_PREDICTION:
+        if (t == FL_JSON_NULL)
+            return 1;
+        if (t != FL_JSON_NUMBER)
+            return 0;
+        r->pred_kind = FL_PRED_SCORE;
+        r->score = sv->num;
+        return 1;
+    case K_LATENCY:
+        if (t == FL_JSON_NULL)
+            return 1;
+        if (t != FL_JSON_NUMBER || !(sv->num >= 0) || !isfinite(sv->num))
+            return 0;
+        r->latency_ms = sv->num;
+        return 1;
+    case K_FEATURES:
+    case K_SEGMENTS:
+        return t == FL_JSON_NULL; /* null: absent; other scalars are errors */
+    default:
+        return 0;
+    }
+}
+
 static fl_err parse_inference_line(struct ctx *c, struct fl_str line, struct fl_inference *r)
 {
     const char *seen[K__COUNT] = {0};
@@ -939,9 +1115,22 @@ static fl_err parse_inference_line(struct ctx *c, struct fl_str line, struct fl_
     r->score = NAN;
     r->latency_ms = NAN;
     while (e == FL_OK) {
-        if ((e = next_top_key(c, inference_keys, INFERENCE_KEYS_TEXT, seen, &kd, &kpos)) ||
+        struct fl_json_scalar sv;
+        bool fast;
+        if ((e = next_top_key(c, inference_keys, INFERENCE_KEYS_TEXT, seen, &kd, &kpos, &sv,
+                              &fast)) ||
             !kd)
             break;
+        if (fast) {
+            int taken = fast_top_value(c, kd->id, &sv, r);
+            if (taken < 0) {
+                e = oom(c);
+                break;
+            }
+            if (taken)
+                continue;
+            unread_value(c, &sv);
+        }
         switch (kd->id) {
         case K_TS:
             e = get_ts_or_null(c, kd->name, &r->ts_ms);
@@ -1009,7 +1198,10 @@ static fl_err parse_outcome_line(struct ctx *c, struct fl_str line, struct fl_ou
     memset(o, 0, sizeof *o);
     o->ts_ms = c->now_ms;
     while (e == FL_OK) {
-        if ((e = next_top_key(c, outcome_keys, OUTCOME_KEYS_TEXT, seen, &kd, &kpos)) || !kd)
+        bool fast;
+        if ((e = next_top_key(c, outcome_keys, OUTCOME_KEYS_TEXT, seen, &kd, &kpos, NULL,
+                              &fast)) ||
+            !kd)
             break;
         switch (kd->id) {
         case K_TS:
@@ -1097,6 +1289,7 @@ static fl_err parse_jsonl(enum which w, const char *p, size_t len, const struct 
     fl_free(c.feat);
     fl_free(c.fslot);
     fl_free(c.seg);
+    fl_free(c.segname);
     fl_free(c.scores);
     fl_free(c.sort_tmp);
     return e;

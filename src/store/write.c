@@ -791,9 +791,13 @@ static fl_err agg_add(struct wctx *w, const struct fl_inference *r)
     if (w->n_aggs > 0) {
         /* fast path: batches are mostly runs of one model version */
         struct agg *last = &w->aggs[w->last_agg];
-        if (!strcmp(last->model, r->model) && !strcmp(last->version, r->model_version))
+        if ((last->model == r->model || !strcmp(last->model, r->model)) &&
+            (last->version == r->model_version || !strcmp(last->version, r->model_version)))
             a = last;
     }
+    for (size_t i = 0; !a && i < w->n_aggs && i < 8; i++) /* interned strings: by address */
+        if (w->aggs[i].model == r->model && w->aggs[i].version == r->model_version)
+            a = &w->aggs[i];
     if (!a) {
         fl_buf_reset(&w->s->scratch2);
         fl_buf_puts(&w->s->scratch2, r->model);
@@ -998,8 +1002,10 @@ static fl_err encode_inference(struct wctx *w, size_t i, const struct fl_inferen
     if ((e = check_inference(w, i, r)) != FL_OK || (e = feature_set(w, r, &x->fset)) != FL_OK ||
         (e = agg_add(w, r)) != FL_OK)
         return e;
-    if (!w->last_model || strcmp(w->last_model, r->model) != 0 ||
-        strcmp(w->last_version, r->model_version) != 0) {
+    /* parsers intern model and version: equal pointers first */
+    if (!w->last_model ||
+        (w->last_model != r->model && strcmp(w->last_model, r->model) != 0) ||
+        (w->last_version != r->model_version && strcmp(w->last_version, r->model_version) != 0)) {
         w->last_model = r->model;
         w->last_version = r->model_version;
         w->last_key = fl_store__key2(r->model, r->model_version);
@@ -1018,36 +1024,68 @@ static fl_err encode_inference(struct wctx *w, size_t i, const struct fl_inferen
     return fl_buf_err(sc) != FL_OK ? buf_err(w, sc) : FL_OK;
 }
 
-/* Bind row r's own values as parameters base+1 .. base+11 (store.c INF_WCOLS). */
+/*
+ * What one row's slot of a multi-row INSERT was bound to in its previous execution during this
+ * write: SQLite keeps bindings across sqlite3_reset, and the values that repeat from row to row
+ * (model, version, their key, feature set, prediction kind and class, no score vector) need not
+ * be bound again. Text is bound SQLITE_STATIC, so an equal pointer is an equal, still-live string:
+ * the batch is not modified during the write. Valid only for the statement and the write that
+ * filled it (fl_store__stmt clears the bindings).
+ */
+struct slot_bound {
+    int valid;
+    const char *model, *version, *pred_class;
+    int64_t model_key, fset;
+    int pred_kind, no_scores;
+};
+
+/* Bind row r's own values as parameters base+1 .. base+11 (store.c INF_WCOLS); sb (may be NULL:
+ * bind everything) skips the repeated ones. */
 static int bind_own(sqlite3_stmt *st, int base, const struct fl_inference *r,
-                    const struct inf_enc *x, const char *p)
+                    const struct inf_enc *x, const char *p, struct slot_bound *sb)
 {
-    return sqlite3_bind_int64(st, base + 1, r->ts_ms) |
-           fl_store__bind_text(st, base + 2, r->request_id) |
-           (x->trace_bin ? sqlite3_bind_blob(st, base + 3, x->trace, 16, SQLITE_STATIC)
-                         : fl_store__bind_text(st, base + 3, empty(r->trace_id) ? NULL
-                                                                                : r->trace_id)) |
-           sqlite3_bind_blob(st, base + 4, p + x->off, (int)(x->seg_off - x->off), SQLITE_STATIC) |
-           sqlite3_bind_int(st, base + 5, r->pred_kind) |
-           fl_store__bind_double(st, base + 6, r->score) |
-           fl_store__bind_text(st, base + 7, r->pred_class) |
-           (r->n_scores ? sqlite3_bind_blob(st, base + 8, p + x->scores_off,
-                                            (int)(x->end - x->scores_off), SQLITE_STATIC)
-                        : sqlite3_bind_null(st, base + 8)) |
-           sqlite3_bind_blob(st, base + 9, p + x->seg_off, (int)(x->scores_off - x->seg_off),
-                             SQLITE_STATIC) |
-           fl_store__bind_double(st, base + 10, r->latency_ms) |
-           sqlite3_bind_int64(st, base + 11, x->req_key);
+    int rc = sqlite3_bind_int64(st, base + 1, r->ts_ms) |
+             fl_store__bind_text(st, base + 2, r->request_id) |
+             (x->trace_bin ? sqlite3_bind_blob(st, base + 3, x->trace, 16, SQLITE_STATIC)
+                           : fl_store__bind_text(st, base + 3, empty(r->trace_id) ? NULL
+                                                                                  : r->trace_id)) |
+             sqlite3_bind_blob(st, base + 4, p + x->off, (int)(x->seg_off - x->off),
+                               SQLITE_STATIC) |
+             fl_store__bind_double(st, base + 6, r->score) |
+             sqlite3_bind_blob(st, base + 9, p + x->seg_off, (int)(x->scores_off - x->seg_off),
+                               SQLITE_STATIC) |
+             fl_store__bind_double(st, base + 10, r->latency_ms) |
+             sqlite3_bind_int64(st, base + 11, x->req_key);
+    if (!sb || !sb->valid || sb->pred_kind != r->pred_kind)
+        rc |= sqlite3_bind_int(st, base + 5, r->pred_kind);
+    if (!sb || !sb->valid || sb->pred_class != r->pred_class)
+        rc |= fl_store__bind_text(st, base + 7, r->pred_class);
+    if (r->n_scores)
+        rc |= sqlite3_bind_blob(st, base + 8, p + x->scores_off, (int)(x->end - x->scores_off),
+                                SQLITE_STATIC);
+    else if (!sb || !sb->valid || !sb->no_scores)
+        rc |= sqlite3_bind_null(st, base + 8);
+    return rc;
 }
 
-/* Bind model, version, model_key and feature_set of row r as parameters base+1 .. base+4. */
+/* Bind model, version, model_key and feature_set of row r as parameters base+1 .. base+4; sb as
+ * for bind_own, and it is filled (with bind_own's values too) for the next execution. */
 static int bind_shared(sqlite3_stmt *st, int base, const struct fl_inference *r,
-                       const struct inf_enc *x)
+                       const struct inf_enc *x, struct slot_bound *sb)
 {
-    return fl_store__bind_text(st, base + 1, r->model) |
-           fl_store__bind_text(st, base + 2, r->model_version) |
-           sqlite3_bind_int64(st, base + 3, x->model_key) |
-           sqlite3_bind_int64(st, base + 4, x->fset);
+    int all = !sb || !sb->valid;
+    int rc = (all || sb->model != r->model ? fl_store__bind_text(st, base + 1, r->model) : 0) |
+             (all || sb->version != r->model_version
+                  ? fl_store__bind_text(st, base + 2, r->model_version)
+                  : 0) |
+             (all || sb->model_key != x->model_key
+                  ? sqlite3_bind_int64(st, base + 3, x->model_key)
+                  : 0) |
+             (all || sb->fset != x->fset ? sqlite3_bind_int64(st, base + 4, x->fset) : 0);
+    if (sb)
+        *sb = (struct slot_bound){rc == SQLITE_OK, r->model, r->model_version, r->pred_class,
+                                  x->model_key, x->fset, r->pred_kind, r->n_scores == 0};
+    return rc;
 }
 
 /* 1 when rows[0..k) are of one model version and feature set (W_INF_RUN can take them). */
@@ -1065,14 +1103,20 @@ static int one_run(const struct fl_inference *rows, const struct inf_enc *x, siz
 /* Insert the k encoded rows with statement ins: W_INF_RUN when run (k == FL_STORE_INF_RUN and
  * one_run), else one of 15 parameters a row. */
 static fl_err insert_rows(struct wctx *w, sqlite3_stmt *ins, int run,
-                          const struct fl_inference *rows, const struct inf_enc *x, size_t k)
+                          const struct fl_inference *rows, const struct inf_enc *x, size_t k,
+                          struct slot_bound *sb)
 {
     const char *p = w->s->scratch.data;
-    int rc = run ? bind_shared(ins, 0, &rows[0], &x[0]) : SQLITE_OK;
-    for (size_t j = 0; j < k; j++)
-        rc |= run ? bind_own(ins, 4 + (int)j * 11, &rows[j], &x[j], p)
-                  : bind_own(ins, (int)j * 15, &rows[j], &x[j], p) |
-                        bind_shared(ins, (int)j * 15 + 11, &rows[j], &x[j]);
+    int rc = run ? bind_shared(ins, 0, &rows[0], &x[0], NULL) : SQLITE_OK;
+    for (size_t j = 0; j < k; j++) {
+        if (run) {
+            rc |= bind_own(ins, 4 + (int)j * 11, &rows[j], &x[j], p, NULL);
+            continue;
+        }
+        /* bind_own reads the slot's record before bind_shared rewrites it */
+        rc |= bind_own(ins, (int)j * 15, &rows[j], &x[j], p, sb ? &sb[j] : NULL);
+        rc |= bind_shared(ins, (int)j * 15 + 11, &rows[j], &x[j], sb ? &sb[j] : NULL);
+    }
     if (rc != SQLITE_OK)
         return bind_failed(w, "bind inference");
     fl_err e = step_done(w, ins, "insert inference");
@@ -1176,6 +1220,8 @@ static fl_err write_inferences(struct wctx *w)
 {
     sqlite3_stmt *st, *multi = NULL, *run = NULL, *big = NULL;
     struct inf_enc x[FL_STORE_INF_RUN];
+    /* the row slots of big and multi as bound by their previous execution (none yet) */
+    struct slot_bound big_sb[FL_STORE_INF_RUN] = {{0}}, multi_sb[FL_STORE_INF_MULTI] = {{0}};
     const struct fl_inference *rows = w->b->inferences;
     size_t n = w->b->n_inferences;
     int64_t before = 0;
@@ -1211,7 +1257,10 @@ static fl_err write_inferences(struct wctx *w)
         }
         int one = k == FL_STORE_INF_RUN && one_run(&rows[i], x, k);
         sqlite3_stmt *ins = one ? run : k == FL_STORE_INF_RUN ? big : k > 1 ? multi : st;
-        if ((e = insert_rows(w, ins, one, &rows[i], x, k)) != FL_OK)
+        struct slot_bound *sb = one ? NULL : k == FL_STORE_INF_RUN ? big_sb
+                                : k > 1                      ? multi_sb
+                                                             : NULL;
+        if ((e = insert_rows(w, ins, one, &rows[i], x, k, sb)) != FL_OK)
             return e;
         i += k;
     }

@@ -517,3 +517,199 @@ Test(inference, fast_and_general_feature_paths_agree)
         cr_expect_str_eq(a, b, "case %zu", i);
     }
 }
+
+/*
+ * Top-level fields, segments and {value,status} objects in compact form are read in one step too,
+ * and every value the fast path does not take (other types, out-of-range or invalid values) is
+ * given back to the general path. A space after each ':' makes the same line go the general way
+ * all through: both must give the same record, or the same error message and field.
+ */
+static const char *fast_lines[] = {
+    "{\"ts\":1764079500000,\"request_id\":\"req-1\",\"trace_id\":\"4BF92F3577B34DA6A3CE929D0E0E4736\","
+    "\"model\":\"ranker\",\"model_version\":\"v7\",\"features\":{\"a\":1.25,\"o\":{\"value\":\"s\","
+    "\"status\":\"outside_max_age\"},\"n\":{\"status\":\"not_found\"}},\"segments\":{\"p\":\"ios\","
+    "\"c\":\"DE\",\"v\":5.2,\"b\":true,\"z\":null},\"prediction\":0.5,\"latency_ms\":12.5}",
+    "{\"ts\":null,\"request_id\":\"r\",\"trace_id\":null,\"model\":\"m\",\"version\":\"v\","
+    "\"features\":null,\"segments\":null,\"prediction\":null,\"latency_ms\":null}",
+    "{\"timestamp\":1764079500.25,\"request_id\":\"r\",\"model\":\"m\",\"model_version\":3}",
+    "{\"ts\":\"2026-11-25T14:05:00Z\",\"request_id\":\"r\",\"model\":\"m\",\"model_version\":2.50}",
+    "{\"ts\":-1,\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\"}",
+    "{\"ts\":253402300800000,\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\"}",
+    "{\"ts\":1e400,\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\"}",
+    "{\"request_id\":\"\",\"model\":\"m\",\"model_version\":\"v\"}",
+    "{\"request_id\":5,\"model\":\"m\",\"model_version\":\"v\"}",
+    "{\"request_id\":\"r\",\"trace_id\":\"00000000000000000000000000000000\",\"model\":\"m\","
+    "\"model_version\":\"v\"}",
+    "{\"request_id\":\"r\",\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e473g\",\"model\":\"m\","
+    "\"model_version\":\"v\"}",
+    "{\"request_id\":\"r\",\"trace_id\":12,\"model\":\"m\",\"model_version\":\"v\"}",
+    "{\"request_id\":\"r\",\"model\":\"\",\"model_version\":\"v\"}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"\"}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":true}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"version\":\"v\",\"model_version\":\"w\"}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model\":\"n\",\"model_version\":\"v\"}",
+    "{\"request_id\":\"r\",\"modle\":\"m\",\"model_version\":\"v\"}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"prediction\":true}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"prediction\":\"click\"}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"prediction\":[0.1,0.9]}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"prediction\":{\"class\":\"c\","
+    "\"score\":0.5}}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"prediction\":{\"score\":\"x\"}}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"latency_ms\":-1}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"latency_ms\":\"5\"}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"features\":5}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"segments\":\"x\"}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"segments\":{\"a\":\"x\","
+    "\"a\":\"y\"}}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"segments\":{\"\":\"x\"}}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"segments\":{\"a\":[1]}}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"features\":{\"o\":{\"status\":"
+    "\"bogus\"}}}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"features\":{\"o\":{\"value\":"
+    "null,\"status\":\"present\"}}}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"features\":{\"o\":{\"value\":2,"
+    "\"status\":\"null\"}}}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"features\":{\"o\":{\"value\":1,"
+    "\"value\":2}}}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"features\":{\"o\":{\"status\":"
+    "\"present\",\"x\":1}}}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"features\":{\"o\":{}}}",
+    "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"features\":{\"o\":{\"value\":"
+    "true,\"status\":\"present\"},\"p\":{\"status\":\"null\",\"value\":null}}}",
+};
+
+/* Every field of the batch's last record, or the error. */
+static void record_snapshot(char *out, size_t cap, fl_err e)
+{
+    size_t k = (size_t)snprintf(out, cap, "e=%d", (int)e);
+    if (e != FL_OK) {
+        snprintf(out + k, cap - k, " field=%s msg=%s", diag.field, diag.msg);
+        return;
+    }
+    const struct fl_inference *r = &batch.inferences[batch.n_inferences - 1];
+    k += (size_t)snprintf(out + k, cap - k, " ts=%lld rid=%s trace=%s model=%s version=%s "
+                          "kind=%d score=%.17g class=%s latency=%.17g",
+                          (long long)r->ts_ms, r->request_id, r->trace_id ? r->trace_id : "-",
+                          r->model, r->model_version, r->pred_kind, r->score,
+                          r->pred_class ? r->pred_class : "-", r->latency_ms);
+    for (size_t i = 0; i < r->n_scores && k < cap; i++)
+        k += (size_t)snprintf(out + k, cap - k, " s%zu=%.17g", i, r->scores[i]);
+    for (size_t i = 0; i < r->n_segments && k < cap; i++)
+        k += (size_t)snprintf(out + k, cap - k, " %s=%s", r->segments[i].name,
+                              r->segments[i].value);
+    for (size_t i = 0; i < r->n_features && k < cap; i++) {
+        const struct fl_feature *f = &r->features[i];
+        k += (size_t)snprintf(out + k, cap - k, " %s:%d:%d:%.17g:%s", f->name, f->status, f->kind,
+                              f->num, f->str ? f->str : "-");
+    }
+}
+
+Test(inference, fast_and_general_top_level_paths_agree)
+{
+    for (size_t i = 0; i < sizeof fast_lines / sizeof fast_lines[0]; i++) {
+        char spaced[2048], a[4096], b[4096];
+        const char *line = fast_lines[i];
+        size_t k = 0;
+        int in_str = 0;
+        for (const char *p = line; *p && k + 2 < sizeof spaced; p++) {
+            if (*p == '"' && (p == line || p[-1] != '\\'))
+                in_str = !in_str;
+            spaced[k++] = *p;
+            if (*p == ':' && !in_str)
+                spaced[k++] = ' ';
+        }
+        spaced[k] = '\0';
+        fl_batch_reset(&batch);
+        fl_diag_init(&diag);
+        fl_err ea = parse(line);
+        record_snapshot(a, sizeof a, ea);
+        fl_batch_reset(&batch);
+        fl_diag_init(&diag);
+        record_snapshot(b, sizeof b, parse(spaced));
+        cr_expect_str_eq(a, b, "case %zu", i);
+        /* the table holds both kinds: the first three lines are valid */
+        if (i < 3)
+            cr_expect_eq(ea, FL_OK, "case %zu: %s", i, a);
+    }
+}
+
+/*
+ * A row whose feature names are those of the row before, in the same order, skips the duplicate
+ * check (the row before passed it); a repeat anywhere else must still be caught at its line,
+ * column and name.
+ */
+Test(inference, duplicate_feature_after_identical_rows)
+{
+#define ROW(f) "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"features\":{" f "}}\n"
+    static const struct {
+        const char *input;
+        const char *needle; /* the second occurrence on line 4 */
+        const char *name;
+    } cases[] = {
+        {ROW("\"a\":1,\"b\":2,\"c\":3") ROW("\"a\":1,\"b\":2,\"c\":3") ROW("\"a\":1,\"b\":2,\"c\":3")
+             ROW("\"a\":1,\"b\":2,\"a\":3"),
+         "\"a\":3", "a"},
+        {ROW("\"a\":1,\"b\":2,\"c\":3") ROW("\"a\":1,\"b\":2,\"c\":3") ROW("\"a\":1,\"b\":2,\"c\":3")
+             ROW("\"a\":1,\"b\":2,\"c\":3,\"b\":4"),
+         "\"b\":4", "b"},
+        {ROW("\"a\":1,\"b\":2") ROW("\"a\":1,\"b\":2") ROW("\"a\":1") ROW("\"a\":1,\"a\":2"),
+         "\"a\":2", "a"},
+        {ROW("\"a\":1,\"b\":2,\"c\":3") ROW("\"a\":1,\"b\":2,\"c\":3") ROW("\"a\":1,\"b\":2,\"c\":3")
+             ROW("\"c\":1,\"b\":2,\"c\": 3"),
+         "\"c\": 3", "c"},
+    };
+#undef ROW
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fl_batch_reset(&batch);
+        fl_diag_init(&diag);
+        cr_assert_eq(parse(cases[i].input), FL_EPARSE, "case %zu", i);
+        cr_assert_eq(diag.line, 4, "case %zu", i);
+        cr_assert_eq(diag.column, needle_column(cases[i].input, 4, cases[i].needle),
+                     "case %zu: column %lu", i, diag.column);
+        char field[64];
+        snprintf(field, sizeof field, "features.%s", cases[i].name);
+        cr_assert_str_eq(diag.field, field, "case %zu", i);
+        cr_assert_str_eq(diag.msg, "feature given twice", "case %zu", i);
+    }
+    /* and rows that only share a prefix of names are all accepted */
+    fl_batch_reset(&batch);
+    fl_diag_init(&diag);
+    const char *ok = "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"features\":"
+                     "{\"a\":1,\"b\":2}}\n{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":"
+                     "\"v\",\"features\":{\"a\":1,\"b\":2,\"c\":3}}\n{\"request_id\":\"r\",\"model\":"
+                     "\"m\",\"model_version\":\"v\",\"features\":{\"a\":1,\"c\":2}}\n";
+    cr_assert_eq(parse(ok), FL_OK, "%s", diag.msg);
+    cr_assert_eq(batch.n_inferences, 3);
+    cr_assert_eq(batch.inferences[2].n_features, 2);
+    cr_assert_str_eq(batch.inferences[2].features[1].name, "c");
+}
+
+/* Segment names are taken from the row before when they repeat at the same index: a different
+ * order or set must still come out sorted, with its own values. */
+Test(inference, segment_names_vary_between_rows)
+{
+#define SROW(s) "{\"request_id\":\"r\",\"model\":\"m\",\"model_version\":\"v\",\"segments\":{" s "}}\n"
+    const char *in = SROW("\"p\":\"ios\",\"c\":\"DE\"") SROW("\"p\":\"web\",\"c\":\"FR\"")
+        SROW("\"c\":\"US\",\"p\":\"ios\"") SROW("\"c\":\"US\"") SROW("\"x\":\"1\",\"c\":\"DE\",\"p\":2");
+#undef SROW
+    cr_assert_eq(parse(in), FL_OK, "%s", diag.msg);
+    cr_assert_eq(batch.n_inferences, 5);
+    static const char *const want[5][3][2] = {
+        {{"c", "DE"}, {"p", "ios"}, {NULL, NULL}}, {{"c", "FR"}, {"p", "web"}, {NULL, NULL}},
+        {{"c", "US"}, {"p", "ios"}, {NULL, NULL}}, {{"c", "US"}, {NULL, NULL}, {NULL, NULL}},
+        {{"c", "DE"}, {"p", "2"}, {"x", "1"}},
+    };
+    for (size_t i = 0; i < 5; i++) {
+        const struct fl_inference *r = &batch.inferences[i];
+        size_t n = 0;
+        while (n < 3 && want[i][n][0])
+            n++;
+        cr_assert_eq(r->n_segments, n, "row %zu", i);
+        for (size_t k = 0; k < n; k++) {
+            cr_assert_str_eq(r->segments[k].name, want[i][k][0], "row %zu", i);
+            cr_assert_str_eq(r->segments[k].value, want[i][k][1], "row %zu", i);
+        }
+    }
+    /* the same name pointer for the same name across rows (interned) */
+    cr_assert_eq(batch.inferences[0].segments[0].name, batch.inferences[4].segments[0].name);
+}
