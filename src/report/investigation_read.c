@@ -10,7 +10,7 @@
  * evidence reference out of range is kept as is (the renderers skip it).
  */
 #include <jansson.h>
-#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "../core/arena.h"
@@ -18,126 +18,65 @@
 #include "../core/str.h"
 #include "../core/time.h"
 #include "investigation.h"
+#include "report_int.h"
 
-struct rd {
-    struct fl_arena *a;
-    struct fl_diag *d;
-    fl_err e; /* first error */
-};
-
-static void fail(struct rd *r, fl_err e, const char *field, const char *what)
+/* The document's own size (at most FL_INV_READ_MAX_BYTES) bounds its strings. */
+static const char *get_str(struct fl_report_rd *r, json_t *o, const char *key)
 {
-    if (r->e != FL_OK)
-        return;
-    r->e = e;
-    fl_diag_set(r->d, e, 0, 0, "%s: %s", field, what);
-    fl_diag_field(r->d, "%s", field);
-}
-
-static const char *get_str(struct rd *r, json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v))
-        return NULL;
-    if (!json_is_string(v)) {
-        fail(r, FL_EPARSE, key, "expected a string");
-        return NULL;
-    }
-    char *s = fl_arena_strndup(r->a, json_string_value(v), json_string_length(v));
-    if (!s)
-        fail(r, FL_ENOMEM, key, "out of memory");
-    return s;
-}
-
-static double get_num(struct rd *r, json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v))
-        return NAN;
-    if (!json_is_number(v)) {
-        fail(r, FL_EPARSE, key, "expected a number");
-        return NAN;
-    }
-    return json_number_value(v);
-}
-
-static int64_t get_ts(struct rd *r, json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v))
-        return FL_TS_NONE;
-    if (!json_is_integer(v)) {
-        fail(r, FL_EPARSE, key, "expected an integer (ms)");
-        return FL_TS_NONE;
-    }
-    return (int64_t)json_integer_value(v);
-}
-
-static bool get_bool(struct rd *r, json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v))
-        return false;
-    if (!json_is_boolean(v))
-        fail(r, FL_EPARSE, key, "expected true or false");
-    return json_is_true(v);
+    return fl_report__get_str(r, o, key, SIZE_MAX);
 }
 
 /* Index of name in the enumeration fn names (1-based), 0 when absent or unknown. */
-static int get_enum(struct rd *r, json_t *o, const char *key, const char *(*fn)(int))
+static int get_enum(struct fl_report_rd *r, json_t *o, const char *key, const char *(*fn)(int))
 {
-    const char *s = get_str(r, o, key);
-    for (int i = 1; s && i < 32; i++)
-        if (!strcmp(fn(i), s))
-            return i;
-    return 0;
+    return fl_report__name_index(get_str(r, o, key), fn, 31);
 }
 
-static json_t *get_array(struct rd *r, json_t *o, const char *key, size_t *n)
+static json_t *get_array(struct fl_report_rd *r, json_t *o, const char *key, size_t *n)
 {
     json_t *v = json_object_get(o, key);
     *n = 0;
     if (!v || json_is_null(v))
         return NULL;
     if (!json_is_array(v)) {
-        fail(r, FL_EPARSE, key, "expected an array");
+        fl_report__fail(r, FL_EPARSE, key, "expected an array");
         return NULL;
     }
     *n = json_array_size(v);
     return v;
 }
 
-static void *alloc_n(struct rd *r, size_t n, size_t size, const char *key)
+static void *alloc_n(struct fl_report_rd *r, size_t n, size_t size, const char *key)
 {
     if (n == 0)
         return NULL;
     void *p = fl_arena_calloc(r->a, n, size);
     if (!p)
-        fail(r, FL_ENOMEM, key, "out of memory");
+        fl_report__fail(r, FL_ENOMEM, key, "out of memory");
     return p;
 }
 
-static void window(struct rd *r, json_t *w, int64_t *start, int64_t *end, int64_t dflt)
+static void window(struct fl_report_rd *r, json_t *w, int64_t *start, int64_t *end, int64_t dflt)
 {
     *start = *end = dflt;
     if (!w || json_is_null(w))
         return;
     if (!json_is_object(w)) {
-        fail(r, FL_EPARSE, "window", "expected an object");
+        fl_report__fail(r, FL_EPARSE, "window", "expected an object");
         return;
     }
-    *start = get_ts(r, w, "start_ms");
-    *end = get_ts(r, w, "end_ms");
+    *start = fl_report__get_ts(r, w, "start_ms");
+    *end = fl_report__get_ts(r, w, "end_ms");
 }
 
-static void read_request(struct rd *r, json_t *q, struct fl_inv_request *req)
+static void read_request(struct fl_report_rd *r, json_t *q, struct fl_inv_request *req)
 {
     memset(req, 0, sizeof *req);
     req->onset_ms = FL_TS_NONE;
     if (!q || json_is_null(q))
         return;
     if (!json_is_object(q)) {
-        fail(r, FL_EPARSE, "request", "expected an object");
+        fl_report__fail(r, FL_EPARSE, "request", "expected an object");
         return;
     }
     req->kind = get_enum(r, q, "kind", fl_inv_report_symptom_kind_name);
@@ -145,42 +84,42 @@ static void read_request(struct rd *r, json_t *q, struct fl_inv_request *req)
     req->kpi = get_str(r, q, "kpi");
     req->service = get_str(r, q, "service");
     req->operation = get_str(r, q, "operation");
-    req->percentile = get_num(r, q, "percentile");
+    req->percentile = fl_report__get_num(r, q, "percentile");
     const char *dir = get_str(r, q, "direction");
     req->direction = dir && !strcmp(dir, "up") ? 1 : dir && !strcmp(dir, "down") ? 2 : 0;
-    req->onset_ms = get_ts(r, q, "onset_ms");
+    req->onset_ms = fl_report__get_ts(r, q, "onset_ms");
     window(r, json_object_get(q, "baseline"), &req->baseline_start_ms, &req->baseline_end_ms, 0);
     window(r, json_object_get(q, "incident"), &req->incident_start_ms, &req->incident_end_ms, 0);
     req->title = get_str(r, q, "title");
     req->source = get_str(r, q, "source");
 }
 
-static void read_evidence(struct rd *r, json_t *o, struct fl_inv_evidence *ev)
+static void read_evidence(struct fl_report_rd *r, json_t *o, struct fl_inv_evidence *ev)
 {
     ev->kind = get_enum(r, o, "kind", fl_inv_report_kind_name);
     ev->component = get_str(r, o, "component");
     ev->ref = get_str(r, o, "ref");
     ev->text = get_str(r, o, "text");
-    ev->baseline = get_num(r, o, "baseline");
-    ev->incident = get_num(r, o, "incident");
-    ev->score = get_num(r, o, "score");
-    ev->ts_ms = get_ts(r, o, "ts_ms");
-    ev->supports = get_bool(r, o, "supports");
+    ev->baseline = fl_report__get_num(r, o, "baseline");
+    ev->incident = fl_report__get_num(r, o, "incident");
+    ev->score = fl_report__get_num(r, o, "score");
+    ev->ts_ms = fl_report__get_ts(r, o, "ts_ms");
+    ev->supports = fl_report__get_bool(r, o, "supports");
 }
 
-static void read_step(struct rd *r, json_t *o, struct fl_inv_step *st)
+static void read_step(struct fl_report_rd *r, json_t *o, struct fl_inv_step *st)
 {
     size_t n;
     st->name = get_str(r, o, "name");
     st->status = get_enum(r, o, "status", fl_inv_report_status_name);
     st->summary = get_str(r, o, "summary");
-    st->elapsed_ms = get_num(r, o, "elapsed_ms");
+    st->elapsed_ms = fl_report__get_num(r, o, "elapsed_ms");
     json_t *ev = get_array(r, o, "evidence", &n);
     st->evidence = alloc_n(r, n, sizeof *st->evidence, "evidence");
     for (size_t k = 0; k < n && st->evidence && r->e == FL_OK; k++) {
         json_t *x = json_array_get(ev, k);
         if (!json_is_object(x)) {
-            fail(r, FL_EPARSE, "evidence", "expected an object");
+            fl_report__fail(r, FL_EPARSE, "evidence", "expected an object");
             break;
         }
         read_evidence(r, x, &st->evidence[k]);
@@ -188,22 +127,22 @@ static void read_step(struct rd *r, json_t *o, struct fl_inv_step *st)
     }
 }
 
-static size_t get_index(struct rd *r, json_t *o, const char *key)
+static size_t get_index(struct fl_report_rd *r, json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
     if (!json_is_integer(v) || json_integer_value(v) < 0) {
-        fail(r, FL_EPARSE, key, "expected a non-negative integer");
+        fl_report__fail(r, FL_EPARSE, key, "expected a non-negative integer");
         return 0;
     }
     return (size_t)json_integer_value(v);
 }
 
-static void read_cause(struct rd *r, json_t *o, struct fl_inv_cause *c)
+static void read_cause(struct fl_report_rd *r, json_t *o, struct fl_inv_cause *c)
 {
     size_t n;
     c->component = get_str(r, o, "component");
     c->component_kind = get_str(r, o, "component_kind");
-    c->score = get_num(r, o, "score");
+    c->score = fl_report__get_num(r, o, "score");
     c->fault_kind = get_str(r, o, "fault_kind");
     c->fault_kind_why = get_str(r, o, "fault_kind_evidence");
     c->summary = get_str(r, o, "summary");
@@ -213,7 +152,7 @@ static void read_cause(struct rd *r, json_t *o, struct fl_inv_cause *c)
     for (size_t k = 0; k < n && c->evidence && c->evidence_step && r->e == FL_OK; k++) {
         json_t *x = json_array_get(ev, k);
         if (!json_is_object(x)) {
-            fail(r, FL_EPARSE, "evidence", "expected {\"step\":i,\"index\":j}");
+            fl_report__fail(r, FL_EPARSE, "evidence", "expected {\"step\":i,\"index\":j}");
             break;
         }
         c->evidence_step[k] = get_index(r, x, "step");
@@ -222,7 +161,7 @@ static void read_cause(struct rd *r, json_t *o, struct fl_inv_cause *c)
     }
 }
 
-static void read_lists(struct rd *r, json_t *root, struct fl_investigation *out)
+static void read_lists(struct fl_report_rd *r, json_t *root, struct fl_investigation *out)
 {
     size_t n;
     json_t *v = get_array(r, root, "steps", &n);
@@ -230,7 +169,7 @@ static void read_lists(struct rd *r, json_t *root, struct fl_investigation *out)
     for (size_t i = 0; i < n && out->steps && r->e == FL_OK; i++) {
         json_t *x = json_array_get(v, i);
         if (!json_is_object(x)) {
-            fail(r, FL_EPARSE, "steps", "expected an object");
+            fl_report__fail(r, FL_EPARSE, "steps", "expected an object");
             break;
         }
         read_step(r, x, &out->steps[i]);
@@ -241,7 +180,7 @@ static void read_lists(struct rd *r, json_t *root, struct fl_investigation *out)
     for (size_t i = 0; i < n && out->causes && r->e == FL_OK; i++) {
         json_t *x = json_array_get(v, i);
         if (!json_is_object(x)) {
-            fail(r, FL_EPARSE, "causes", "expected an object");
+            fl_report__fail(r, FL_EPARSE, "causes", "expected an object");
             break;
         }
         read_cause(r, x, &out->causes[i]);
@@ -252,7 +191,7 @@ static void read_lists(struct rd *r, json_t *root, struct fl_investigation *out)
     for (size_t i = 0; i < n && out->refuted && r->e == FL_OK; i++) {
         json_t *x = json_array_get(v, i);
         if (!json_is_object(x)) {
-            fail(r, FL_EPARSE, "refuted", "expected an object");
+            fl_report__fail(r, FL_EPARSE, "refuted", "expected an object");
             break;
         }
         out->refuted[i].hypothesis = get_str(r, x, "hypothesis");
@@ -265,7 +204,7 @@ static void read_lists(struct rd *r, json_t *root, struct fl_investigation *out)
 fl_err fl_inv_from_json(const char *p, size_t len, struct fl_arena *a, struct fl_investigation *out,
                         struct fl_diag *d)
 {
-    struct rd r = {a, d, FL_OK};
+    struct fl_report_rd r = {.a = a, .d = d, .e = FL_OK};
     json_error_t jerr;
     memset(out, 0, sizeof *out);
     out->onset_ms = FL_TS_NONE;
@@ -292,14 +231,14 @@ fl_err fl_inv_from_json(const char *p, size_t len, struct fl_arena *a, struct fl
     const char *id = get_str(&r, root, "id");
     if (id)
         snprintf(out->id, sizeof out->id, "%s", id);
-    out->created_ms = get_ts(&r, root, "created_ms");
+    out->created_ms = fl_report__get_ts(&r, root, "created_ms");
     out->symptom = get_str(&r, root, "symptom");
     read_request(&r, json_object_get(root, "request"), &out->req);
-    out->onset_ms = get_ts(&r, root, "onset_ms");
-    out->onset_detected = get_bool(&r, root, "onset_detected");
+    out->onset_ms = fl_report__get_ts(&r, root, "onset_ms");
+    out->onset_detected = fl_report__get_bool(&r, root, "onset_detected");
     json_t *w = json_object_get(root, "windows");
     if (w && !json_is_object(w))
-        fail(&r, FL_EPARSE, "windows", "expected an object");
+        fl_report__fail(&r, FL_EPARSE, "windows", "expected an object");
     window(&r, json_object_get(w, "baseline"), &out->baseline_start_ms, &out->baseline_end_ms,
            FL_TS_NONE);
     window(&r, json_object_get(w, "incident"), &out->incident_start_ms, &out->incident_end_ms,
@@ -307,7 +246,7 @@ fl_err fl_inv_from_json(const char *p, size_t len, struct fl_arena *a, struct fl
     out->verdict = get_enum(&r, root, "verdict", fl_inv_report_verdict_name);
     out->verdict_text = get_str(&r, root, "verdict_text");
     read_lists(&r, root, out);
-    out->elapsed_ms = get_num(&r, root, "elapsed_ms");
+    out->elapsed_ms = fl_report__get_num(&r, root, "elapsed_ms");
     json_decref(root);
     if (r.e != FL_OK) {
         memset(out, 0, sizeof *out);

@@ -3,8 +3,11 @@
  * report_common.c: helpers the 5 Whys and the post-mortem share (report_int.h): evidence by
  * (step, index), the class of a cause from its evidence, change events read back from the text
  * the change_events step wrote (src/rca/inv_steps.c event_cb: "<kind> on <component> <time>
- * (<why>) status <status>: <message>: score <s>"), and the configuration's topology.
+ * (<why>) status <status>: <message>: score <s>"), the configuration's topology, and the typed
+ * members of the stored JSON documents that investigation_read.c and whys_io.c read back.
  */
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -225,4 +228,76 @@ const char *fl_report__dur(int64_t ms, char *out, size_t cap)
     else
         snprintf(out, cap, "%s%lld d %lld h", sign, s / 86400, s % 86400 / 3600);
     return out;
+}
+
+/* ---- members of stored JSON documents ---- */
+
+void fl_report__fail(struct fl_report_rd *r, fl_err e, const char *field, const char *what)
+{
+    if (r->e != FL_OK)
+        return;
+    r->e = e;
+    fl_diag_set(r->d, e, 0, 0, "%s%s%s: %s", r->path, *r->path ? "." : "", field, what);
+    fl_diag_field(r->d, "%s%s%s", r->path, *r->path ? "." : "", field);
+}
+
+const char *fl_report__get_str(struct fl_report_rd *r, json_t *o, const char *key, size_t max)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        fl_report__fail(r, FL_EPARSE, key, "expected a string");
+        return NULL;
+    }
+    if (json_string_length(v) > max) {
+        fl_report__fail(r, FL_ELIMIT, key, "too long");
+        return NULL;
+    }
+    char *s = fl_arena_strndup(r->a, json_string_value(v), json_string_length(v));
+    if (!s)
+        fl_report__fail(r, FL_ENOMEM, key, "out of memory");
+    return s;
+}
+
+double fl_report__get_num(struct fl_report_rd *r, json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return NAN;
+    if (!json_is_number(v)) {
+        fl_report__fail(r, FL_EPARSE, key, "expected a number");
+        return NAN;
+    }
+    return json_number_value(v);
+}
+
+int64_t fl_report__get_ts(struct fl_report_rd *r, json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return FL_TS_NONE;
+    if (!json_is_integer(v)) {
+        fl_report__fail(r, FL_EPARSE, key, "expected an integer (ms)");
+        return FL_TS_NONE;
+    }
+    return (int64_t)json_integer_value(v);
+}
+
+bool fl_report__get_bool(struct fl_report_rd *r, json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return false;
+    if (!json_is_boolean(v))
+        fl_report__fail(r, FL_EPARSE, key, "expected true or false");
+    return json_is_true(v);
+}
+
+int fl_report__name_index(const char *s, const char *(*fn)(int), int n)
+{
+    for (int i = 1; s && i <= n; i++)
+        if (!strcmp(fn(i), s))
+            return i;
+    return 0;
 }

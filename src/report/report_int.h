@@ -2,7 +2,8 @@
 /*
  * report_int.h: what the 5 Whys (whys*.c) and the post-mortem (postmortem*.c) share: reading an
  * investigation's evidence by kind, classifying its top cause, and the change events of its
- * change_events step read back from their text. Not a public interface.
+ * change_events step read back from their text; and the members of a stored JSON document read
+ * with jansson (investigation_read.c, whys_io.c). Not a public interface.
  */
 #ifndef FL_REPORT_REPORT_INT_H
 #define FL_REPORT_REPORT_INT_H
@@ -12,9 +13,11 @@
 #include <stdint.h>
 
 #include "../core/arena.h"
+#include "../core/err.h"
 #include "../rca/investigate.h"
 
 struct fl_config;
+struct json_t; /* jansson's json_t */
 
 /* What kind of cause a ranked cause is, from its component kind and its evidence. */
 enum fl_report_class {
@@ -67,5 +70,31 @@ const struct fl_freshness_cfg *fl_report__fresh_rule(const struct fl_config *cfg
 const char *fl_report__time(int64_t ts_ms, char *out, size_t cap);
 /* "3 h 12 min", "45 s", "2 d 4 h" for a duration in ms (>= 0). */
 const char *fl_report__dur(int64_t ms, char *out, size_t cap);
+
+/*
+ * Reading the members of a stored document (jansson DOM). Strings are copied into the arena a.
+ * The first error wins: it goes into e and the diag d as "<path>.<key>: <what>" (field path
+ * "<path>.<key>"), or "<key>: <what>" while path is "". A member that is absent or null reads as
+ * "none" (NULL, NAN, FL_TS_NONE, false) without an error. Not thread-safe per reader.
+ */
+struct fl_report_rd {
+    struct fl_arena *a;
+    struct fl_diag *d; /* may be NULL */
+    fl_err e;          /* first error, FL_OK until one */
+    char path[96];     /* the object being read ("links[2].citations[0]"), "" at the top */
+};
+/* Records the error unless one is recorded already. */
+void fl_report__fail(struct fl_report_rd *r, fl_err e, const char *field, const char *what);
+/* Member key of o as an arena copy; NULL when absent or null, or on an error: not a string
+ * (FL_EPARSE), longer than max bytes (FL_ELIMIT), out of memory (FL_ENOMEM). */
+const char *fl_report__get_str(struct fl_report_rd *r, struct json_t *o, const char *key,
+                               size_t max);
+double fl_report__get_num(struct fl_report_rd *r, struct json_t *o, const char *key); /* NAN */
+/* An integer in ms; FL_TS_NONE when absent, null or not an integer (FL_EPARSE). */
+int64_t fl_report__get_ts(struct fl_report_rd *r, struct json_t *o, const char *key);
+/* true only for JSON true; anything but a boolean or null is an FL_EPARSE error. */
+bool fl_report__get_bool(struct fl_report_rd *r, struct json_t *o, const char *key);
+/* The i in 1..n for which fn(i) equals s; 0 when none does or s is NULL. */
+int fl_report__name_index(const char *s, const char *(*fn)(int), int n);
 
 #endif

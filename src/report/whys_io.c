@@ -244,157 +244,80 @@ void fl_whys_text(const struct fl_whys *w, struct fl_buf *out)
 
 /* ---- reading ---- */
 
-struct rd {
-    struct fl_arena *a;
-    struct fl_diag *d;
-    fl_err e;
-    char path[96];
-};
-
-static void fail(struct rd *r, fl_err e, const char *field, const char *what)
-{
-    if (r->e != FL_OK)
-        return;
-    r->e = e;
-    fl_diag_set(r->d, e, 0, 0, "%s%s%s: %s", r->path, *r->path ? "." : "", field, what);
-    fl_diag_field(r->d, "%s%s%s", r->path, *r->path ? "." : "", field);
-}
-
-static const char *get_str(struct rd *r, json_t *o, const char *key, size_t max)
-{
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v))
-        return NULL;
-    if (!json_is_string(v)) {
-        fail(r, FL_EPARSE, key, "expected a string");
-        return NULL;
-    }
-    if (json_string_length(v) > max) {
-        fail(r, FL_ELIMIT, key, "too long");
-        return NULL;
-    }
-    char *s = fl_arena_strndup(r->a, json_string_value(v), json_string_length(v));
-    if (!s)
-        fail(r, FL_ENOMEM, key, "out of memory");
-    return s;
-}
-
-static double get_num(struct rd *r, json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v))
-        return NAN;
-    if (!json_is_number(v)) {
-        fail(r, FL_EPARSE, key, "expected a number");
-        return NAN;
-    }
-    return json_number_value(v);
-}
-
-static int64_t get_ts(struct rd *r, json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v))
-        return FL_TS_NONE;
-    if (!json_is_integer(v)) {
-        fail(r, FL_EPARSE, key, "expected an integer (ms)");
-        return FL_TS_NONE;
-    }
-    return (int64_t)json_integer_value(v);
-}
-
-static size_t get_size(struct rd *r, json_t *o, const char *key)
+static size_t get_size(struct fl_report_rd *r, json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000000) {
-        fail(r, FL_EPARSE, key, "expected an integer 0..1000000");
+        fl_report__fail(r, FL_EPARSE, key, "expected an integer 0..1000000");
         return 0;
     }
     return (size_t)json_integer_value(v);
 }
 
-static bool get_bool(struct rd *r, json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v))
-        return false;
-    if (!json_is_boolean(v))
-        fail(r, FL_EPARSE, key, "expected true or false");
-    return json_is_true(v);
-}
-
-static int name_index(const char *s, const char *(*fn)(int), int n)
-{
-    for (int i = 1; s && i <= n; i++)
-        if (!strcmp(fn(i), s))
-            return i;
-    return 0;
-}
-
-static void read_cite(struct rd *r, json_t *o, struct fl_whys_cite *c)
+static void read_cite(struct fl_report_rd *r, json_t *o, struct fl_whys_cite *c)
 {
     if (!json_is_object(o)) {
-        fail(r, FL_EPARSE, "", "expected an object");
+        fl_report__fail(r, FL_EPARSE, "", "expected an object");
         return;
     }
-    const char *k = get_str(r, o, "kind", 32);
-    c->kind = name_index(k, cite_kind_name, FL_WHYS_CITE_STEP);
+    const char *k = fl_report__get_str(r, o, "kind", 32);
+    c->kind = fl_report__name_index(k, cite_kind_name, FL_WHYS_CITE_STEP);
     if (r->e == FL_OK && !c->kind)
-        fail(r, FL_EPARSE, "kind", "expected evidence, refuted, config or step");
+        fl_report__fail(r, FL_EPARSE, "kind", "expected evidence, refuted, config or step");
     c->step = get_size(r, o, "step");
     c->index = get_size(r, o, "index");
-    c->step_name = get_str(r, o, "step_name", 256);
-    c->ev_kind = get_str(r, o, "evidence_kind", 64);
-    c->ref = get_str(r, o, "ref", FL_WHYS_TEXT_MAX);
-    c->text = get_str(r, o, "text", FL_WHYS_TEXT_MAX);
+    c->step_name = fl_report__get_str(r, o, "step_name", 256);
+    c->ev_kind = fl_report__get_str(r, o, "evidence_kind", 64);
+    c->ref = fl_report__get_str(r, o, "ref", FL_WHYS_TEXT_MAX);
+    c->text = fl_report__get_str(r, o, "text", FL_WHYS_TEXT_MAX);
     if (!c->text)
         c->text = "";
-    c->baseline = get_num(r, o, "baseline");
-    c->incident = get_num(r, o, "incident");
-    c->score = get_num(r, o, "score");
-    c->ts_ms = get_ts(r, o, "ts_ms");
+    c->baseline = fl_report__get_num(r, o, "baseline");
+    c->incident = fl_report__get_num(r, o, "incident");
+    c->score = fl_report__get_num(r, o, "score");
+    c->ts_ms = fl_report__get_ts(r, o, "ts_ms");
 }
 
-static void read_link(struct rd *r, json_t *o, struct fl_whys_link *l)
+static void read_link(struct fl_report_rd *r, json_t *o, struct fl_whys_link *l)
 {
     memset(l, 0, sizeof *l);
     if (!json_is_object(o)) {
-        fail(r, FL_EPARSE, "", "expected an object");
+        fl_report__fail(r, FL_EPARSE, "", "expected an object");
         return;
     }
-    const char *lv = get_str(r, o, "level", 32);
-    l->level = lv ? name_index(lv, fl_whys_level_name, FL_WHYS_OTHER) : FL_WHYS_OTHER;
+    const char *lv = fl_report__get_str(r, o, "level", 32);
+    l->level = lv ? fl_report__name_index(lv, fl_whys_level_name, FL_WHYS_OTHER) : FL_WHYS_OTHER;
     if (r->e == FL_OK && !l->level)
-        fail(r, FL_EPARSE, "level",
-             "expected symptom, component, upstream, change, systemic or other");
-    l->text = get_str(r, o, "text", FL_WHYS_TEXT_MAX);
-    l->open = get_bool(r, o, "open");
-    l->question = get_str(r, o, "question", FL_WHYS_TEXT_MAX);
-    const char *src = get_str(r, o, "source", 32);
+        fl_report__fail(r, FL_EPARSE, "level",
+                        "expected symptom, component, upstream, change, systemic or other");
+    l->text = fl_report__get_str(r, o, "text", FL_WHYS_TEXT_MAX);
+    l->open = fl_report__get_bool(r, o, "open");
+    l->question = fl_report__get_str(r, o, "question", FL_WHYS_TEXT_MAX);
+    const char *src = fl_report__get_str(r, o, "source", 32);
     l->source = src && !strcmp(src, "person") ? FL_WHYS_FROM_PERSON : FL_WHYS_FROM_EVIDENCE;
     if (r->e == FL_OK && src && strcmp(src, "person") && strcmp(src, "evidence"))
-        fail(r, FL_EPARSE, "source", "expected evidence or person");
-    l->edited_by = get_str(r, o, "edited_by", FL_WHYS_BY_MAX);
-    l->edited_ms = get_ts(r, o, "edited_ms");
-    l->confirmed = get_bool(r, o, "confirmed");
-    l->confirmed_by = get_str(r, o, "confirmed_by", FL_WHYS_BY_MAX);
-    l->confirmed_ms = get_ts(r, o, "confirmed_ms");
+        fl_report__fail(r, FL_EPARSE, "source", "expected evidence or person");
+    l->edited_by = fl_report__get_str(r, o, "edited_by", FL_WHYS_BY_MAX);
+    l->edited_ms = fl_report__get_ts(r, o, "edited_ms");
+    l->confirmed = fl_report__get_bool(r, o, "confirmed");
+    l->confirmed_by = fl_report__get_str(r, o, "confirmed_by", FL_WHYS_BY_MAX);
+    l->confirmed_ms = fl_report__get_ts(r, o, "confirmed_ms");
     if (r->e == FL_OK && l->open == (l->text != NULL))
-        fail(r, FL_EPARSE, l->open ? "text" : "open",
-             "a link is either open (a question, no text) or answered (a text)");
+        fl_report__fail(r, FL_EPARSE, l->open ? "text" : "open",
+                        "a link is either open (a question, no text) or answered (a text)");
     json_t *cs = json_object_get(o, "citations");
     if (!cs || json_is_null(cs) || r->e != FL_OK)
         return;
     if (!json_is_array(cs))
-        return fail(r, FL_EPARSE, "citations", "expected an array");
+        return fl_report__fail(r, FL_EPARSE, "citations", "expected an array");
     if (json_array_size(cs) > FL_WHYS_MAX_CITES)
-        return fail(r, FL_ELIMIT, "citations", "more than 8 citations");
+        return fl_report__fail(r, FL_ELIMIT, "citations", "more than 8 citations");
     l->n_cites = json_array_size(cs);
     l->cites = l->n_cites ? fl_arena_calloc(r->a, l->n_cites, sizeof *l->cites) : NULL;
     if (l->n_cites && !l->cites)
-        return fail(r, FL_ENOMEM, "citations", "out of memory");
+        return fl_report__fail(r, FL_ENOMEM, "citations", "out of memory");
     size_t plen = strlen(r->path);
     for (size_t k = 0; k < l->n_cites && r->e == FL_OK; k++) {
         snprintf(r->path + plen, sizeof r->path - plen, ".citations[%zu]", k);
@@ -405,13 +328,13 @@ static void read_link(struct rd *r, json_t *o, struct fl_whys_link *l)
 
 static fl_err read_whys(json_t *root, struct fl_arena *a, struct fl_whys *out, struct fl_diag *d)
 {
-    struct rd r = {.a = a, .d = d};
+    struct fl_report_rd r = {.a = a, .d = d};
     memset(out, 0, sizeof *out);
     if (!json_is_object(root))
         return fl_diag_set(d, FL_EPARSE, 0, 0, "whys: expected an object");
     json_t *v = json_object_get(root, "whys_version");
     if (!json_is_integer(v)) {
-        fail(&r, FL_EPARSE, "whys_version", "expected an integer");
+        fl_report__fail(&r, FL_EPARSE, "whys_version", "expected an integer");
         return r.e;
     }
     if (json_integer_value(v) != FL_WHYS_VERSION) {
@@ -421,14 +344,14 @@ static fl_err read_whys(json_t *root, struct fl_arena *a, struct fl_whys *out, s
     }
     json_t *rv = json_object_get(root, "revision");
     if (rv && (!json_is_integer(rv) || json_integer_value(rv) < 0))
-        fail(&r, FL_EPARSE, "revision", "expected an integer >= 0");
+        fl_report__fail(&r, FL_EPARSE, "revision", "expected an integer >= 0");
     out->revision = rv && r.e == FL_OK ? (uint64_t)json_integer_value(rv) : 0;
-    out->generated_ms = get_ts(&r, root, "generated_ms");
+    out->generated_ms = fl_report__get_ts(&r, root, "generated_ms");
     json_t *ls = json_object_get(root, "links");
     if (r.e == FL_OK && !json_is_array(ls))
-        fail(&r, FL_EPARSE, "links", "expected an array");
+        fl_report__fail(&r, FL_EPARSE, "links", "expected an array");
     if (r.e == FL_OK && json_array_size(ls) > FL_WHYS_MAX_LINKS)
-        fail(&r, FL_ELIMIT, "links", "more than 16 links");
+        fl_report__fail(&r, FL_ELIMIT, "links", "more than 16 links");
     if (r.e != FL_OK)
         return r.e;
     out->links = fl_arena_calloc(a, FL_WHYS_MAX_LINKS, sizeof *out->links);
@@ -522,15 +445,15 @@ static fl_err read_edit(json_t *root, struct fl_arena *a, struct edit *x, struct
                        "level, by, revision, links)");
         }
     }
-    struct rd r = {.a = a, .d = d};
-    x->op = get_str(&r, root, "op", 16);
-    x->text = get_str(&r, root, "text", FL_WHYS_TEXT_MAX);
-    x->question = get_str(&r, root, "question", FL_WHYS_TEXT_MAX);
-    x->by = get_str(&r, root, "by", FL_WHYS_BY_MAX);
-    const char *lv = get_str(&r, root, "level", 32);
+    struct fl_report_rd r = {.a = a, .d = d};
+    x->op = fl_report__get_str(&r, root, "op", 16);
+    x->text = fl_report__get_str(&r, root, "text", FL_WHYS_TEXT_MAX);
+    x->question = fl_report__get_str(&r, root, "question", FL_WHYS_TEXT_MAX);
+    x->by = fl_report__get_str(&r, root, "by", FL_WHYS_BY_MAX);
+    const char *lv = fl_report__get_str(&r, root, "level", 32);
     if (r.e != FL_OK)
         return r.e;
-    x->level = lv ? name_index(lv, fl_whys_level_name, FL_WHYS_OTHER) : FL_WHYS_OTHER;
+    x->level = lv ? fl_report__name_index(lv, fl_whys_level_name, FL_WHYS_OTHER) : FL_WHYS_OTHER;
     if (!x->level)
         return bad(d, FL_EINVAL, "level",
                    "expected symptom, component, upstream, change, systemic or other");
@@ -592,15 +515,15 @@ static fl_err op_replace(struct fl_whys *w, const struct edit *x, const char *by
         struct edit y;
         snprintf(path, sizeof path, "links[%zu]", i);
         json_t *o = json_array_get(x->links, i);
-        struct rd r = {.a = a, .d = d};
+        struct fl_report_rd r = {.a = a, .d = d};
         snprintf(r.path, sizeof r.path, "%s", path);
         if (!json_is_object(o))
             return bad(d, FL_EINVAL, path, "expected an object");
         memset(&y, 0, sizeof y);
-        y.text = get_str(&r, o, "text", FL_WHYS_TEXT_MAX);
-        y.question = get_str(&r, o, "question", FL_WHYS_TEXT_MAX);
-        const char *lv = get_str(&r, o, "level", 32);
-        bool conf = get_bool(&r, o, "confirmed");
+        y.text = fl_report__get_str(&r, o, "text", FL_WHYS_TEXT_MAX);
+        y.question = fl_report__get_str(&r, o, "question", FL_WHYS_TEXT_MAX);
+        const char *lv = fl_report__get_str(&r, o, "level", 32);
+        bool conf = fl_report__get_bool(&r, o, "confirmed");
         if (r.e != FL_OK)
             return r.e;
         if (!y.text == !y.question || blank(y.text ? y.text : y.question)) {
@@ -623,7 +546,7 @@ static fl_err op_replace(struct fl_whys *w, const struct edit *x, const char *by
             l->confirmed_ms = FL_TS_NONE;
             person(l, by, now);
         }
-        l->level = lv     ? name_index(lv, fl_whys_level_name, FL_WHYS_OTHER)
+        l->level = lv     ? fl_report__name_index(lv, fl_whys_level_name, FL_WHYS_OTHER)
                    : same ? same->level
                           : FL_WHYS_OTHER;
         if (!l->level) {

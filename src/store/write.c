@@ -622,56 +622,85 @@ static fl_err insert_spans(struct wctx *w, const struct sref *r, size_t n_new)
 }
 
 /*
- * The dictionary id of a span attribute key (attrs.h), adding it when new; 0 (store the key
- * inline) once the dictionary holds FL_STORE_ATTR_KEYS_MAX keys. Committed ids come from the
- * store's cache; ids found or made by this batch wait in w->akeys until the commit.
+ * The two dictionaries that give keys small ids in stored rows: span attribute keys (attrs.h) and
+ * inference segment pairs (codec.h). Committed ids come from the store's cache; ids found or made
+ * by this batch wait in the batch's own map until the commit. Once a dictionary holds max keys,
+ * new keys are stored inline (id -1 in the maps, 0 to the encoder).
  */
+struct dict {
+    enum fl_store__stmt find, count, add;
+    size_t max;
+    int cache; /* remember()'s cache number */
+    const char *bind_what, *find_what, *count_what, *add_what;
+};
+
+static const struct dict akey_dict = {
+    FL_ST_W_AKEY_FIND,    FL_ST_W_AKEY_MAX,     FL_ST_W_AKEY_ADD,       FL_STORE_ATTR_KEYS_MAX, 3,
+    "bind attribute key", "find attribute key", "count attribute keys", "insert attribute key"};
+
+static const struct dict segkey_dict = {
+    FL_ST_W_SEGKEY_FIND, FL_ST_W_SEGKEY_MAX, FL_ST_W_SEGKEY_ADD,   FL_STORE_SEG_KEYS_MAX, 4,
+    "bind segment key",  "find segment key", "count segment keys", "insert segment key"};
+
+/* The id of key in dictionary dt into *v (> 0; -1: inline), adding the key when new; committed
+ * is the store's cache, *batch this batch's map (made on first use). */
+static fl_err dict_id(struct wctx *w, const struct dict *dt, const struct fl_map *committed,
+                      struct fl_map **batch, const char *key, size_t len, int64_t *v)
+{
+    struct fl_store *s = w->s;
+    sqlite3_stmt *st;
+    int64_t max = 0;
+    int found = 0;
+    fl_err e;
+    void *hit = fl_map_get(committed, key, len);
+    if (!hit && *batch)
+        hit = fl_map_get(*batch, key, len);
+    if (hit) {
+        *v = (int64_t)(intptr_t)hit;
+        return FL_OK;
+    }
+    if (!*batch && !(*batch = fl_map_new(NULL, dt->max)))
+        return alloc_err(w);
+    *v = 0;
+    if ((e = fl_store__stmt(&s->w, dt->find, &st, w->d)) != FL_OK)
+        return e;
+    if (sqlite3_bind_blob(st, 1, key, (int)len, SQLITE_STATIC) != SQLITE_OK)
+        return bind_failed(w, dt->bind_what);
+    if ((e = step_int(w, st, v, &found, dt->find_what)) != FL_OK)
+        return e;
+    if (!found) {
+        if ((e = fl_store__stmt(&s->w, dt->count, &st, w->d)) != FL_OK ||
+            (e = step_int(w, st, &max, &found, dt->count_what)) != FL_OK)
+            return e;
+        *v = -1;
+        if (max < (int64_t)dt->max) {
+            if ((e = fl_store__stmt(&s->w, dt->add, &st, w->d)) != FL_OK)
+                return e;
+            if (sqlite3_bind_blob(st, 1, key, (int)len, SQLITE_STATIC) != SQLITE_OK)
+                return bind_failed(w, dt->bind_what);
+            if ((e = step_done(w, st, dt->add_what)) != FL_OK)
+                return e;
+            *v = sqlite3_last_insert_rowid(s->w.db);
+        }
+    }
+    if (fl_map_put(*batch, key, len, (void *)(intptr_t)*v) != FL_OK) {
+        /* a full map only costs this lookup again for the key's next use */
+    }
+    if (*v > 0 && (e = remember(w, key, len, *v, dt->cache)) != FL_OK)
+        return e;
+    return FL_OK;
+}
+
+/* fl_store_attrs_encode's key callback: the dictionary id of a span attribute key, or 0 (store
+ * the key inline). */
 static fl_err attr_key(void *ud, const char *key, size_t len, uint64_t *id)
 {
     struct wctx *w = ud;
-    struct fl_store *s = w->s;
-    sqlite3_stmt *st;
-    int64_t v = 0, max = 0;
-    int found = 0;
-    fl_err e;
-    void *hit = fl_map_get(s->akey_cache, key, len);
-    if (!hit && w->akeys)
-        hit = fl_map_get(w->akeys, key, len);
-    if (hit) {
-        v = (int64_t)(intptr_t)hit;
+    int64_t v = 0;
+    fl_err e = dict_id(w, &akey_dict, w->s->akey_cache, &w->akeys, key, len, &v);
+    if (e == FL_OK)
         *id = v > 0 ? (uint64_t)v : 0;
-        return FL_OK;
-    }
-    if (!w->akeys && !(w->akeys = fl_map_new(NULL, FL_STORE_ATTR_KEYS_MAX)))
-        return alloc_err(w);
-    if ((e = fl_store__stmt(&s->w, FL_ST_W_AKEY_FIND, &st, w->d)) != FL_OK)
-        return e;
-    if (sqlite3_bind_blob(st, 1, key, (int)len, SQLITE_STATIC) != SQLITE_OK)
-        return bind_failed(w, "bind attribute key");
-    if ((e = step_int(w, st, &v, &found, "find attribute key")) != FL_OK)
-        return e;
-    if (!found) {
-        if ((e = fl_store__stmt(&s->w, FL_ST_W_AKEY_MAX, &st, w->d)) != FL_OK ||
-            (e = step_int(w, st, &max, &found, "count attribute keys")) != FL_OK)
-            return e;
-        v = -1;
-        if (max < FL_STORE_ATTR_KEYS_MAX) {
-            if ((e = fl_store__stmt(&s->w, FL_ST_W_AKEY_ADD, &st, w->d)) != FL_OK)
-                return e;
-            if (sqlite3_bind_blob(st, 1, key, (int)len, SQLITE_STATIC) != SQLITE_OK)
-                return bind_failed(w, "bind attribute key");
-            if ((e = step_done(w, st, "insert attribute key")) != FL_OK)
-                return e;
-            v = sqlite3_last_insert_rowid(s->w.db);
-        }
-    }
-    if (fl_map_put(w->akeys, key, len, (void *)(intptr_t)v) != FL_OK) {
-        /* a full map only costs this lookup again for the key's next span */
-    }
-    if (v > 0 && (e = remember(w, key, len, v, 3)) != FL_OK)
-        return e;
-    *id = v > 0 ? (uint64_t)v : 0;
-    return FL_OK;
+    return e;
 }
 
 /* Encode sp's attributes into w->attrs when they are a compact JSON object (else r keeps text). */
@@ -919,17 +948,14 @@ static size_t segmemo_slot(const char *name, const char *value)
 }
 
 /*
- * fl_store_seg_id_fn: the dictionary id of a segment pair (codec.h), adding it when new; 0 (store
- * the pair inline) once the dictionary holds FL_STORE_SEG_KEYS_MAX pairs. As for span attribute
- * keys, committed ids come from the store's cache, this batch's wait in w->segkeys.
+ * fl_store_seg_id_fn: the dictionary id of a segment pair (codec.h), or 0 (store the pair inline);
+ * the batch's memo first, then dict_id.
  */
 static fl_err seg_id(void *ud, const char *name, const char *value, uint64_t *id)
 {
     struct wctx *w = ud;
     struct fl_store *s = w->s;
-    sqlite3_stmt *st;
-    int64_t v = 0, max = 0;
-    int found = 0;
+    int64_t v = 0;
     fl_err e;
     if (!w->segmemo && !(w->segmemo = fl_calloc(SEGMEMO_N, sizeof *w->segmemo)))
         return alloc_err(w);
@@ -942,44 +968,9 @@ static fl_err seg_id(void *ud, const char *name, const char *value, uint64_t *id
     fl_store_seg_key_encode(name, strlen(name), value, strlen(value), &s->scratch2);
     if (fl_buf_err(&s->scratch2) != FL_OK)
         return buf_err(w, &s->scratch2);
-    const char *key = s->scratch2.data;
-    size_t len = s->scratch2.len;
-    void *hit = fl_map_get(s->segkey_cache, key, len);
-    if (!hit && w->segkeys)
-        hit = fl_map_get(w->segkeys, key, len);
-    if (hit) {
-        v = (int64_t)(intptr_t)hit;
-        goto done;
-    }
-    if (!w->segkeys && !(w->segkeys = fl_map_new(NULL, FL_STORE_SEG_KEYS_MAX)))
-        return alloc_err(w);
-    if ((e = fl_store__stmt(&s->w, FL_ST_W_SEGKEY_FIND, &st, w->d)) != FL_OK)
+    if ((e = dict_id(w, &segkey_dict, s->segkey_cache, &w->segkeys, s->scratch2.data,
+                     s->scratch2.len, &v)) != FL_OK)
         return e;
-    if (sqlite3_bind_blob(st, 1, key, (int)len, SQLITE_STATIC) != SQLITE_OK)
-        return bind_failed(w, "bind segment key");
-    if ((e = step_int(w, st, &v, &found, "find segment key")) != FL_OK)
-        return e;
-    if (!found) {
-        if ((e = fl_store__stmt(&s->w, FL_ST_W_SEGKEY_MAX, &st, w->d)) != FL_OK ||
-            (e = step_int(w, st, &max, &found, "count segment keys")) != FL_OK)
-            return e;
-        v = -1;
-        if (max < FL_STORE_SEG_KEYS_MAX) {
-            if ((e = fl_store__stmt(&s->w, FL_ST_W_SEGKEY_ADD, &st, w->d)) != FL_OK)
-                return e;
-            if (sqlite3_bind_blob(st, 1, key, (int)len, SQLITE_STATIC) != SQLITE_OK)
-                return bind_failed(w, "bind segment key");
-            if ((e = step_done(w, st, "insert segment key")) != FL_OK)
-                return e;
-            v = sqlite3_last_insert_rowid(s->w.db);
-        }
-    }
-    if (fl_map_put(w->segkeys, key, len, (void *)(intptr_t)v) != FL_OK) {
-        /* a full map only costs this lookup again for the pair's next row */
-    }
-    if (v > 0 && (e = remember(w, key, len, v, 4)) != FL_OK)
-        return e;
-done:
     *id = v > 0 ? (uint64_t)v : 0;
     *m = (struct segmemo){name, value, *id};
     return FL_OK;
