@@ -29,19 +29,15 @@ enum { L_API_FRAUD, L_FRAUD_FS, L_FRAUD_MODEL, N_LINK };
 static const char *const store_feats[N_FEAT] = {"amount_7d", "merchant_risk", "txn_count_1h"};
 
 struct fraud {
-    struct sim_svc svc[N_SVC];
-    struct sim_node nodes[3];
-    struct sim_link links[N_LINK];
-    size_t net_target;
+    struct sim_plant p;
+    struct sim_model_srv model;
+    struct sim_featq featq;
     struct sim_hist score_lat[N_REG][N_TIER];
     size_t s_decision[3], s_blocked[N_REG], s_fs_client[3], s_retries, s_pool_in_use,
-        s_pool_wait, s_throttled, s_feat_mean[N_FEAT], s_feat_null[N_FEAT], s_model_req[2],
-        s_lock_waits, s_lock_s, s_txn[N_REG][N_CAT], s_blocked_n[N_REG][N_CAT];
-    double decision[3], fs_client[3], retries, pool_wait, throttled, model_req[2], lock_waits,
-        lock_s, txn[N_REG][N_CAT], blocked_n[N_REG][N_CAT];
+        s_pool_wait, s_lock_waits, s_lock_s, s_txn[N_REG][N_CAT], s_blocked_n[N_REG][N_CAT];
+    double decision[3], fs_client[3], retries, pool_wait, lock_waits, lock_s, txn[N_REG][N_CAT],
+        blocked_n[N_REG][N_CAT];
     double fs_calls_per_req;
-    double feat_n[N_FEAT], feat_null[N_FEAT], feat_sum[N_FEAT];
-    int64_t model_down_until, model_cold_until, next_crash;
 };
 
 static double score_of(double y_signal, double amount, double a7d, double risk, double cnt,
@@ -55,31 +51,11 @@ static double score_of(double y_signal, double amount, double a7d, double risk, 
     return 1.0 / (1.0 + exp(-z));
 }
 
-/* The node a service's pod runs on (a resource attribute of its spans). */
-static const char *node_of(const struct fraud *x, const char *service)
-{
-    for (int i = 0; i < N_SVC; i++)
-        if (!strcmp(x->svc[i].name, service))
-            return x->nodes[x->svc[i].node].name;
-    return NULL;
-}
-
-static void put_attr(struct sim_span *sp, const char *k, const char *s, int64_t i)
-{
-    if (sp->n_attrs < 6)
-        sp->attrs[sp->n_attrs++] = (struct sim_attr){k, s, i};
-}
-
 /* One step's conditions, shared by its transactions. */
 struct fstep {
-    size_t tick;
-    int64_t t;
-    double slow[N_SVC], thr, threshold, lam, p_trace, p_log, lock;
-    bool regress, holiday;
-    const char *version;
-    struct sim_station pool;
-    double leaked, pool_size;
-    double busy[N_SVC];
+    struct sim_step s;
+    double threshold;
+    bool holiday;
     unsigned fs_calls;
     double blocked[N_REG], total[N_REG], blocked_c[N_REG][N_CAT], total_c[N_REG][N_CAT];
 };
@@ -98,81 +74,39 @@ struct ftxn {
     uint64_t root_id, api_client, fr_server;
     struct sim_span spans[16];
     size_t ns;
-    double ml, rtt2, took2;
-    bool down, lost2, model_ok;
+    struct sim_model_call mc;
 };
 
 /* CPU time per call: the base service time. Queueing, a throttled quota, a neighbour's steal or
  * lock waits make calls slower but use no more CPU (a cold model cache does). */
 static const double cpu_s[N_SVC] = {0.004, 0.008, 0.005, 0.013};
 
-/* Crash loop: a crash every few minutes, 20-40 s down, then a minute of cold caches. */
-static void fraud_restarts(struct sim_world *w, struct fraud *f, size_t tick, int64_t t)
-{
-    const struct sim_fault *flt = &w->fault;
-    if (!sim_fault_on(flt, SIM_F_MODEL_SERVER_RESTARTS, t))
-        return;
-    struct sim_rng rr;
-    sim_rng_at(&rr, w->o.seed, SIM_STREAM("fraud-crash"), tick, 0);
-    if (f->next_crash == 0)
-        f->next_crash = flt->onset_ms;
-    if (t >= f->next_crash) {
-        sim_svc_restart(&f->svc[S_MODEL], t);
-        f->model_req[0] = f->model_req[1] = 0; /* the server's own counters */
-        f->model_down_until = t + 20000 + (int64_t)(sim_rng_unif(&rr) * 20000);
-        f->model_cold_until = f->model_down_until + 60000;
-        f->next_crash = t + (int64_t)((10.0 - 8.0 * flt->size) * 60000.0 *
-                                      (0.7 + 0.6 * sim_rng_unif(&rr)));
-    }
-}
-
 /* The stations, links and fault states of one step, from its expected load. */
 static void fraud_conditions(struct sim_world *w, struct fraud *f, struct fstep *c, uint32_t n)
 {
     const struct sim_fault *flt = &w->fault;
-    int64_t t = c->t;
-    double step_s = (double)w->o.step_ms / 1000.0;
-    for (int i = 0; i < N_SVC; i++)
-        c->slow[i] = sim_node_slowdown(w, f->nodes[f->svc[i].node].name, t);
-    bool throttled = sim_fault_on(flt, SIM_F_CPU_THROTTLING, t);
-    c->thr = throttled ? 1.0 + 2.5 * flt->size : 1.0;
-    double lam = c->lam;
-    sim_station_update(&f->svc[S_API].st, lam, cpu_s[S_API] * c->slow[S_API]);
-    sim_station_update(&f->svc[S_FRAUD].st, lam, cpu_s[S_FRAUD] * c->slow[S_FRAUD]);
-    double lock = sim_fault_on(flt, SIM_F_DB_LOCK_CONTENTION, t) ? flt->size : 0;
-    c->lock = lock;
-    sim_station_update(&f->svc[S_FS].st, lam * f->fs_calls_per_req,
-                       (cpu_s[S_FS] + lock * 0.012) * c->slow[S_FS]);
-    sim_station_update(&f->svc[S_MODEL].st, lam, cpu_s[S_MODEL] * c->slow[S_MODEL] * c->thr);
-    struct sim_rng rc;
-    sim_rng_at(&rc, w->o.seed, SIM_STREAM("fraud-model-cgroup"), c->tick, 0);
-    double base = 0.2 * (1.0 + 0.3 * sim_rng_norm(&rc));
-    f->throttled += step_s * (fmax(base, 0) + (throttled ? 8.0 * (0.5 + flt->size) : 0));
-    for (int i = 0; i < N_LINK; i++)
-        f->links[i].loss_p = 0;
+    struct sim_step *s = &c->s;
+    int64_t t = s->t;
+    /* The pool to the feature store: 8 connections; a leak takes 0.2 + 0.5 * size of them a
+     * minute and never gives them back. */
+    sim_step_conditions(w, &f->p, s, n, 8.0, 0.2, 0.5, "v7");
+    double lam = s->lam;
+    struct sim_svc *svc = f->p.svc;
+    sim_station_update(&svc[S_API].st, lam, cpu_s[S_API] * s->slow[S_API]);
+    sim_station_update(&svc[S_FRAUD].st, lam, cpu_s[S_FRAUD] * s->slow[S_FRAUD]);
+    sim_station_update(&svc[S_FS].st, lam * f->fs_calls_per_req,
+                       (cpu_s[S_FS] + s->lock * 0.012) * s->slow[S_FS]);
+    sim_station_update(&svc[S_MODEL].st, lam, cpu_s[S_MODEL] * s->slow[S_MODEL] * s->thr);
     if (sim_fault_on(flt, SIM_F_NETWORK_PACKET_LOSS, t))
-        f->links[!strcmp(flt->detail, "feature-store") ? L_FRAUD_FS : L_FRAUD_MODEL].loss_p =
+        f->p.links[!strcmp(flt->detail, "feature-store") ? L_FRAUD_FS : L_FRAUD_MODEL].loss_p =
             flt->size;
-    fraud_restarts(w, f, c->tick, t);
-    /* The pool to the feature store: 8 connections; a leak takes them and never gives back. */
-    c->pool_size = 8;
-    c->leaked = 0;
-    if (sim_fault_on(flt, SIM_F_POOL_EXHAUSTION, t)) {
-        double mins = (double)(t - flt->onset_ms) / 60000.0;
-        c->leaked = fmin(8.0, floor(mins * (0.2 + 0.5 * flt->size)));
-        c->pool_size = 8.0 - c->leaked;
-    }
-    c->pool = (struct sim_station){.c = (unsigned)c->pool_size};
-    sim_station_update(&c->pool, lam * f->fs_calls_per_req, 0.008 * c->slow[S_FS]);
+    sim_model_srv_step(w, &f->model, s);
+    sim_station_update(&s->pool, lam * f->fs_calls_per_req, 0.008 * s->slow[S_FS]);
     /* Block at P(fraud) > 0.5: about 0.5 % of transactions, 40 % of the fraud at 94 %
      * precision (chargebacks of the logged sample); the rules change lowers the bar. */
     c->threshold =
         sim_fault_on(flt, SIM_F_BUSINESS_RULES_CHANGE, t) ? 0.5 * (1.0 - 0.6 * flt->size) : 0.5;
-    c->regress = sim_fault_on(flt, SIM_F_MODEL_REGRESSION, t);
     c->holiday = sim_fault_on(flt, SIM_F_HOLIDAY_DIP, t);
-    c->version = c->regress ? flt->detail : "v7";
-    c->p_trace = w->o.traces_per_tick / (n > 0 ? n : 1);
-    c->p_log = w->o.logs_per_tick / (n > 0 ? n : 1);
 }
 
 /* Who pays, where, how much; false when the customer stays home for a holiday. */
@@ -180,15 +114,15 @@ static bool fraud_arrival(struct sim_world *w, struct fstep *c, struct ftxn *q, 
 {
     const struct sim_fault *flt = &w->fault;
     struct sim_rng rq;
-    sim_rng_at(&rq, w->o.seed, SIM_STREAM("txn"), c->tick, q->rid);
-    q->t0_ns = (c->t + (int64_t)(sim_rng_unif(&rq) * (double)w->o.step_ms)) * 1000000;
+    sim_rng_at(&rq, w->o.seed, SIM_STREAM("txn"), c->s.tick, q->rid);
+    q->t0_ns = sim_step_t0_ns(w, &c->s, &rq);
     q->reg = sim_rng_pick(&rq, region_w, N_REG);
     q->tier = sim_rng_unif(&rq) < 0.6 ? 0 : 1;
     q->cat = is_extra ? 3 : sim_rng_pick(&rq, cat_w, N_CAT);
     q->amount = round(sim_rng_lognorm(&rq, q->tier ? 180.0 : 35.0, 0.9) * 100) / 100;
     double y_u = sim_rng_unif(&rq);
-    q->traced = sim_rng_unif(&rq) < c->p_trace;
-    q->logged = sim_rng_unif(&rq) < c->p_log;
+    q->traced = sim_rng_unif(&rq) < c->s.p_trace;
+    q->logged = sim_rng_unif(&rq) < c->s.p_log;
     q->fraud = y_u < (q->cat == 3 ? 0.06 : 0.012);
     if (c->holiday && !strncmp(flt->detail + 7, regions[q->reg], 4) &&
         sim_rng_unif(&rq) < flt->size)
@@ -202,9 +136,9 @@ static bool fraud_arrival(struct sim_world *w, struct fstep *c, struct ftxn *q, 
 static void fraud_feature_values(struct sim_world *w, struct fstep *c, struct ftxn *q)
 {
     const struct sim_fault *flt = &w->fault;
-    int64_t t = c->t;
+    int64_t t = c->s.t;
     struct sim_rng rd;
-    sim_rng_at(&rd, w->o.seed, SIM_STREAM("feature-store-data"), c->tick, q->rid);
+    sim_rng_at(&rd, w->o.seed, SIM_STREAM("feature-store-data"), c->s.tick, q->rid);
     double a7d = round(q->amount * (3.0 + 4.0 * sim_rng_unif(&rd)) * 100) / 100;
     double risk = round((q->fraud ? 0.55 : 0.15) * sim_rng_lognorm(&rd, 1.0, 0.4) * 1000) / 1000;
     double cnt = (double)sim_rng_poisson(&rd, q->fraud ? 4.0 : 1.2);
@@ -241,8 +175,8 @@ static struct sim_span *fs_client_span(struct ftxn *q, double from_s, double to_
     sp->span_id = sim_new_span_id(&q->rt);
     sp->start_ns = q->t0_ns + (int64_t)(from_s * 1e9);
     sp->end_ns = q->t0_ns + (int64_t)(to_s * 1e9);
-    put_attr(sp, "peer.service", "feature-store", 0);
-    put_attr(sp, "server.address", "feature-store.fraud.svc", 0);
+    sim_span_attr(sp, "peer.service", "feature-store", 0);
+    sim_span_attr(sp, "server.address", "feature-store.fraud.svc", 0);
     return sp;
 }
 
@@ -251,27 +185,27 @@ static bool fraud_fs_attempt(struct sim_world *w, struct fraud *f, struct fstep 
                              struct ftxn *q, int k)
 {
     struct sim_rng rn, rs;
-    sim_rng_at(&rn, w->o.seed, SIM_STREAM("link:fraud-fs"), c->tick, q->rid * 4 + k);
-    sim_rng_at(&rs, w->o.seed, SIM_STREAM("feature-store"), c->tick, q->rid * 4 + k);
+    sim_rng_at(&rn, w->o.seed, SIM_STREAM("link:fraud-fs"), c->s.tick, q->rid * 4 + k);
+    sim_rng_at(&rs, w->o.seed, SIM_STREAM("feature-store"), c->s.tick, q->rid * 4 + k);
     double rtt;
-    bool lost = sim_link_call(&f->links[L_FRAUD_FS], &rn, &rtt);
+    bool lost = sim_link_call(&f->p.links[L_FRAUD_FS], &rn, &rtt);
     bool lost_reply = sim_rng_unif(&rn) < 0.5;
-    double fs = sim_station_latency(&f->svc[S_FS].st, &rs, 0.35);
+    double fs = sim_station_latency(&f->p.svc[S_FS].st, &rs, 0.35);
     double took = lost ? FS_TIMEOUT : rtt + fs;
     bool reached = !lost || lost_reply;
     bool ok = took < FS_TIMEOUT;
     c->fs_calls++;
     if (reached) {
-        c->busy[S_FS] += cpu_s[S_FS];
-        sim_hist_observe(&f->svc[S_FS].lat, fs);
-        f->svc[S_FS].req_ok += 1;
-        if (c->lock > 0) {
+        c->s.busy[S_FS] += cpu_s[S_FS];
+        sim_hist_observe(&f->p.svc[S_FS].lat, fs);
+        f->p.svc[S_FS].req_ok += 1;
+        if (c->s.lock > 0) {
             /* the store's lock counters (postgres_exporter-style): a share `lock` of the
              * lookups waited, 12 ms on average (the service time the station adds) */
             struct sim_rng rl;
-            sim_rng_at(&rl, w->o.seed, SIM_STREAM("feature-store-locks"), c->tick,
+            sim_rng_at(&rl, w->o.seed, SIM_STREAM("feature-store-locks"), c->s.tick,
                        q->rid * 4 + (uint64_t)k);
-            if (sim_rng_unif(&rl) < c->lock) {
+            if (sim_rng_unif(&rl) < c->s.lock) {
                 f->lock_waits += 1;
                 f->lock_s += sim_rng_exp(&rl, 0.012);
             }
@@ -284,20 +218,17 @@ static bool fraud_fs_attempt(struct sim_world *w, struct fraud *f, struct fstep 
         f->retries += 1;
     if (q->traced && q->ns + 2 < 16) {
         struct sim_span *sp = fs_client_span(q, q->cur, q->cur + took);
-        put_attr(sp, "server.port", NULL, 6566);
-        put_attr(sp, "retry.count", NULL, k);
-        if (!ok) {
-            sp->status = 2;
-            sp->status_msg = "deadline exceeded after 150ms";
-            put_attr(sp, "error.type", "timeout", 0);
-        }
+        sim_span_attr(sp, "server.port", NULL, 6566);
+        sim_span_attr(sp, "retry.count", NULL, k);
+        if (!ok)
+            sim_span_error(sp, "deadline exceeded after 150ms", "timeout");
         if (reached) {
             struct sim_span *ss = new_span(q, "feature-store", "GET /features", 2, sp->span_id);
             ss->span_id = sim_new_span_id(&q->rt);
             double off = lost ? 0.4 * FS_TIMEOUT * sim_rng_unif(&rn) : rtt / 2;
             ss->start_ns = sp->start_ns + (int64_t)(off * 1e9);
             ss->end_ns = ss->start_ns + (int64_t)(fs * 1e9);
-            put_attr(ss, "db.system", "redis", 0);
+            sim_span_attr(ss, "db.system", "redis", 0);
         }
     }
     q->cur += took;
@@ -310,19 +241,16 @@ static bool fraud_fs_attempt(struct sim_world *w, struct fraud *f, struct fstep 
 static void fraud_fetch(struct sim_world *w, struct fraud *f, struct fstep *c, struct ftxn *q)
 {
     struct sim_rng rp;
-    sim_rng_at(&rp, w->o.seed, SIM_STREAM("fraud-pool"), c->tick, q->rid);
-    double pw = sim_rng_unif(&rp) < c->pool.p_wait ? sim_rng_exp(&rp, c->pool.w_mean) : 0;
+    sim_rng_at(&rp, w->o.seed, SIM_STREAM("fraud-pool"), c->s.tick, q->rid);
+    double pw = sim_rng_unif(&rp) < c->s.pool.p_wait ? sim_rng_exp(&rp, c->s.pool.w_mean) : 0;
     f->pool_wait += fmin(pw, 0.1);
     q->have_store = false;
     if (pw > 0.1) {
         q->cur += 0.1;
         f->fs_client[2] += 1;
-        if (q->traced) {
-            struct sim_span *sp = fs_client_span(q, q->cur - 0.1, q->cur);
-            sp->status = 2;
-            sp->status_msg = "connection pool timeout after 100ms";
-            put_attr(sp, "error.type", "pool_timeout", 0);
-        }
+        if (q->traced)
+            sim_span_error(fs_client_span(q, q->cur - 0.1, q->cur),
+                           "connection pool timeout after 100ms", "pool_timeout");
     } else {
         q->cur += pw;
         for (int k = 0; k < 3 && !q->have_store; k++)
@@ -337,26 +265,10 @@ static void fraud_fetch(struct sim_world *w, struct fraud *f, struct fstep *c, s
 static void fraud_model_call(struct sim_world *w, struct fraud *f, struct fstep *c, struct ftxn *q)
 {
     struct sim_rng rn2, rm;
-    sim_rng_at(&rn2, w->o.seed, SIM_STREAM("link:fraud-model"), c->tick, q->rid);
-    sim_rng_at(&rm, w->o.seed, SIM_STREAM("fraud-model-server"), c->tick, q->rid);
-    q->lost2 = sim_link_call(&f->links[L_FRAUD_MODEL], &rn2, &q->rtt2);
-    q->ml = sim_station_latency(&f->svc[S_MODEL].st, &rm, 0.3);
-    int64_t now_ms = q->t0_ns / 1000000;
-    q->down = now_ms < f->model_down_until;
-    bool cold = now_ms < f->model_cold_until;
-    if (cold && !q->down)
-        q->ml *= 3.0;
-    q->took2 = q->down ? 0.002 : q->lost2 ? MODEL_TIMEOUT : q->rtt2 + q->ml;
-    q->model_ok = !q->down && q->took2 < MODEL_TIMEOUT;
-    if (!q->down && (!q->lost2 || sim_rng_unif(&rn2) < 0.5)) {
-        c->busy[S_MODEL] += cpu_s[S_MODEL] * (cold ? 1.5 : 1.0);
-        sim_hist_observe(&f->svc[S_MODEL].lat, q->ml);
-        f->model_req[0] += 1;
-    } else if (q->down) {
-        f->model_req[1] += 1;
-    }
-    if (q->took2 > MODEL_TIMEOUT)
-        q->took2 = MODEL_TIMEOUT;
+    sim_rng_at(&rn2, w->o.seed, SIM_STREAM("link:fraud-model"), c->s.tick, q->rid);
+    sim_rng_at(&rm, w->o.seed, SIM_STREAM("fraud-model-server"), c->s.tick, q->rid);
+    /* the server as it was when the transaction arrived (the call starts under a second later) */
+    sim_model_srv_call(&f->model, &rn2, &rm, q->t0_ns / 1000000, &c->s.busy[S_MODEL], &q->mc);
 }
 
 /* The rest of a traced transaction's spans, then all of them to the sink. */
@@ -368,47 +280,41 @@ static void fraud_spans(struct sim_world *w, const struct fstep *c, struct ftxn 
     struct sim_span *sp = new_span(q, "fraud-service", "POST /predict", 3, q->fr_server);
     sp->span_id = sim_new_span_id(&q->rt);
     sp->start_ns = q->t0_ns + (int64_t)(q->cur * 1e9);
-    sp->end_ns = sp->start_ns + (int64_t)(q->took2 * 1e9);
-    put_attr(sp, "peer.service", "fraud-model-server", 0);
-    put_attr(sp, "server.address", "fraud-model.fraud.svc", 0);
-    if (!q->model_ok) {
-        sp->status = 2;
-        sp->status_msg = q->down ? "connection refused" : "deadline exceeded after 250ms";
-        put_attr(sp, "error.type", q->down ? "unavailable" : "timeout", 0);
-    }
-    if (!q->down && !q->lost2) {
+    sp->end_ns = sp->start_ns + (int64_t)(q->mc.took * 1e9);
+    sim_span_attr(sp, "peer.service", "fraud-model-server", 0);
+    sim_span_attr(sp, "server.address", "fraud-model.fraud.svc", 0);
+    if (!q->mc.ok)
+        sim_span_error(sp, q->mc.down ? "connection refused" : "deadline exceeded after 250ms",
+                       q->mc.down ? "unavailable" : "timeout");
+    if (!q->mc.down && !q->mc.lost) {
         struct sim_span *ms = new_span(q, "fraud-model-server", "predict", 2, sp->span_id);
         ms->span_id = sim_new_span_id(&q->rt);
-        ms->start_ns = sp->start_ns + (int64_t)(q->rtt2 / 2 * 1e9);
-        ms->end_ns = ms->start_ns + (int64_t)(q->ml * 1e9);
-        put_attr(ms, "model.name", "fraud", 0);
-        put_attr(ms, "model.version", c->version, 0);
+        ms->start_ns = sp->start_ns + (int64_t)(q->mc.rtt / 2 * 1e9);
+        ms->end_ns = ms->start_ns + (int64_t)(q->mc.ml * 1e9);
+        sim_span_attr(ms, "model.name", "fraud", 0);
+        sim_span_attr(ms, "model.version", c->s.version, 0);
     }
     struct sim_span *fs = new_span(q, "fraud-service", "POST /score", 2, q->api_client);
     fs->span_id = q->fr_server;
     fs->start_ns = q->t0_ns + (int64_t)((q->api_own * 0.3 + q->rtt0 / 2) * 1e9);
     fs->end_ns = fs->start_ns + (int64_t)(fr_dur * 1e9);
-    put_attr(fs, "http.request.method", "POST", 0);
-    put_attr(fs, "http.route", "/score", 0);
-    put_attr(fs, "http.response.status_code", NULL, 200);
+    sim_span_attr(fs, "http.request.method", "POST", 0);
+    sim_span_attr(fs, "http.route", "/score", 0);
+    sim_span_attr(fs, "http.response.status_code", NULL, 200);
     struct sim_span *ac = new_span(q, "transaction-api", "POST /score", 3, q->root_id);
     ac->span_id = q->api_client;
     ac->start_ns = q->t0_ns + (int64_t)(q->api_own * 0.3 * 1e9);
     ac->end_ns = ac->start_ns + (int64_t)((q->rtt0 + fr_dur) * 1e9);
-    put_attr(ac, "peer.service", "fraud-service", 0);
-    put_attr(ac, "server.address", "fraud-service.fraud.svc", 0);
+    sim_span_attr(ac, "peer.service", "fraud-service", 0);
+    sim_span_attr(ac, "server.address", "fraud-service.fraud.svc", 0);
     struct sim_span *rs = new_span(q, "transaction-api", "POST /transactions", 2, 0);
     rs->span_id = q->root_id;
     rs->start_ns = q->t0_ns;
     rs->end_ns = q->t0_ns + (int64_t)(total * 1e9);
-    put_attr(rs, "http.request.method", "POST", 0);
-    put_attr(rs, "http.route", "/transactions", 0);
-    put_attr(rs, "http.response.status_code", NULL, 200);
-    for (size_t j = 0; j < q->ns; j++) {
-        memcpy(q->spans[j].trace_id, q->tid, 16);
-        q->spans[j].node = node_of(w->sys, q->spans[j].service);
-        sim_span_emit(&w->sink, &q->spans[j]);
-    }
+    sim_span_attr(rs, "http.request.method", "POST", 0);
+    sim_span_attr(rs, "http.route", "/transactions", 0);
+    sim_span_attr(rs, "http.response.status_code", NULL, 200);
+    sim_plant_emit_spans(w, &((const struct fraud *)w->sys)->p, q->spans, q->ns, q->tid);
 }
 
 /* The model's log line (with the features as served) and the chargeback that follows. */
@@ -418,31 +324,26 @@ static void fraud_log(struct sim_world *w, const struct fstep *c, const struct f
     struct fl_buf *b = &w->sink.inferences;
     char tidh[33];
     sim_trace_id_hex(q->tid, tidh);
-    int64_t ts = q->t0_ns / 1000000 + (int64_t)((q->cur + q->rtt2 / 2 + q->ml) * 1000);
+    int64_t ts = q->t0_ns / 1000000 + (int64_t)((q->cur + q->mc.rtt / 2 + q->mc.ml) * 1000);
     fl_buf_printf(b, "{\"ts\":%lld,\"request_id\":\"txn-%zu-%llu\",\"trace_id\":\"%s\","
                      "\"model\":\"fraud\",\"model_version\":\"%s\",\"features\":{\"amount\":",
-                  (long long)ts, c->tick, (unsigned long long)q->rid, tidh, c->version);
+                  (long long)ts, c->s.tick, (unsigned long long)q->rid, tidh, c->s.version);
     fl_buf_put_double(b, q->amount);
     for (int j = 0; j < N_FEAT; j++) {
         fl_buf_printf(b, ",\"%s\":", store_feats[j]);
-        if (q->status[j] == 2)
-            fl_buf_puts(b, "{\"status\":\"not_found\"}");
-        else if (q->status[j] == 1)
-            fl_buf_puts(b, "null");
-        else
-            fl_buf_put_double(b, q->vals[j]);
+        sim_json_feature(b, q->status[j], q->vals[j]);
     }
     fl_buf_printf(b, ",\"merchant_category\":\"%s\"},\"prediction\":", cats[q->cat]);
     fl_buf_put_double(b, sc);
     fl_buf_printf(b, ",\"segments\":{\"region\":\"%s\",\"merchant_tier\":\"%s\"},\"latency_ms\":",
                   regions[q->reg], tiers[q->tier]);
-    fl_buf_put_double(b, round(q->ml * 1e6) / 1e3);
+    fl_buf_put_double(b, round(q->mc.ml * 1e6) / 1e3);
     fl_buf_puts(b, "}\n");
     w->sink.n_inferences++;
     fl_buf_printf(&w->sink.outcomes,
                   "{\"ts\":%lld,\"request_id\":\"txn-%zu-%llu\",\"name\":\"chargeback\","
                   "\"value\":%d}\n",
-                  (long long)(ts + 2 * 3600 * 1000), c->tick, (unsigned long long)q->rid,
+                  (long long)(ts + 2 * 3600 * 1000), c->s.tick, (unsigned long long)q->rid,
                   q->fraud && decision != 1 ? 1 : 0);
     w->sink.n_outcomes++;
 }
@@ -456,15 +357,15 @@ static void fraud_request(struct sim_world *w, struct fraud *f, struct fstep *c,
     if (!fraud_arrival(w, c, &q, is_extra))
         return; /* at home for the holiday */
     struct sim_rng ra, rf, rl;
-    sim_rng_at(&ra, w->o.seed, SIM_STREAM("transaction-api"), c->tick, rid);
-    sim_rng_at(&rf, w->o.seed, SIM_STREAM("fraud-service"), c->tick, rid);
-    sim_rng_at(&q.rt, w->o.seed, SIM_STREAM("fraud-trace"), c->tick, rid);
-    q.api_own = sim_station_latency(&f->svc[S_API].st, &ra, 0.4);
-    q.fr_own = sim_station_latency(&f->svc[S_FRAUD].st, &rf, 0.4);
-    sim_rng_at(&rl, w->o.seed, SIM_STREAM("link:api-fraud"), c->tick, rid);
-    sim_link_call(&f->links[L_API_FRAUD], &rl, &q.rtt0);
-    c->busy[S_API] += cpu_s[S_API];
-    c->busy[S_FRAUD] += cpu_s[S_FRAUD];
+    sim_rng_at(&ra, w->o.seed, SIM_STREAM("transaction-api"), c->s.tick, rid);
+    sim_rng_at(&rf, w->o.seed, SIM_STREAM("fraud-service"), c->s.tick, rid);
+    sim_rng_at(&q.rt, w->o.seed, SIM_STREAM("fraud-trace"), c->s.tick, rid);
+    q.api_own = sim_station_latency(&f->p.svc[S_API].st, &ra, 0.4);
+    q.fr_own = sim_station_latency(&f->p.svc[S_FRAUD].st, &rf, 0.4);
+    sim_rng_at(&rl, w->o.seed, SIM_STREAM("link:api-fraud"), c->s.tick, rid);
+    sim_link_call(&f->p.links[L_API_FRAUD], &rl, &q.rtt0);
+    c->s.busy[S_API] += cpu_s[S_API];
+    c->s.busy[S_FRAUD] += cpu_s[S_FRAUD];
     fraud_feature_values(w, c, &q);
     sim_new_ids(&q.rt, q.tid, &q.root_id);
     q.api_client = sim_new_span_id(&q.rt);
@@ -476,33 +377,27 @@ static void fraud_request(struct sim_world *w, struct fraud *f, struct fstep *c,
     for (int j = 0; j < N_FEAT; j++)
         v[j] = q.status[j] ? 0.0 : q.vals[j];
     double sc = score_of(q.fraud ? 1.0 : 0.0, q.amount, v[0], v[1], v[2], q.have_store,
-                         q.noise * (c->regress ? 1.0 + 3.0 * flt->size : 1.0) +
-                             (c->regress ? 1.2 * flt->size : 0.0));
+                         q.noise * (c->s.regress ? 1.0 + 3.0 * flt->size : 1.0) +
+                             (c->s.regress ? 1.2 * flt->size : 0.0));
     sc = round(sc * 1e4) / 1e4;
-    int decision = !q.model_ok ? 2 : sc > c->threshold ? 1 : 0; /* approve, block, review */
+    int decision = !q.mc.ok ? 2 : sc > c->threshold ? 1 : 0; /* approve, block, review */
     f->decision[decision] += 1;
     if (decision == 1)
         c->blocked[q.reg] += 1, c->blocked_c[q.reg][q.cat] += 1;
-    double fr_dur = q.cur - (q.api_own * 0.3 + q.rtt0 / 2) + q.took2 + q.fr_own * 0.7;
+    double fr_dur = q.cur - (q.api_own * 0.3 + q.rtt0 / 2) + q.mc.took + q.fr_own * 0.7;
     double total = q.api_own + q.rtt0 + fr_dur;
-    sim_hist_observe(&f->svc[S_FRAUD].lat, fr_dur);
+    sim_hist_observe(&f->p.svc[S_FRAUD].lat, fr_dur);
     sim_hist_observe(&f->score_lat[q.reg][q.tier], fr_dur);
-    sim_hist_observe(&f->svc[S_API].lat, total);
-    f->svc[S_API].req_ok += 1;
-    f->svc[S_FRAUD].req_ok += 1;
+    sim_hist_observe(&f->p.svc[S_API].lat, total);
+    f->p.svc[S_API].req_ok += 1;
+    f->p.svc[S_FRAUD].req_ok += 1;
     if (q.traced)
         fraud_spans(w, c, &q, fr_dur, total);
-    if (q.logged && q.model_ok)
+    if (q.logged && q.mc.ok)
         fraud_log(w, c, &q, sc, decision);
     /* Feature quality, as the feature store's data-quality export sees what it served. */
     if (q.have_store)
-        for (int j = 0; j < N_FEAT; j++) {
-            f->feat_n[j] += 1;
-            if (q.status[j])
-                f->feat_null[j] += 1;
-            else
-                f->feat_sum[j] += q.vals[j];
-        }
+        sim_featq_served(&f->featq, q.vals, q.status);
 }
 
 static void fraud_record(struct sim_world *w, struct fraud *f, const struct fstep *c);
@@ -510,16 +405,9 @@ static void fraud_record(struct sim_world *w, struct fraud *f, const struct fste
 static fl_err fraud_tick(struct sim_world *w, size_t tick)
 {
     struct fraud *f = w->sys;
-    const struct sim_fault *flt = &w->fault;
-    struct fstep c = {.tick = tick, .t = sim_tick_ms(w, tick)};
-    double step_s = (double)w->o.step_ms / 1000.0;
-    struct sim_rng r;
-    sim_rng_at(&r, w->o.seed, SIM_STREAM("fraud-traffic"), tick, 0);
-    double lambda = 22.0 * sim_daily_shape(c.t) * exp(0.04 * sim_rng_norm(&r));
-    bool flood = sim_fault_on(flt, SIM_F_NEW_CATEGORY_FLOOD, c.t);
-    uint32_t n = sim_rng_poisson(&r, lambda * step_s);
-    uint32_t n_extra = flood ? sim_rng_poisson(&r, lambda * flt->size * step_s) : 0;
-    c.lam = (n + n_extra) / step_s;
+    struct fstep c = {0};
+    uint32_t n, n_extra;
+    sim_step_traffic(w, &c.s, tick, "fraud-traffic", 22.0, &n, &n_extra);
     fraud_conditions(w, f, &c, n);
     for (uint32_t i = 0; i < n + n_extra; i++)
         fraud_request(w, f, &c, i >= n ? 1000000 + i : i, i >= n);
@@ -532,17 +420,10 @@ static fl_err fraud_tick(struct sim_world *w, size_t tick)
 
 static void fraud_record(struct sim_world *w, struct fraud *f, const struct fstep *c)
 {
-    size_t tick = c->tick;
-    const double *busy = c->busy;
-    for (int i = 0; i < N_SVC; i++) {
-        f->svc[i].busy_s = busy[i];
-        sim_svc_record(w, &f->svc[i], tick);
-    }
+    size_t tick = c->s.tick;
+    const double *busy = c->s.busy;
     double node_busy[3] = {busy[S_API] + busy[S_FRAUD], busy[S_FS], busy[S_MODEL]};
-    for (int i = 0; i < 3; i++)
-        sim_node_record(w, &f->nodes[i], node_busy[i], tick);
-    for (int i = 0; i < N_LINK; i++)
-        sim_link_record(w, &f->links[i], tick);
+    sim_plant_record(w, &f->p, busy, node_busy, tick);
     for (int i = 0; i < N_REG; i++) {
         for (int j = 0; j < N_TIER; j++)
             sim_hist_record(&w->m, &f->score_lat[i][j], tick);
@@ -559,25 +440,17 @@ static void fraud_record(struct sim_world *w, struct fraud *f, const struct fste
         sim_put(&w->m, f->s_decision[i], tick, f->decision[i]);
         sim_put(&w->m, f->s_fs_client[i], tick, f->fs_client[i]);
     }
-    for (int j = 0; j < N_FEAT; j++) {
-        double nn = f->feat_n[j], nv = nn - f->feat_null[j];
-        sim_put(&w->m, f->s_feat_mean[j], tick,
-                nv > 0 ? round(f->feat_sum[j] / nv * 1e4) / 1e4 : 0);
-        sim_put(&w->m, f->s_feat_null[j], tick,
-                nn > 0 ? round(f->feat_null[j] / nn * 1e4) / 1e4 : 0);
-        f->feat_n[j] = f->feat_null[j] = f->feat_sum[j] = 0;
-    }
+    sim_featq_record(w, &f->featq, tick);
     sim_put(&w->m, f->s_retries, tick, f->retries);
+    const struct sim_step *s = &c->s;
     sim_put(&w->m, f->s_pool_in_use, tick,
-            c->leaked +
-                round(fmin(c->pool_size, c->lam * f->fs_calls_per_req * 0.008 * c->slow[S_FS]) *
+            s->leaked +
+                round(fmin(s->pool_size, s->lam * f->fs_calls_per_req * 0.008 * s->slow[S_FS]) *
                       100) / 100);
     sim_put(&w->m, f->s_pool_wait, tick, f->pool_wait);
-    sim_put(&w->m, f->s_throttled, tick, floor(f->throttled));
     sim_put(&w->m, f->s_lock_waits, tick, f->lock_waits);
     sim_put(&w->m, f->s_lock_s, tick, round(f->lock_s * 1e4) / 1e4);
-    sim_put(&w->m, f->s_model_req[0], tick, f->model_req[0]);
-    sim_put(&w->m, f->s_model_req[1], tick, f->model_req[1]);
+    sim_model_srv_record(w, &f->model, tick);
 }
 
 static void fraud_free(void *p) { fl_free(p); }
@@ -591,25 +464,21 @@ fl_err sim_fraud_init(struct sim_world *w)
     w->sys_free = fraud_free;
     w->tick = fraud_tick;
     f->fs_calls_per_req = 1.0;
-    bool ok = sim_node_init(w, &f->nodes[0], "node-a", 8) &&
-              sim_node_init(w, &f->nodes[1], "node-b", 8) &&
-              sim_node_init(w, &f->nodes[2], "node-c", 4);
-    ok = ok && sim_svc_init(w, &f->svc[S_API], "transaction-api", 0, 16,
-                            "http_request_duration_seconds");
-    ok = ok && sim_svc_init(w, &f->svc[S_FRAUD], "fraud-service", 0, 12,
-                            "http_request_duration_seconds");
-    ok = ok && sim_svc_init(w, &f->svc[S_FS], "feature-store", 1, 10,
-                            "feature_store_request_duration_seconds");
-    ok = ok && sim_svc_init(w, &f->svc[S_MODEL], "fraud-model-server", 2, 4,
-                            "model_inference_duration_seconds");
-    f->net_target = sim_target(&w->m, "netobserv", "netobserv:9400", "network");
-    ok = ok && sim_link_init(w, &f->links[L_API_FRAUD], "transaction-api", "fraud-service",
-                             f->net_target) &&
-         sim_link_init(w, &f->links[L_FRAUD_FS], "fraud-service", "feature-store",
-                       f->net_target) &&
-         sim_link_init(w, &f->links[L_FRAUD_MODEL], "fraud-service", "fraud-model-server",
-                       f->net_target);
-    size_t tf = f->svc[S_FRAUD].target, tm = f->svc[S_MODEL].target;
+    static const struct sim_node_spec nodes[3] = {
+        {"node-a", 8}, {"node-b", 8}, {"node-c", 4}};
+    static const struct sim_svc_spec svc[N_SVC] = {
+        [S_API] = {"transaction-api", 0, 16, "http_request_duration_seconds"},
+        [S_FRAUD] = {"fraud-service", 0, 12, "http_request_duration_seconds"},
+        [S_FS] = {"feature-store", 1, 10, "feature_store_request_duration_seconds"},
+        [S_MODEL] = {"fraud-model-server", 2, 4, "model_inference_duration_seconds"},
+    };
+    static const struct sim_link_spec links[N_LINK] = {
+        [L_API_FRAUD] = {"transaction-api", "fraud-service"},
+        [L_FRAUD_FS] = {"fraud-service", "feature-store"},
+        [L_FRAUD_MODEL] = {"fraud-service", "fraud-model-server"},
+    };
+    bool ok = sim_plant_init(w, &f->p, nodes, 3, svc, N_SVC, links, N_LINK);
+    size_t tf = f->p.svc[S_FRAUD].target, tfs = f->p.svc[S_FS].target;
     char lb[160];
     for (int i = 0; i < N_REG && ok; i++) {
         for (int j = 0; j < N_TIER && ok; j++) {
@@ -647,16 +516,7 @@ fl_err sim_fraud_init(struct sim_world *w)
                                            "Feature-store calls by outcome (client side).", NULL,
                                            tf, lb);
     }
-    for (int j = 0; j < N_FEAT && ok; j++) {
-        snprintf(lb, sizeof(lb), "service=\"feature-store\",feature=\"%s\"", store_feats[j]);
-        f->s_feat_mean[j] = sim_series_new(&w->m, "feature_served_value_mean", SIM_GAUGE,
-                                           "Mean of the feature's non-null values served.", NULL,
-                                           f->svc[S_FS].target, lb);
-        f->s_feat_null[j] = sim_series_new(&w->m, "feature_served_null_ratio", SIM_GAUGE,
-                                           "Share of lookups that served the feature as null.",
-                                           NULL, f->svc[S_FS].target, lb);
-        ok = f->s_feat_mean[j] != SIZE_MAX && f->s_feat_null[j] != SIZE_MAX;
-    }
+    ok = ok && sim_featq_init(w, &f->featq, "feature-store", tfs, store_feats, N_FEAT);
     const char *fsl = "service=\"fraud-service\",peer=\"feature-store\"";
     f->s_retries = sim_series_new(&w->m, "feature_store_client_retries", SIM_COUNTER,
                                   "Feature-store call retries.", NULL, tf, fsl);
@@ -665,22 +525,15 @@ fl_err sim_fraud_init(struct sim_world *w)
     f->s_pool_wait = sim_series_new(&w->m, "http_client_pool_wait_seconds", SIM_COUNTER,
                                     "Time spent waiting for a pooled connection.", NULL, tf, fsl);
     f->s_lock_waits = sim_series_new(&w->m, "db_lock_waits", SIM_COUNTER,
-                                     "Lookups that waited for a row lock.", NULL,
-                                     f->svc[S_FS].target, "service=\"feature-store\"");
+                                     "Lookups that waited for a row lock.", NULL, tfs,
+                                     "service=\"feature-store\"");
     f->s_lock_s = sim_series_new(&w->m, "db_lock_wait_seconds", SIM_COUNTER,
-                                 "Time spent waiting for row locks.", NULL, f->svc[S_FS].target,
+                                 "Time spent waiting for row locks.", NULL, tfs,
                                  "service=\"feature-store\"");
-    f->s_throttled = sim_series_new(&w->m, "container_cpu_cfs_throttled_periods", SIM_COUNTER,
-                                    "CFS periods in which the container was throttled.", NULL, tm,
-                                    "service=\"fraud-model-server\"");
-    f->s_model_req[0] = sim_series_new(&w->m, "model_requests", SIM_COUNTER,
-                                       "Predictions served.", NULL, tm,
-                                       "service=\"fraud-model-server\",model=\"fraud\",code=\"ok\"");
-    f->s_model_req[1] = sim_series_new(
-        &w->m, "model_requests", SIM_COUNTER, "Predictions served.", NULL, tm,
-        "service=\"fraud-model-server\",model=\"fraud\",code=\"unavailable\"");
-    if (!ok || f->s_throttled == SIZE_MAX || f->s_lock_waits == SIZE_MAX ||
-        f->s_lock_s == SIZE_MAX || f->s_model_req[1] == SIZE_MAX ||
+    ok = ok && sim_model_srv_init(w, &f->model, &f->p.svc[S_MODEL], &f->p.links[L_FRAUD_MODEL],
+                                  "fraud", cpu_s[S_MODEL], MODEL_TIMEOUT, "fraud-crash",
+                                  "fraud-model-cgroup");
+    if (!ok || f->s_lock_waits == SIZE_MAX || f->s_lock_s == SIZE_MAX ||
         f->s_pool_wait == SIZE_MAX)
         return FL_ENOMEM;
     return FL_OK;

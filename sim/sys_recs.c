@@ -32,32 +32,14 @@ enum { L_RECS_MODEL, L_RECS_RULES, N_LINK };
 static const char *const feats[N_FEAT] = {"ctr_7d", "price_sensitivity", "user_age"};
 
 struct recs {
-    struct sim_svc svc[N_SVC];
-    struct sim_node nodes[3];
-    struct sim_link links[N_LINK];
+    struct sim_plant p;
+    struct sim_model_srv model;
+    struct sim_featq featq;
     size_t s_imp[N_COMBO], s_clk[N_COMBO];
     double imp[N_COMBO], clk[N_COMBO];
-    size_t s_pool_use, s_pool_wait, s_pool_to, s_lock_waits, s_lock_s, s_throttled, s_filtered,
-        s_model_req[2], s_fallback, s_feat_mean[N_FEAT], s_feat_null[N_FEAT];
-    double pool_wait, pool_to, lock_waits, lock_s, throttled, filtered, model_req[2], fallback;
-    double feat_n[N_FEAT], feat_null[N_FEAT], feat_sum[N_FEAT];
-    int64_t model_down_until, model_cold_until, next_crash;
+    size_t s_pool_use, s_pool_wait, s_pool_to, s_lock_waits, s_lock_s, s_filtered, s_fallback;
+    double pool_wait, pool_to, lock_waits, lock_s, filtered, fallback;
 };
-
-/* The node a service's pod runs on (a resource attribute of its spans). */
-static const char *node_of(const struct recs *x, const char *service)
-{
-    for (int i = 0; i < N_SVC; i++)
-        if (!strcmp(x->svc[i].name, service))
-            return x->nodes[x->svc[i].node].name;
-    return NULL;
-}
-
-static void put_attr(struct sim_span *sp, const char *k, const char *s, int64_t i)
-{
-    if (sp->n_attrs < 6)
-        sp->attrs[sp->n_attrs++] = (struct sim_attr){k, s, i};
-}
 
 static bool seg_match(const char *detail, size_t plat, size_t ctry, size_t useg)
 {
@@ -82,7 +64,7 @@ static size_t combo_series(struct sim_world *w, struct recs *rc, size_t ci, size
              "service=\"recs\",platform=\"%s\",country=\"%s\",app_version=\"%s\","
              "experiment_arm=\"%s\",user_segment=\"%s\"",
              plats[plat], ctrys[ctry], vers[ver], arms[arm], usegs[useg]);
-    size_t t = rc->svc[S_RECS].target;
+    size_t t = rc->p.svc[S_RECS].target;
     rc->s_imp[ci] = sim_series_new(&w->m, "recs_impressions", SIM_COUNTER,
                                    "Recommended items shown.", NULL, t, lb);
     rc->s_clk[ci] = sim_series_new(&w->m, "recs_clicks", SIM_COUNTER,
@@ -92,13 +74,8 @@ static size_t combo_series(struct sim_world *w, struct recs *rc, size_t ci, size
 
 /* One step's conditions, shared by its requests. */
 struct rstep {
-    size_t tick;
-    int64_t t;
-    double lam, slow[N_SVC], thr, lock, arm_b, p_trace, p_log, pool_size, leaked;
-    bool regress;
-    const char *version;
-    struct sim_station pool;
-    double busy[N_SVC];
+    struct sim_step s;
+    double arm_b; /* share of the traffic on experiment arm B */
 };
 
 /* One request on its way through the system. */
@@ -145,74 +122,28 @@ static struct sim_span *child_span(struct rreq *q, const struct sim_span *client
     return sp;
 }
 
-static void span_error(struct sim_span *sp, const char *msg, const char *type)
-{
-    sp->status = 2;
-    sp->status_msg = msg;
-    put_attr(sp, "error.type", type, 0);
-}
-
-/* Crash loop: a crash every few minutes, 20-40 s down, then a minute of cold caches. */
-static void recs_restarts(struct sim_world *w, struct recs *rc, size_t tick, int64_t t)
-{
-    const struct sim_fault *flt = &w->fault;
-    if (!sim_fault_on(flt, SIM_F_MODEL_SERVER_RESTARTS, t))
-        return;
-    struct sim_rng rr;
-    sim_rng_at(&rr, w->o.seed, SIM_STREAM("recs-crash"), tick, 0);
-    if (rc->next_crash == 0)
-        rc->next_crash = flt->onset_ms;
-    if (t >= rc->next_crash) {
-        sim_svc_restart(&rc->svc[S_MODEL], t);
-        rc->model_req[0] = rc->model_req[1] = 0; /* the server's own counters */
-        rc->model_down_until = t + 20000 + (int64_t)(sim_rng_unif(&rr) * 20000);
-        rc->model_cold_until = rc->model_down_until + 60000;
-        rc->next_crash = t + (int64_t)((10.0 - 8.0 * flt->size) * 60000.0 *
-                                       (0.7 + 0.6 * sim_rng_unif(&rr)));
-    }
-}
-
 /* The stations, links and fault states of one step, from its expected load. */
 static void recs_conditions(struct sim_world *w, struct recs *rc, struct rstep *c, uint32_t n)
 {
     const struct sim_fault *flt = &w->fault;
-    int64_t t = c->t;
-    double step_s = (double)w->o.step_ms / 1000.0, lam = c->lam;
-    for (int i = 0; i < N_SVC; i++)
-        c->slow[i] = sim_node_slowdown(w, rc->nodes[rc->svc[i].node].name, t);
-    bool throttled = sim_fault_on(flt, SIM_F_CPU_THROTTLING, t);
-    c->thr = throttled ? 1.0 + 2.5 * flt->size : 1.0;
-    c->lock = sim_fault_on(flt, SIM_F_DB_LOCK_CONTENTION, t) ? flt->size : 0;
-    sim_station_update(&rc->svc[S_GW].st, lam, cpu_s[S_GW] * c->slow[S_GW]);
-    sim_station_update(&rc->svc[S_RECS].st, lam, cpu_s[S_RECS] * c->slow[S_RECS]);
-    sim_station_update(&rc->svc[S_DB].st, lam, (cpu_s[S_DB] + 0.03 * c->lock) * c->slow[S_DB]);
-    sim_station_update(&rc->svc[S_MODEL].st, lam, cpu_s[S_MODEL] * c->slow[S_MODEL] * c->thr);
-    sim_station_update(&rc->svc[S_RULES].st, lam, cpu_s[S_RULES] * c->slow[S_RULES]);
-    struct sim_rng rcg;
-    sim_rng_at(&rcg, w->o.seed, SIM_STREAM("recs-model-cgroup"), c->tick, 0);
-    double base = 0.2 * (1.0 + 0.3 * sim_rng_norm(&rcg));
-    rc->throttled += step_s * (fmax(base, 0) + (throttled ? 8.0 * (0.5 + flt->size) : 0));
-    for (int i = 0; i < N_LINK; i++)
-        rc->links[i].loss_p = 0;
+    struct sim_step *s = &c->s;
+    int64_t t = s->t;
+    /* The pool to the database: 16 connections; a leak takes 0.4 + size of them a minute and
+     * never gives them back. */
+    sim_step_conditions(w, &rc->p, s, n, 16.0, 0.4, 1.0, "v12");
+    double lam = s->lam;
+    struct sim_svc *svc = rc->p.svc;
+    sim_station_update(&svc[S_GW].st, lam, cpu_s[S_GW] * s->slow[S_GW]);
+    sim_station_update(&svc[S_RECS].st, lam, cpu_s[S_RECS] * s->slow[S_RECS]);
+    sim_station_update(&svc[S_DB].st, lam, (cpu_s[S_DB] + 0.03 * s->lock) * s->slow[S_DB]);
+    sim_station_update(&svc[S_MODEL].st, lam, cpu_s[S_MODEL] * s->slow[S_MODEL] * s->thr);
+    sim_station_update(&svc[S_RULES].st, lam, cpu_s[S_RULES] * s->slow[S_RULES]);
     if (sim_fault_on(flt, SIM_F_NETWORK_PACKET_LOSS, t))
-        rc->links[!strcmp(flt->detail, "recs-model-server") ? L_RECS_MODEL : L_RECS_RULES]
+        rc->p.links[!strcmp(flt->detail, "recs-model-server") ? L_RECS_MODEL : L_RECS_RULES]
             .loss_p = flt->size;
-    recs_restarts(w, rc, c->tick, t);
-    /* The pool to the database: 16 connections; a leak takes them and never gives back. */
-    c->pool_size = 16;
-    c->leaked = 0;
-    if (sim_fault_on(flt, SIM_F_POOL_EXHAUSTION, t)) {
-        double mins = (double)(t - flt->onset_ms) / 60000.0;
-        c->leaked = fmin(16.0, floor(mins * (0.4 + flt->size)));
-        c->pool_size = 16.0 - c->leaked;
-    }
-    c->pool = (struct sim_station){.c = (unsigned)c->pool_size};
-    sim_station_update(&c->pool, lam, rc->svc[S_DB].st.s_mean * 1.5 + 0.001);
-    c->regress = sim_fault_on(flt, SIM_F_MODEL_REGRESSION, t);
-    c->version = c->regress ? flt->detail : "v12";
+    sim_model_srv_step(w, &rc->model, s);
+    sim_station_update(&s->pool, lam, svc[S_DB].st.s_mean * 1.5 + 0.001);
     c->arm_b = sim_fault_on(flt, SIM_F_EXPERIMENT_SHIFT, t) ? 0.5 + flt->size : 0.5;
-    c->p_trace = w->o.traces_per_tick / (n > 0 ? n : 1);
-    c->p_log = w->o.logs_per_tick / (n > 0 ? n : 1);
 }
 
 /* Who asks: segments, sampling; false when the user stays away for a holiday. */
@@ -220,18 +151,18 @@ static bool recs_arrival(struct sim_world *w, const struct rstep *c, struct rreq
 {
     const struct sim_fault *flt = &w->fault;
     struct sim_rng rq;
-    sim_rng_at(&rq, w->o.seed, SIM_STREAM("recs-request"), c->tick, q->rid);
-    q->t0_ns = (c->t + (int64_t)(sim_rng_unif(&rq) * (double)w->o.step_ms)) * 1000000;
+    sim_rng_at(&rq, w->o.seed, SIM_STREAM("recs-request"), c->s.tick, q->rid);
+    q->t0_ns = sim_step_t0_ns(w, &c->s, &rq);
     q->plat = sim_rng_pick(&rq, plat_w, N_PLAT);
     q->ctry = is_extra ? 4 : sim_rng_pick(&rq, ctry_w, N_CTRY);
     q->ver = q->plat == 2 ? 2 : (sim_rng_unif(&rq) < 0.7 ? 1 : 0);
     double u_arm = sim_rng_unif(&rq);
     q->arm = u_arm < 1.0 - c->arm_b ? 0 : 1;
     q->useg = sim_rng_unif(&rq) < 0.3 ? 0 : 1;
-    q->traced = sim_rng_unif(&rq) < c->p_trace;
-    q->logged = sim_rng_unif(&rq) < c->p_log;
+    q->traced = sim_rng_unif(&rq) < c->s.p_trace;
+    q->logged = sim_rng_unif(&rq) < c->s.p_log;
     double u_hol = sim_rng_unif(&rq);
-    return !(sim_fault_on(flt, SIM_F_HOLIDAY_DIP, c->t) &&
+    return !(sim_fault_on(flt, SIM_F_HOLIDAY_DIP, c->s.t) &&
              seg_match(flt->detail, q->plat, q->ctry, q->useg) && u_hol < flt->size);
 }
 
@@ -239,9 +170,9 @@ static bool recs_arrival(struct sim_world *w, const struct rstep *c, struct rreq
 static void recs_feature_values(struct sim_world *w, const struct rstep *c, struct rreq *q)
 {
     const struct sim_fault *flt = &w->fault;
-    int64_t t = c->t;
+    int64_t t = c->s.t;
     struct sim_rng rd;
-    sim_rng_at(&rd, w->o.seed, SIM_STREAM("user-features-data"), c->tick, q->rid);
+    sim_rng_at(&rd, w->o.seed, SIM_STREAM("user-features-data"), c->s.tick, q->rid);
     q->vals[0] = round(plat_ctr[q->plat] * sim_rng_lognorm(&rd, 1.0, 0.5) * 1e4) / 1e4;
     q->vals[1] = round(sim_rng_unif(&rd) * 1e3) / 1e3;
     q->vals[2] = (double)(18 + (int)(sim_rng_unif(&rd) * 50));
@@ -277,13 +208,13 @@ static void recs_feature_values(struct sim_world *w, const struct rstep *c, stru
 static void recs_db(struct sim_world *w, struct recs *rc, struct rstep *c, struct rreq *q)
 {
     struct sim_rng rp, rdb;
-    sim_rng_at(&rp, w->o.seed, SIM_STREAM("recs-pool"), c->tick, q->rid);
-    sim_rng_at(&rdb, w->o.seed, SIM_STREAM("user-features-db"), c->tick, q->rid);
-    double pw = sim_rng_unif(&rp) < c->pool.p_wait ? sim_rng_exp(&rp, c->pool.w_mean) : 0;
-    double db = sim_station_latency(&rc->svc[S_DB].st, &rdb, 0.4);
+    sim_rng_at(&rp, w->o.seed, SIM_STREAM("recs-pool"), c->s.tick, q->rid);
+    sim_rng_at(&rdb, w->o.seed, SIM_STREAM("user-features-db"), c->s.tick, q->rid);
+    double pw = sim_rng_unif(&rp) < c->s.pool.p_wait ? sim_rng_exp(&rp, c->s.pool.w_mean) : 0;
+    double db = sim_station_latency(&rc->p.svc[S_DB].st, &rdb, 0.4);
     double u_lock = sim_rng_unif(&rdb);
-    double e_lock = sim_rng_exp(&rdb, 0.04 + 0.1 * c->lock);
-    double lw = c->lock > 0 && u_lock < c->lock ? e_lock : 0.0;
+    double e_lock = sim_rng_exp(&rdb, 0.04 + 0.1 * c->s.lock);
+    double lw = c->s.lock > 0 && u_lock < c->s.lock ? e_lock : 0.0;
     double db_call;
     const char *db_err = NULL;
     q->db_ok = true;
@@ -300,9 +231,9 @@ static void recs_db(struct sim_world *w, struct recs *rc, struct rstep *c, struc
             rc->lock_waits += 1;
             rc->lock_s += lw;
         }
-        c->busy[S_DB] += cpu_s[S_DB];
-        sim_hist_observe(&rc->svc[S_DB].lat, fmin(db, 0.2));
-        rc->svc[S_DB].req_ok += 1;
+        c->s.busy[S_DB] += cpu_s[S_DB];
+        sim_hist_observe(&rc->p.svc[S_DB].lat, fmin(db, 0.2));
+        rc->p.svc[S_DB].req_ok += 1;
         db_call = pw + fmin(db, 0.2) + 0.0005;
         if (db >= 0.2) {
             q->db_ok = false;
@@ -312,12 +243,12 @@ static void recs_db(struct sim_world *w, struct recs *rc, struct rstep *c, struc
     if (q->traced) {
         struct sim_span *sp = new_span(q, "recs", "SELECT user_features", 3, q->recs_server,
                                        q->cur, db_call);
-        put_attr(sp, "db.system", "postgresql", 0);
-        put_attr(sp, "peer.service", "user-features-db", 0);
-        put_attr(sp, "server.address", "user-features-db.recs.svc", 0);
-        put_attr(sp, "db.name", "user_features", 0);
+        sim_span_attr(sp, "db.system", "postgresql", 0);
+        sim_span_attr(sp, "peer.service", "user-features-db", 0);
+        sim_span_attr(sp, "server.address", "user-features-db.recs.svc", 0);
+        sim_span_attr(sp, "db.name", "user_features", 0);
         if (!q->db_ok)
-            span_error(sp, db_err, "timeout");
+            sim_span_error(sp, db_err, "timeout");
     }
     q->cur += db_call;
     if (!q->db_ok) {
@@ -331,42 +262,30 @@ static void recs_model_attempt(struct sim_world *w, struct recs *rc, struct rste
                                struct rreq *q, int k)
 {
     struct sim_rng rn, rmk;
-    sim_rng_at(&rn, w->o.seed, SIM_STREAM("link:recs-model"), c->tick, q->rid * 2 + k);
-    sim_rng_at(&rmk, w->o.seed, SIM_STREAM("recs-model-server"), c->tick, q->rid * 2 + k);
-    double rtt;
-    bool lost = sim_link_call(&rc->links[L_RECS_MODEL], &rn, &rtt);
-    bool reply_lost = sim_rng_unif(&rn) < 0.5;
-    q->ml = sim_station_latency(&rc->svc[S_MODEL].st, &rmk, 0.3);
+    sim_rng_at(&rn, w->o.seed, SIM_STREAM("link:recs-model"), c->s.tick, q->rid * 2 + k);
+    sim_rng_at(&rmk, w->o.seed, SIM_STREAM("recs-model-server"), c->s.tick, q->rid * 2 + k);
+    struct sim_model_call mc;
     int64_t now_ms = q->t0_ns / 1000000 + (int64_t)(q->cur * 1000);
-    bool down = now_ms < rc->model_down_until, cold = now_ms < rc->model_cold_until;
-    if (!down && cold)
-        q->ml *= 3.0;
-    double took = down ? 0.002 : lost ? 0.3 : fmin(rtt + q->ml, 0.3);
-    bool served = !down && (!lost || reply_lost);
-    q->model_ok = !down && took < 0.3;
-    if (served) {
-        c->busy[S_MODEL] += cpu_s[S_MODEL] * (cold ? 1.5 : 1.0);
-        sim_hist_observe(&rc->svc[S_MODEL].lat, q->ml);
-        rc->model_req[0] += 1;
-    } else if (down) {
-        rc->model_req[1] += 1;
-    }
+    sim_model_srv_call(&rc->model, &rn, &rmk, now_ms, &c->s.busy[S_MODEL], &mc);
+    q->ml = mc.ml;
+    q->model_ok = mc.ok;
     if (q->traced && q->ns + 2 < 12) {
         struct sim_span *sp = new_span(q, "recs", "POST /v1/models/ranker:predict", 3,
-                                       q->recs_server, q->cur, took);
-        put_attr(sp, "peer.service", "recs-model-server", 0);
-        put_attr(sp, "server.address", "recs-model.recs.svc", 0);
-        put_attr(sp, "retry.count", NULL, k);
-        if (!q->model_ok)
-            span_error(sp, down ? "connection refused" : "deadline exceeded (300ms)",
-                       down ? "unavailable" : "timeout");
-        if (served) {
-            struct sim_span *ms = child_span(q, sp, "recs-model-server", "predict", rtt / 2, q->ml);
-            put_attr(ms, "model.name", "recs-ranker", 0);
-            put_attr(ms, "model.version", c->version, 0);
+                                       q->recs_server, q->cur, mc.took);
+        sim_span_attr(sp, "peer.service", "recs-model-server", 0);
+        sim_span_attr(sp, "server.address", "recs-model.recs.svc", 0);
+        sim_span_attr(sp, "retry.count", NULL, k);
+        if (!mc.ok)
+            sim_span_error(sp, mc.down ? "connection refused" : "deadline exceeded (300ms)",
+                           mc.down ? "unavailable" : "timeout");
+        if (mc.served) {
+            struct sim_span *ms =
+                child_span(q, sp, "recs-model-server", "predict", mc.rtt / 2, mc.ml);
+            sim_span_attr(ms, "model.name", "recs-ranker", 0);
+            sim_span_attr(ms, "model.version", c->s.version, 0);
         }
     }
-    q->cur += took;
+    q->cur += mc.took;
 }
 
 /* 3. Business rules (Java): filter the slate; on timeout it goes out unfiltered. */
@@ -374,21 +293,21 @@ static void recs_rules(struct sim_world *w, struct recs *rc, struct rstep *c, st
 {
     const struct sim_fault *flt = &w->fault;
     struct sim_rng rn3, rru;
-    sim_rng_at(&rn3, w->o.seed, SIM_STREAM("link:recs-rules"), c->tick, q->rid);
-    sim_rng_at(&rru, w->o.seed, SIM_STREAM("business-rules-api"), c->tick, q->rid);
+    sim_rng_at(&rn3, w->o.seed, SIM_STREAM("link:recs-rules"), c->s.tick, q->rid);
+    sim_rng_at(&rru, w->o.seed, SIM_STREAM("business-rules-api"), c->s.tick, q->rid);
     double rtt3;
-    bool lost3 = sim_link_call(&rc->links[L_RECS_RULES], &rn3, &rtt3);
-    double rl_t = sim_station_latency(&rc->svc[S_RULES].st, &rru, 0.3);
+    bool lost3 = sim_link_call(&rc->p.links[L_RECS_RULES], &rn3, &rtt3);
+    double rl_t = sim_station_latency(&rc->p.svc[S_RULES].st, &rru, 0.3);
     if (sim_rng_unif(&rru) < 0.002)
         rl_t += 0.04; /* a GC pause */
     double took3 = lost3 ? 0.15 : fmin(rtt3 + rl_t, 0.15);
     bool rules_ok = took3 < 0.15;
-    bool rules_hit = sim_fault_on(flt, SIM_F_BUSINESS_RULES_CHANGE, c->t) &&
+    bool rules_hit = sim_fault_on(flt, SIM_F_BUSINESS_RULES_CHANGE, c->s.t) &&
                      seg_match(flt->detail, q->plat, q->ctry, q->useg);
     if (!lost3 || sim_rng_unif(&rn3) < 0.5) {
-        c->busy[S_RULES] += cpu_s[S_RULES];
-        sim_hist_observe(&rc->svc[S_RULES].lat, rl_t);
-        rc->svc[S_RULES].req_ok += 1;
+        c->s.busy[S_RULES] += cpu_s[S_RULES];
+        sim_hist_observe(&rc->p.svc[S_RULES].lat, rl_t);
+        rc->p.svc[S_RULES].req_ok += 1;
         rc->filtered += rules_hit ? 6 : 1;
     }
     if (rules_ok && rules_hit)
@@ -398,14 +317,14 @@ static void recs_rules(struct sim_world *w, struct recs *rc, struct rstep *c, st
     if (q->traced && q->ns + 2 < 12) {
         struct sim_span *sp = new_span(q, "recs", "POST /rules/apply", 3, q->recs_server, q->cur,
                                        took3);
-        put_attr(sp, "peer.service", "business-rules-api", 0);
-        put_attr(sp, "server.address", "business-rules.recs.svc", 0);
+        sim_span_attr(sp, "peer.service", "business-rules-api", 0);
+        sim_span_attr(sp, "server.address", "business-rules.recs.svc", 0);
         if (!rules_ok)
-            span_error(sp, "deadline exceeded (150ms)", "timeout");
+            sim_span_error(sp, "deadline exceeded (150ms)", "timeout");
         if (!lost3) {
             struct sim_span *rs =
                 child_span(q, sp, "business-rules-api", "POST /rules/apply", rtt3 / 2, rl_t);
-            put_attr(rs, "http.route", "/rules/apply", 0);
+            sim_span_attr(rs, "http.route", "/rules/apply", 0);
         }
     }
     q->cur += took3;
@@ -421,29 +340,25 @@ static void recs_spans(struct sim_world *w, struct rreq *q, double recs_dur, dou
                             .span_id = q->recs_server, .parent_id = q->gw_client};
     rs->start_ns = q->t0_ns + (int64_t)(q->recs_start * 1e9);
     rs->end_ns = rs->start_ns + (int64_t)(recs_dur * 1e9);
-    put_attr(rs, "http.route", "/recommend", 0);
-    put_attr(rs, "http.response.status_code", NULL, 200);
-    put_attr(rs, "recs.fallback", q->fallback ? "popular" : "none", 0);
+    sim_span_attr(rs, "http.route", "/recommend", 0);
+    sim_span_attr(rs, "http.response.status_code", NULL, 200);
+    sim_span_attr(rs, "recs.fallback", q->fallback ? "popular" : "none", 0);
     struct sim_span *gc = &q->spans[q->ns++];
     *gc = (struct sim_span){.service = "gateway", .name = "GET /recommend", .kind = 3,
                             .span_id = q->gw_client, .parent_id = q->root_id};
     gc->start_ns = rs->start_ns;
     gc->end_ns = rs->end_ns;
-    put_attr(gc, "peer.service", "recs", 0);
-    put_attr(gc, "server.address", "recs.recs.svc", 0);
+    sim_span_attr(gc, "peer.service", "recs", 0);
+    sim_span_attr(gc, "server.address", "recs.recs.svc", 0);
     struct sim_span *gs = &q->spans[q->ns++];
     *gs = (struct sim_span){.service = "gateway", .name = "GET /recommendations", .kind = 2,
                             .span_id = q->root_id};
     gs->start_ns = q->t0_ns;
     gs->end_ns = q->t0_ns + (int64_t)(total * 1e9);
-    put_attr(gs, "http.route", "/recommendations", 0);
-    put_attr(gs, "http.response.status_code", NULL, 200);
-    put_attr(gs, "app.platform", plats[q->plat], 0);
-    for (size_t j = 0; j < q->ns; j++) {
-        memcpy(q->spans[j].trace_id, q->tid, 16);
-        q->spans[j].node = node_of(w->sys, q->spans[j].service);
-        sim_span_emit(&w->sink, &q->spans[j]);
-    }
+    sim_span_attr(gs, "http.route", "/recommendations", 0);
+    sim_span_attr(gs, "http.response.status_code", NULL, 200);
+    sim_span_attr(gs, "app.platform", plats[q->plat], 0);
+    sim_plant_emit_spans(w, &((const struct recs *)w->sys)->p, q->spans, q->ns, q->tid);
 }
 
 /* The ranker's log line (features as served, score, segments) and the click outcome. */
@@ -456,15 +371,10 @@ static void recs_log(struct sim_world *w, const struct rstep *c, const struct rr
     int64_t ts = q->t0_ns / 1000000 + (int64_t)(q->cur * 1000);
     fl_buf_printf(b, "{\"ts\":%lld,\"request_id\":\"rec-%zu-%llu\",\"trace_id\":\"%s\","
                      "\"model\":\"recs-ranker\",\"model_version\":\"%s\",\"features\":{",
-                  (long long)ts, c->tick, (unsigned long long)q->rid, tidh, c->version);
+                  (long long)ts, c->s.tick, (unsigned long long)q->rid, tidh, c->s.version);
     for (int j = 0; j < N_FEAT; j++) {
         fl_buf_printf(b, "%s\"%s\":", j ? "," : "", feats[j]);
-        if (q->st[j] == 2)
-            fl_buf_puts(b, "{\"status\":\"not_found\"}");
-        else if (q->st[j] == 1)
-            fl_buf_puts(b, "null");
-        else
-            fl_buf_put_double(b, q->vals[j]);
+        sim_json_feature(b, q->st[j], q->vals[j]);
     }
     fl_buf_printf(b, ",\"country\":\"%s\",\"item_popularity\":", ctrys[q->ctry]);
     fl_buf_put_double(b, q->pop);
@@ -480,7 +390,7 @@ static void recs_log(struct sim_world *w, const struct rstep *c, const struct rr
     fl_buf_printf(&w->sink.outcomes,
                   "{\"ts\":%lld,\"request_id\":\"rec-%zu-%llu\",\"name\":\"click\","
                   "\"value\":%s,\"attributes\":{\"clicks\":%u}}\n",
-                  (long long)(ts + 30000), c->tick, (unsigned long long)q->rid,
+                  (long long)(ts + 30000), c->s.tick, (unsigned long long)q->rid,
                   clicks ? "true" : "false", clicks);
     w->sink.n_outcomes++;
 }
@@ -491,16 +401,16 @@ static fl_err recs_clicks(struct sim_world *w, struct recs *rc, const struct rst
 {
     const struct sim_fault *flt = &w->fault;
     struct sim_rng rk;
-    sim_rng_at(&rk, w->o.seed, SIM_STREAM("recs-clicks"), c->tick, q->rid);
+    sim_rng_at(&rk, w->o.seed, SIM_STREAM("recs-clicks"), c->s.tick, q->rid);
     double p = plat_ctr[q->plat] * (q->useg ? 1.1 : 0.8) * (q->arm ? 0.7 : 1.0) * q->quality;
     uint32_t clicks = sim_rng_poisson(&rk, SLATE * p);
     if (clicks > SLATE)
         clicks = SLATE;
     uint32_t logged_clicks = clicks;
-    if (sim_fault_on(flt, SIM_F_CLICK_LOGGING_BROKEN, c->t) &&
+    if (sim_fault_on(flt, SIM_F_CLICK_LOGGING_BROKEN, c->s.t) &&
         seg_match(flt->detail, q->plat, q->ctry, q->useg)) {
         struct sim_rng rb;
-        sim_rng_at(&rb, w->o.seed, SIM_STREAM("click-logger"), c->tick, q->rid);
+        sim_rng_at(&rb, w->o.seed, SIM_STREAM("click-logger"), c->s.tick, q->rid);
         logged_clicks = 0;
         for (uint32_t k = 0; k < clicks; k++)
             logged_clicks += sim_rng_unif(&rb) >= flt->size;
@@ -523,13 +433,13 @@ static fl_err recs_request(struct sim_world *w, struct recs *rc, struct rstep *c
     if (!recs_arrival(w, c, &q, is_extra))
         return FL_OK; /* away for the holiday */
     struct sim_rng rg, rr2, rl;
-    sim_rng_at(&rg, w->o.seed, SIM_STREAM("gateway"), c->tick, rid);
-    sim_rng_at(&rr2, w->o.seed, SIM_STREAM("recs"), c->tick, rid);
-    sim_rng_at(&q.rt, w->o.seed, SIM_STREAM("recs-trace"), c->tick, rid);
-    q.gw_own = sim_station_latency(&rc->svc[S_GW].st, &rg, 0.3);
-    q.recs_own = sim_station_latency(&rc->svc[S_RECS].st, &rr2, 0.5);
-    c->busy[S_GW] += cpu_s[S_GW];
-    c->busy[S_RECS] += cpu_s[S_RECS];
+    sim_rng_at(&rg, w->o.seed, SIM_STREAM("gateway"), c->s.tick, rid);
+    sim_rng_at(&rr2, w->o.seed, SIM_STREAM("recs"), c->s.tick, rid);
+    sim_rng_at(&q.rt, w->o.seed, SIM_STREAM("recs-trace"), c->s.tick, rid);
+    q.gw_own = sim_station_latency(&rc->p.svc[S_GW].st, &rg, 0.3);
+    q.recs_own = sim_station_latency(&rc->p.svc[S_RECS].st, &rr2, 0.5);
+    c->s.busy[S_GW] += cpu_s[S_GW];
+    c->s.busy[S_RECS] += cpu_s[S_RECS];
     recs_feature_values(w, c, &q);
     sim_new_ids(&q.rt, q.tid, &q.root_id);
     q.gw_client = sim_new_span_id(&q.rt);
@@ -544,33 +454,27 @@ static fl_err recs_request(struct sim_world *w, struct recs *rc, struct rstep *c
     recs_rules(w, rc, c, &q);
     double recs_dur = q.cur - q.recs_start + q.recs_own * 0.6;
     double total = q.gw_own + recs_dur;
-    sim_hist_observe(&rc->svc[S_RECS].lat, recs_dur);
-    sim_hist_observe(&rc->svc[S_GW].lat, total);
-    rc->svc[S_GW].req_ok += 1;
-    rc->svc[S_RECS].req_ok += 1;
+    sim_hist_observe(&rc->p.svc[S_RECS].lat, recs_dur);
+    sim_hist_observe(&rc->p.svc[S_GW].lat, total);
+    rc->p.svc[S_GW].req_ok += 1;
+    rc->p.svc[S_RECS].req_ok += 1;
     if (q.fallback) {
         q.quality *= 0.6;
         rc->fallback += 1;
     }
-    if (c->regress)
+    if (c->s.regress)
         q.quality *= 1.0 - w->fault.size;
     uint32_t clicks;
     if (recs_clicks(w, rc, c, &q, &clicks) != FL_OK)
         return FL_ENOMEM;
     if (q.db_ok) /* what the database served, whatever happened afterwards */
-        for (int j = 0; j < N_FEAT; j++) {
-            rc->feat_n[j] += 1;
-            if (q.st[j])
-                rc->feat_null[j] += 1;
-            else
-                rc->feat_sum[j] += q.vals[j];
-        }
+        sim_featq_served(&rc->featq, q.vals, q.st);
     if (q.traced)
         recs_spans(w, &q, recs_dur, total);
-    sim_rng_at(&rl, w->o.seed, SIM_STREAM("recs-score"), c->tick, rid);
+    sim_rng_at(&rl, w->o.seed, SIM_STREAM("recs-score"), c->s.tick, rid);
     double sc = 1.0 / (1.0 + exp(-(-1.5 + 8.0 * q.vals[0] * (q.st[0] ? 0 : 1) +
                                     0.8 * (q.st[1] ? 0.5 : fmin(q.vals[1], 5.0)) +
-                                    0.5 * sim_rng_norm(&rl) + (c->regress ? -0.6 : 0))));
+                                    0.5 * sim_rng_norm(&rl) + (c->s.regress ? -0.6 : 0))));
     sc = round(sc * 1e4) / 1e4;
     if (q.logged && q.model_ok)
         recs_log(w, c, &q, sc, clicks);
@@ -582,16 +486,9 @@ static void recs_record(struct sim_world *w, struct recs *rc, const struct rstep
 static fl_err recs_tick(struct sim_world *w, size_t tick)
 {
     struct recs *rc = w->sys;
-    const struct sim_fault *flt = &w->fault;
-    struct rstep c = {.tick = tick, .t = sim_tick_ms(w, tick)};
-    double step_s = (double)w->o.step_ms / 1000.0;
-    struct sim_rng r;
-    sim_rng_at(&r, w->o.seed, SIM_STREAM("recs-traffic"), tick, 0);
-    double lambda = 80.0 * sim_daily_shape(c.t) * exp(0.04 * sim_rng_norm(&r));
-    bool flood = sim_fault_on(flt, SIM_F_NEW_CATEGORY_FLOOD, c.t);
-    uint32_t n = sim_rng_poisson(&r, lambda * step_s);
-    uint32_t n_extra = flood ? sim_rng_poisson(&r, lambda * flt->size * step_s) : 0;
-    c.lam = (n + n_extra) / step_s;
+    struct rstep c = {0};
+    uint32_t n, n_extra;
+    sim_step_traffic(w, &c.s, tick, "recs-traffic", 80.0, &n, &n_extra);
     recs_conditions(w, rc, &c, n);
     for (uint32_t i = 0; i < n + n_extra; i++)
         if (recs_request(w, rc, &c, i >= n ? 1000000 + i : i, i >= n) != FL_OK)
@@ -602,41 +499,26 @@ static fl_err recs_tick(struct sim_world *w, size_t tick)
 
 static void recs_record(struct sim_world *w, struct recs *rc, const struct rstep *c)
 {
-    size_t tick = c->tick;
-    const double *busy = c->busy;
-    for (int i = 0; i < N_SVC; i++) {
-        rc->svc[i].busy_s = busy[i];
-        sim_svc_record(w, &rc->svc[i], tick);
-    }
+    size_t tick = c->s.tick;
+    const double *busy = c->s.busy;
     double node_busy[3] = {busy[S_GW] + busy[S_RECS], busy[S_DB] + busy[S_RULES], busy[S_MODEL]};
-    for (int i = 0; i < 3; i++)
-        sim_node_record(w, &rc->nodes[i], node_busy[i], tick);
-    for (int i = 0; i < N_LINK; i++)
-        sim_link_record(w, &rc->links[i], tick);
+    sim_plant_record(w, &rc->p, busy, node_busy, tick);
     for (size_t ci = 0; ci < N_COMBO; ci++)
         if (rc->s_imp[ci] != SIZE_MAX) {
             sim_put(&w->m, rc->s_imp[ci], tick, rc->imp[ci]);
             sim_put(&w->m, rc->s_clk[ci], tick, rc->clk[ci]);
         }
-    for (int j = 0; j < N_FEAT; j++) {
-        double nn = rc->feat_n[j], nv = nn - rc->feat_null[j];
-        sim_put(&w->m, rc->s_feat_mean[j], tick,
-                nv > 0 ? round(rc->feat_sum[j] / nv * 1e4) / 1e4 : 0);
-        sim_put(&w->m, rc->s_feat_null[j], tick,
-                nn > 0 ? round(rc->feat_null[j] / nn * 1e4) / 1e4 : 0);
-        rc->feat_n[j] = rc->feat_null[j] = rc->feat_sum[j] = 0;
-    }
+    sim_featq_record(w, &rc->featq, tick);
+    const struct sim_step *s = &c->s;
     sim_put(&w->m, rc->s_pool_use, tick,
-            c->leaked + round(fmin(c->pool_size, c->lam * c->pool.s_mean *
-                                                     (1.0 + c->pool.p_wait * 4)) * 100) / 100);
+            s->leaked + round(fmin(s->pool_size, s->lam * s->pool.s_mean *
+                                                    (1.0 + s->pool.p_wait * 4)) * 100) / 100);
     sim_put(&w->m, rc->s_pool_wait, tick, rc->pool_wait);
     sim_put(&w->m, rc->s_pool_to, tick, rc->pool_to);
     sim_put(&w->m, rc->s_lock_waits, tick, rc->lock_waits);
     sim_put(&w->m, rc->s_lock_s, tick, rc->lock_s);
-    sim_put(&w->m, rc->s_throttled, tick, floor(rc->throttled));
     sim_put(&w->m, rc->s_filtered, tick, rc->filtered);
-    sim_put(&w->m, rc->s_model_req[0], tick, rc->model_req[0]);
-    sim_put(&w->m, rc->s_model_req[1], tick, rc->model_req[1]);
+    sim_model_srv_record(w, &rc->model, tick);
     sim_put(&w->m, rc->s_fallback, tick, rc->fallback);
 }
 
@@ -652,21 +534,20 @@ fl_err sim_recs_init(struct sim_world *w)
     w->tick = recs_tick;
     for (size_t i = 0; i < N_COMBO; i++)
         rc->s_imp[i] = rc->s_clk[i] = SIZE_MAX;
-    bool ok = sim_node_init(w, &rc->nodes[0], "node-a", 8) &&
-              sim_node_init(w, &rc->nodes[1], "node-b", 8) &&
-              sim_node_init(w, &rc->nodes[2], "node-c", 8);
-    ok = ok && sim_svc_init(w, &rc->svc[S_GW], "gateway", 0, 32, "http_request_duration_seconds");
-    ok = ok && sim_svc_init(w, &rc->svc[S_RECS], "recs", 0, 16, "http_request_duration_seconds");
-    ok = ok && sim_svc_init(w, &rc->svc[S_DB], "user-features-db", 1, 20,
-                            "db_query_duration_seconds");
-    ok = ok && sim_svc_init(w, &rc->svc[S_MODEL], "recs-model-server", 2, 6,
-                            "model_inference_duration_seconds");
-    ok = ok && sim_svc_init(w, &rc->svc[S_RULES], "business-rules-api", 1, 20,
-                            "http_request_duration_seconds");
-    size_t net = sim_target(&w->m, "netobserv", "netobserv:9400", "network");
-    ok = ok && sim_link_init(w, &rc->links[L_RECS_MODEL], "recs", "recs-model-server", net) &&
-         sim_link_init(w, &rc->links[L_RECS_RULES], "recs", "business-rules-api", net);
-    if (!ok)
+    static const struct sim_node_spec nodes[3] = {
+        {"node-a", 8}, {"node-b", 8}, {"node-c", 8}};
+    static const struct sim_svc_spec svc[N_SVC] = {
+        [S_GW] = {"gateway", 0, 32, "http_request_duration_seconds"},
+        [S_RECS] = {"recs", 0, 16, "http_request_duration_seconds"},
+        [S_DB] = {"user-features-db", 1, 20, "db_query_duration_seconds"},
+        [S_MODEL] = {"recs-model-server", 2, 6, "model_inference_duration_seconds"},
+        [S_RULES] = {"business-rules-api", 1, 20, "http_request_duration_seconds"},
+    };
+    static const struct sim_link_spec links[N_LINK] = {
+        [L_RECS_MODEL] = {"recs", "recs-model-server"},
+        [L_RECS_RULES] = {"recs", "business-rules-api"},
+    };
+    if (!sim_plant_init(w, &rc->p, nodes, 3, svc, N_SVC, links, N_LINK))
         return FL_ENOMEM;
     /* Every segment that exists before any fault, in a fixed order; a new category's series
      * appear when its traffic does. */
@@ -681,8 +562,8 @@ fl_err sim_recs_init(struct sim_world *w)
                         if (combo_series(w, rc, ci, p, c, v, a, u) == SIZE_MAX)
                             return FL_ENOMEM;
                     }
-    size_t tr = rc->svc[S_RECS].target, tdb = rc->svc[S_DB].target,
-           tm = rc->svc[S_MODEL].target, tru = rc->svc[S_RULES].target;
+    size_t tr = rc->p.svc[S_RECS].target, tdb = rc->p.svc[S_DB].target,
+           tru = rc->p.svc[S_RULES].target;
     const char *pl = "service=\"recs\",pool=\"user-features-db\"";
     rc->s_pool_use = sim_series_new(&w->m, "db_pool_connections_in_use", SIM_GAUGE,
                                     "Connections of the pool in use.", NULL, tr, pl);
@@ -699,33 +580,17 @@ fl_err sim_recs_init(struct sim_world *w)
     rc->s_lock_s = sim_series_new(&w->m, "db_lock_wait_seconds", SIM_COUNTER,
                                   "Time spent waiting for row locks.", NULL, tdb,
                                   "service=\"user-features-db\"");
-    rc->s_throttled = sim_series_new(&w->m, "container_cpu_cfs_throttled_periods", SIM_COUNTER,
-                                     "CFS periods in which the container was throttled.", NULL,
-                                     tm, "service=\"recs-model-server\"");
-    rc->s_model_req[0] = sim_series_new(
-        &w->m, "model_requests", SIM_COUNTER, "Predictions served.", NULL, tm,
-        "service=\"recs-model-server\",model=\"recs-ranker\",code=\"ok\"");
-    rc->s_model_req[1] = sim_series_new(
-        &w->m, "model_requests", SIM_COUNTER, "Predictions served.", NULL, tm,
-        "service=\"recs-model-server\",model=\"recs-ranker\",code=\"unavailable\"");
+    if (!sim_model_srv_init(w, &rc->model, &rc->p.svc[S_MODEL], &rc->p.links[L_RECS_MODEL],
+                            "recs-ranker", cpu_s[S_MODEL], 0.3, "recs-crash",
+                            "recs-model-cgroup"))
+        return FL_ENOMEM;
     rc->s_filtered = sim_series_new(&w->m, "rules_items_filtered", SIM_COUNTER,
                                     "Items removed from slates by business rules.", NULL, tru,
                                     "service=\"business-rules-api\"");
-    char lb[128];
-    for (int j = 0; j < N_FEAT; j++) {
-        snprintf(lb, sizeof(lb), "service=\"user-features-db\",feature=\"%s\"", feats[j]);
-        rc->s_feat_mean[j] = sim_series_new(&w->m, "feature_served_value_mean", SIM_GAUGE,
-                                            "Mean of the feature's non-null values served.", NULL,
-                                            tdb, lb);
-        rc->s_feat_null[j] = sim_series_new(&w->m, "feature_served_null_ratio", SIM_GAUGE,
-                                            "Share of lookups that served the feature as null.",
-                                            NULL, tdb, lb);
-        if (rc->s_feat_mean[j] == SIZE_MAX || rc->s_feat_null[j] == SIZE_MAX)
-            return FL_ENOMEM;
-    }
+    if (!sim_featq_init(w, &rc->featq, "user-features-db", tdb, feats, N_FEAT))
+        return FL_ENOMEM;
     if (rc->s_pool_use == SIZE_MAX || rc->s_pool_wait == SIZE_MAX || rc->s_pool_to == SIZE_MAX ||
         rc->s_fallback == SIZE_MAX || rc->s_lock_waits == SIZE_MAX || rc->s_lock_s == SIZE_MAX ||
-        rc->s_throttled == SIZE_MAX || rc->s_model_req[1] == SIZE_MAX ||
         rc->s_filtered == SIZE_MAX)
         return FL_ENOMEM;
     return FL_OK;
