@@ -21,6 +21,7 @@
 #include "str.h"
 
 struct fl_map;
+struct fl_series_index;
 
 /* A label; both strings NUL-terminated, arena-owned. */
 struct fl_label {
@@ -177,7 +178,7 @@ struct fl_model_version {
  */
 struct fl_batch {
     struct fl_arena arena;
-    struct fl_map *series_index; /* label-set key -> index + 1 */
+    struct fl_series_index *series_index; /* label set -> series; private to record.c */
     struct fl_series *series;
     size_t n_series, cap_series;
     struct fl_sample *samples;
@@ -202,7 +203,7 @@ struct fl_batch {
 /* max_records: cap on records of all kinds (FL_LIMIT_RECORDS_PER_BATCH when 0). */
 fl_err fl_batch_init(struct fl_batch *b, size_t max_records) FL_MUST_CHECK;
 void fl_batch_cleanup(struct fl_batch *b);
-/* Drop all records, keep allocations. */
+/* Drop all records, keep allocations. Reset the arena only through here (series live in it). */
 void fl_batch_reset(struct fl_batch *b);
 /* Total records of all kinds (series and metadata not counted). */
 size_t fl_batch_count(const struct fl_batch *b);
@@ -214,10 +215,27 @@ fl_err fl_batch_alloc_err(const struct fl_batch *b);
 
 /*
  * Find or add the series with this label set. The labels are copied into the arena and sorted;
- * duplicate label names are FL_EINVAL. *idx receives the series index.
+ * a NULL value is the empty string; a NULL name or duplicate label names are FL_EINVAL. *idx
+ * receives the series index. FL_ELIMIT past FL_LIMIT_MAP_ENTRIES series or at the arena cap,
+ * FL_ENOMEM when out of memory; no series is added then. Finding a series the batch already
+ * holds allocates nothing, so it works even with a full arena.
  */
 fl_err fl_batch_series(struct fl_batch *b, const struct fl_label *labels, size_t n_labels,
                        uint32_t *idx) FL_MUST_CHECK;
+
+/* A label as two borrowed byte slices, e.g. straight from a parser's input. */
+struct fl_label_slice {
+    struct fl_str name;  /* p == NULL is FL_EINVAL */
+    struct fl_str value; /* p may be NULL when len is 0 */
+};
+
+/*
+ * fl_batch_series for slices that need not be NUL-terminated (and must not contain NUL bytes:
+ * the copies are C strings). Same interning, result, errors and caps as fl_batch_series, without
+ * a temporary copy: labels[] is the caller's scratch and is left sorted by name.
+ */
+fl_err fl_batch_series_slices(struct fl_batch *b, struct fl_label_slice *labels, size_t n_labels,
+                              uint32_t *idx) FL_MUST_CHECK;
 fl_err fl_batch_add_sample(struct fl_batch *b, uint32_t series, int64_t ts_ms,
                            double value) FL_MUST_CHECK;
 /* The add functions copy the struct itself (shallow): its strings must be batch-arena owned. */

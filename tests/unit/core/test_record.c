@@ -306,3 +306,140 @@ Test(record, event_kinds)
         cr_assert(!fl_event_kind_valid(invalid[i]), "%s", invalid[i]);
     cr_assert(!fl_event_kind_valid(NULL));
 }
+
+Test(record, series_from_slices_is_the_same_series)
+{
+    struct fl_batch b;
+    cr_assert_eq(fl_batch_init(&b, 0), FL_OK);
+    /* Slices into one buffer, none NUL-terminated: job=api, instance=a:9090, __name__=up. */
+    const char *t = "jobapiinstancea:9090__name__up";
+    struct fl_label_slice ls[] = {
+        {{t, 3}, {t + 3, 3}}, {{t + 6, 8}, {t + 14, 6}}, {{t + 20, 8}, {t + 28, 2}}};
+    uint32_t i1 = 99, i2 = 98;
+    cr_assert_eq(fl_batch_series_slices(&b, ls, N(ls), &i1), FL_OK);
+    cr_assert_eq(i1, 0);
+    cr_assert_eq(ls[0].name.p, t + 20, "the array is left sorted by name");
+    cr_assert_eq(ls[1].name.p, t + 6);
+    cr_assert_eq(ls[2].name.p, t);
+    const struct fl_series *s = &b.series[i1];
+    cr_assert_eq(s->n_labels, 3);
+    cr_assert_str_eq(s->labels[0].name, "__name__");
+    cr_assert_str_eq(s->labels[0].value, "up");
+    cr_assert_str_eq(s->labels[1].name, "instance");
+    cr_assert_str_eq(s->labels[1].value, "a:9090");
+    cr_assert_str_eq(s->labels[2].name, "job");
+    cr_assert_str_eq(s->labels[2].value, "api");
+    cr_assert_eq(s->hash, fl_labels_hash(s->labels, s->n_labels));
+    struct fl_label l[] = {{"job", "api"}, {"__name__", "up"}, {"instance", "a:9090"}};
+    cr_assert_eq(fl_batch_series(&b, l, N(l), &i2), FL_OK);
+    cr_assert_eq(i2, i1);
+    cr_assert_eq(b.n_series, 1);
+
+    /* A value without bytes is the empty string, as a NULL value is for fl_batch_series. */
+    struct fl_label_slice e1[] = {{{t, 3}, {NULL, 0}}};
+    struct fl_label e2[] = {{"job", NULL}};
+    cr_assert_eq(fl_batch_series_slices(&b, e1, 1, &i1), FL_OK);
+    cr_assert_eq(fl_batch_series(&b, e2, 1, &i2), FL_OK);
+    cr_assert_eq(i1, i2);
+    cr_assert_str_eq(b.series[i1].labels[0].value, "");
+
+    /* A name without bytes, and duplicate names however far apart, are FL_EINVAL. */
+    struct fl_label_slice bad[] = {{{t, 3}, {t, 1}}, {{NULL, 0}, {t, 1}}};
+    cr_assert_eq(fl_batch_series_slices(&b, bad, N(bad), &i1), FL_EINVAL);
+    struct fl_label_slice dup[] = {
+        {{t, 3}, {t, 1}}, {{t + 6, 8}, {t, 1}}, {{t + 20, 8}, {t, 1}}, {{t, 3}, {t + 1, 1}}};
+    cr_assert_eq(fl_batch_series_slices(&b, dup, N(dup), &i1), FL_EINVAL);
+    cr_assert_eq(b.n_series, 2);
+    fl_batch_cleanup(&b);
+}
+
+/* Series m{i="<k>",z="<k % 3>"}: all share the first label, most of the key differs. */
+static fl_err add_numbered(struct fl_batch *b, int k, uint32_t *idx)
+{
+    char v[16], z[4];
+    snprintf(v, sizeof v, "%d", k);
+    snprintf(z, sizeof z, "%d", k % 3);
+    struct fl_label l[] = {{"z", z}, {"i", v}, {"__name__", "m"}};
+    return fl_batch_series(b, l, N(l), idx);
+}
+
+Test(record, many_series_are_found_again_after_growth_and_reset)
+{
+    struct fl_batch b;
+    cr_assert_eq(fl_batch_init(&b, 0), FL_OK);
+    enum { NS = 40000 };
+    for (int round = 0; round < 2; round++) {
+        for (int k = 0; k < NS; k++) {
+            uint32_t idx;
+            cr_assert_eq(add_numbered(&b, k, &idx), FL_OK);
+            cr_assert_eq(idx, (uint32_t)k);
+        }
+        cr_assert_eq(b.n_series, NS);
+        for (int k = NS - 1; k >= 0; k -= 7) {
+            uint32_t idx;
+            cr_assert_eq(add_numbered(&b, k, &idx), FL_OK);
+            cr_assert_eq(idx, (uint32_t)k);
+        }
+        cr_assert_eq(b.n_series, NS, "lookups add nothing");
+        for (int k = 0; k < NS; k += 997) {
+            const struct fl_series *s = &b.series[k];
+            cr_assert_eq(s->hash, fl_labels_hash(s->labels, s->n_labels), "series %d", k);
+            cr_assert_eq(atoi(s->labels[1].value), k);
+        }
+        fl_batch_reset(&b);
+        cr_assert_eq(b.n_series, 0);
+    }
+    fl_batch_cleanup(&b);
+}
+
+Test(record, big_label_sets_and_a_full_arena)
+{
+    struct fl_batch b;
+    cr_assert_eq(fl_batch_init(&b, 0), FL_OK);
+    b.arena.max = 40000; /* two 16 KiB chunks of small series, then only exact sizes */
+    static char big[9000];
+    memset(big, 'b', sizeof big - 1);
+    struct fl_label lb[] = {{"__name__", "m"}, {"big", big}};
+    uint32_t ib, ib2, idx;
+    cr_assert_eq(fl_batch_series(&b, lb, N(lb), &ib), FL_OK);
+    cr_assert_eq(strlen(b.series[ib].labels[1].value), sizeof big - 1);
+    cr_assert_eq(b.series[ib].hash, fl_labels_hash(lb, N(lb)));
+    int k = 0;
+    fl_err e;
+    while ((e = add_numbered(&b, k, &idx)) == FL_OK)
+        k++;
+    cr_assert_eq(e, FL_ELIMIT);
+    cr_assert_gt(k, 100);
+    size_t n = b.n_series;
+    cr_assert_eq(n, (size_t)k + 1);
+    /* A full arena still finds every series it holds: a lookup costs no memory. */
+    cr_assert_eq(fl_batch_series(&b, lb, N(lb), &ib2), FL_OK);
+    cr_assert_eq(ib2, ib);
+    for (int j = k - 1; j >= 0; j -= 5) {
+        cr_assert_eq(add_numbered(&b, j, &idx), FL_OK);
+        cr_assert_eq(idx, (uint32_t)j + 1);
+    }
+    cr_assert_eq(add_numbered(&b, k, &idx), FL_ELIMIT);
+    cr_assert_eq(b.n_series, n);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(b.series[i].hash, fl_labels_hash(b.series[i].labels, b.series[i].n_labels));
+    fl_batch_cleanup(&b);
+}
+
+Test(record, series_label_sets_sorted_like_strcmp)
+{
+    /* Byte order with bytes >= 0x80 above ASCII, and a proper prefix first, as strcmp sorts. */
+    struct fl_batch b;
+    cr_assert_eq(fl_batch_init(&b, 0), FL_OK);
+    struct fl_label l[] = {{"\xc3\xa9", "1"}, {"ab", "2"}, {"a", "3"}, {"B", "4"},
+                           {"_", "5"},        {"aa", "6"}, {"a\xff", "7"}};
+    uint32_t idx;
+    cr_assert_eq(fl_batch_series(&b, l, N(l), &idx), FL_OK);
+    static const char *const want[] = {"B", "_", "a", "aa", "ab", "a\xff", "\xc3\xa9"};
+    const struct fl_series *s = &b.series[idx];
+    cr_assert_eq(s->n_labels, N(want));
+    for (size_t i = 0; i < N(want); i++)
+        cr_assert_str_eq(s->labels[i].name, want[i], "label %zu", i);
+    cr_assert_eq(s->hash, fl_labels_hash(s->labels, s->n_labels));
+    fl_batch_cleanup(&b);
+}
