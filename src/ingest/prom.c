@@ -399,7 +399,6 @@ void fl_prom_parser_free(struct fl_prom_parser *p)
     fl_free(p->help);
     fl_free(p->fams);
     names_free(p);
-    fl_free(p->bs.labels);
     fl_free(p->bs.bytes);
     fl_free(p);
 }

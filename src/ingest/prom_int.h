@@ -29,8 +29,6 @@ int fl_prom__parse_om_ts(const char *s, size_t len, int64_t *out_ms);
 
 /* Scratch of fl_prom_to_batch, owned by the parser so that repeated scrapes do not allocate. */
 struct fl_prom__batch_scratch {
-    struct fl_label *labels;
-    size_t cap_labels;
     char *bytes; /* NUL-terminated copies of names/values for one series */
     size_t cap_bytes;
 };
