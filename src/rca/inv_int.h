@@ -32,6 +32,9 @@
 #define FL_INV_BASELINE_FACTOR 4
 /* Least deviation (spread units) of a symptom that counts as changed (docs/rca.md). */
 #define FL_INV_SYMPTOM_THRESHOLD 3.0
+/* Least deviation of a symptom that a late job upstream can confirm (docs/rca.md "A late job
+ * confirms a marginal symptom"); the bar is also the baseline's wider range. */
+#define FL_INV_SYMPTOM_CORROBORATED 2.0
 /* At most this many buckets on the symptom's grid (inv_symptom.c symptom_step). */
 #define FL_INV_SYMPTOM_BUCKETS 720
 /* A sustained shift of the symptom (inv_symptom.c sustained_shift). */
@@ -121,6 +124,10 @@ struct fl_inv__ctx {
     bool broken;               /* verify_symptom: the measurement is broken */
     bool symptom_changed;      /* verify_symptom: the symptom left its normal range */
     bool symptom_checked;      /* verify_symptom could tell either way */
+    /* verify_symptom: unchanged by the step-wise check's bar, but beyond the wider bar a
+     * corroborating finding may confirm (its deviation and that bar); rare events excluded */
+    bool sym_marginal;
+    double sym_marginal_dev, sym_marginal_bar;
     /* components: the topology's, then any met only in data */
     struct fl_inv__comp *comps;
     size_t n_comps, cap_comps;

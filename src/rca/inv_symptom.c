@@ -953,6 +953,28 @@ static fl_err rare_shift(struct vctx *v, bool *applied)
         r0, r1, pv, FL_TS_NONE, changed);
 }
 
+/* Beyond the wider range a corroborating finding may confirm (rank.h's corroborated bar, with
+ * FL_INV_SYMPTOM_CORROBORATED as its floor)? Sets c->sym_marginal; verdict() decides. */
+static fl_err marginal(struct vctx *v, const struct fl_rank_series *rs,
+                       const struct fl_rank_opts *o0, struct fl_diag *d)
+{
+    struct fl_inv__ctx *c = v->c;
+    struct fl_rank_opts o = *o0;
+    o.symptom_threshold = FL_INV_SYMPTOM_CORROBORATED;
+    struct fl_rank_result *rr = NULL;
+    fl_err e = fl_rank_run(rs, 1, &o, &rr, d);
+    if (e == FL_ENOMEM)
+        return e;
+    if (e == FL_OK && rr->series[0].status == FL_RANK_SCORED &&
+        rr->series[0].deviation >= rr->symptom_bar_corroborated) {
+        c->sym_marginal = true;
+        c->sym_marginal_dev = rr->series[0].deviation;
+        c->sym_marginal_bar = rr->symptom_bar_corroborated;
+    }
+    fl_rank_result_free(rr);
+    return FL_OK;
+}
+
 /* Did the symptom leave its normal range? rank.h's symptom check on the one series. */
 static fl_err check_change(struct vctx *v)
 {
@@ -1016,6 +1038,10 @@ static fl_err check_change(struct vctx *v)
         return e;
     }
     if (!rare && !c->symptom_changed && (e = daily_shift(v)) != FL_OK) {
+        fl_rank_result_free(rr);
+        return e;
+    }
+    if (!rare && !c->symptom_changed && (e = marginal(v, &rs, &o, &d)) != FL_OK) {
         fl_rank_result_free(rr);
         return e;
     }

@@ -802,9 +802,60 @@ static fl_err rank_causes(struct fl_inv__ctx *c)
     return FL_OK;
 }
 
+/*
+ * A late job confirms a marginal symptom (docs/rca.md): the symptom stayed short of its bar but
+ * beyond the wider one (c->sym_marginal), and a batch job on its path, or it, went late within
+ * the windows (its freshness check, ml_evidence). Two independent findings agree, as in rank.h's
+ * corroboration; a job late since before the baseline explains no change. Returns the job, or
+ * NULL.
+ */
+static const char *late_job_confirms(const struct fl_inv__ctx *c)
+{
+    const struct fl_investigation *inv = c->inv;
+    if (!c->sym_marginal || c->broken || !c->sym_component)
+        return NULL;
+    for (size_t i = 0; i < c->n_comps; i++) {
+        const struct fl_inv__comp *k = &c->comps[i];
+        if (k->stale && k->stale_since_ms != FL_TS_NONE &&
+            k->stale_since_ms >= inv->baseline_start_ms &&
+            k->stale_since_ms < inv->incident_end_ms &&
+            (strcmp(k->name, c->sym_component) == 0 ||
+             fl_inv__upstream(c, k->name, c->sym_component)))
+            return k->name;
+    }
+    return NULL;
+}
+
+/* Mark verify_symptom as found, saying what confirmed the symptom. */
+static fl_err confirm_symptom(struct fl_inv__ctx *c, const char *job)
+{
+    struct fl_investigation *inv = c->inv;
+    c->symptom_changed = true;
+    for (size_t i = 0; i < inv->n_steps; i++) {
+        struct fl_inv_step *st = &inv->steps[i];
+        if (strcmp(st->name, "verify_symptom") != 0)
+            continue;
+        st->status = FL_INV_STEP_FOUND;
+        st->summary = fl_inv__fmt(c->a,
+                                  "the symptom moved %.2f spread units, short of its bar alone "
+                                  "but beyond the wider range of %.2f, and %s on its path went "
+                                  "late within the windows (ml_evidence): confirmed",
+                                  c->sym_marginal_dev, c->sym_marginal_bar, job);
+        if (!st->summary)
+            return arena_err(c->a);
+    }
+    return FL_OK;
+}
+
 static fl_err verdict(struct fl_inv__ctx *c)
 {
     struct fl_investigation *inv = c->inv;
+    const char *late = c->symptom_checked && !c->symptom_changed ? late_job_confirms(c) : NULL;
+    if (late) {
+        fl_err e = confirm_symptom(c, late);
+        if (e != FL_OK)
+            return e;
+    }
     if (c->broken) {
         inv->verdict = FL_INV_BROKEN_METRIC;
         inv->verdict_text = "the symptom's own measurement is broken (see verify_symptom): fix "
@@ -820,9 +871,13 @@ static fl_err verdict(struct fl_inv__ctx *c)
         if (inv->n_causes > 0) {
             inv->verdict = FL_INV_CAUSES;
             inv->verdict_text = fl_inv__fmt(c->a, "%zu candidate cause%s; most likely %s "
-                                                  "(score %.2f)",
+                                                  "(score %.2f)%s%s%s",
                                             inv->n_causes, inv->n_causes == 1 ? "" : "s",
-                                            inv->causes[0].component, inv->causes[0].score);
+                                            inv->causes[0].component, inv->causes[0].score,
+                                            late ? "; the symptom, marginal alone, is confirmed "
+                                                   "by the late job "
+                                                 : "",
+                                            late ? late : "", late ? " on its path" : "");
         } else {
             inv->verdict = FL_INV_NO_CAUSE;
             inv->verdict_text = "the symptom changed, but no component's signals changed beyond "

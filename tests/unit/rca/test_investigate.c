@@ -752,6 +752,52 @@ Test(investigate, a_late_job_upstream_accounts_for_what_it_feeds)
               "%s", inv.causes[fs].summary);
 }
 
+/* A marginal symptom: fraud-api's latency, a deterministic ripple, 9 % higher from the onset
+ * (short of the sustained check's 10 %): about 2.4 spread units, past the wider bar of 2 but not
+ * the bar of 3. */
+static double ripple(int64_t t) { return 0.02 * sin((double)(t / STEP_MS) * 1.3); }
+static double api_latency_marginal(int64_t t)
+{
+    return 0.5 + ripple(t) + (t < ONSET ? 0 : 0.045);
+}
+
+/* A late job confirms a marginal symptom: with the pipeline's last run an hour before the onset
+ * (due every hour with 10 minutes of grace: late from 10 minutes after the onset) the marginal
+ * latency rise is confirmed and the pipeline named; with a run on time, or late since before the
+ * baseline, the same rise is no symptom. */
+Test(investigate, a_late_job_upstream_confirms_a_marginal_symptom)
+{
+    for (int mode = 0; mode < 3; mode++) { /* 0: late in the windows, 1: on time, 2: late long ago */
+        if (mode) {
+            teardown();
+            setup();
+        }
+        int64_t last = mode == 0 ? ONSET - 60 * MIN_MS
+                       : mode == 1 ? ONSET + 5 * MIN_MS
+                                   : BASE_START - 180 * MIN_MS;
+        write_run("run-last", last, "batch_run", "feature-pipeline", "success");
+        write_series("request_latency_seconds", "fraud-api", false, api_latency_marginal);
+        write_series("cpu_usage", "fraud-api", false, cpu_ok);
+        struct fl_inv_request r = req_for(FL_INV_SELECTOR);
+        r.selector = "request_latency_seconds{service=\"fraud-api\"}";
+        struct fl_investigation inv;
+        run(&r, &inv);
+        dump(&inv);
+        const struct fl_inv_step *v = step(&inv, "verify_symptom");
+        if (mode == 0) {
+            cr_assert_eq(inv.verdict, FL_INV_CAUSES, "%s", inv.verdict_text);
+            cr_expect_str_eq(inv.causes[0].component, "feature-pipeline");
+            cr_expect(strstr(inv.verdict_text, "confirmed by the late job feature-pipeline"),
+                      "%s", inv.verdict_text);
+            cr_expect_eq(v->status, FL_INV_STEP_FOUND);
+            cr_expect(strstr(v->summary, "short of its bar alone"), "%s", v->summary);
+        } else {
+            cr_expect_eq(inv.verdict, FL_INV_NO_SYMPTOM, "mode %d: %s", mode, inv.verdict_text);
+            cr_expect_eq(inv.n_causes, 0);
+        }
+    }
+}
+
 /* A batch job's run with its start and end. */
 static void write_run_until(const char *id, int64_t ts, int64_t end, const char *component)
 {
