@@ -277,6 +277,19 @@ static fl_err feature_value(struct ctx *c, struct fl_feature *f, const char *fna
 }
 
 /* {"value": ..., "status": ...} */
+/* The next member of the current object: "name":scalar in compact form in one step (*fast, the
+ * value in *sv), else only its key, for the general reader; *more false at the object's end. */
+static inline fl_err next_member(struct ctx *c, struct fl_str *key, struct fl_json_scalar *sv,
+                                 bool *fast, bool *more)
+{
+    *more = true;
+    *fast = fl_json_next_scalar_member(&c->jc.j, key, sv);
+    if (*fast)
+        return FL_OK;
+    fl_err e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, key, more);
+    return e != FL_OK ? fl_ingest__json_fail(&c->jc, e) : FL_OK;
+}
+
 static fl_err feature_object(struct ctx *c, struct fl_feature *f, const char *fname, size_t opos)
 {
     fl_err e = fl_json_enter_object(&c->jc.j);
@@ -288,13 +301,11 @@ static fl_err feature_object(struct ctx *c, struct fl_feature *f, const char *fn
     for (;;) {
         size_t before = c->jc.j.pos;
         struct fl_json_scalar sv;
-        bool fast = fl_json_next_scalar_member(&c->jc.j, &key, &sv);
-        if (!fast) {
-            if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
-                return fl_ingest__json_fail(&c->jc, e);
-            if (!more)
-                break;
-        }
+        bool fast;
+        if ((e = next_member(c, &key, &sv, &fast, &more)) != FL_OK)
+            return e;
+        if (!more)
+            break;
         size_t kpos = key_pos(c, key, before);
         bool is_value = fl_str_eq_c(key, "value"), is_status = fl_str_eq_c(key, "status");
         if (!is_value && !is_status) {
@@ -499,13 +510,11 @@ static fl_err parse_features(struct ctx *c, struct fl_inference *r)
         size_t before = c->jc.j.pos;
         /* most members are "name":scalar in compact form: read those in one step */
         struct fl_json_scalar sv;
-        bool fast = fl_json_next_scalar_member(&c->jc.j, &key, &sv);
-        if (!fast) {
-            if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
-                return fl_ingest__json_fail(&c->jc, e);
-            if (!more)
-                break;
-        }
+        bool fast;
+        if ((e = next_member(c, &key, &sv, &fast, &more)) != FL_OK)
+            return e;
+        if (!more)
+            break;
         /* the key's position is only needed for messages: computed there */
         if (n >= FL_LIMIT_FEATURES_PER_RECORD)
             return fl_ingest__err_at(&c->jc, key_pos(c, key, before), FL_ELIMIT, "features",
@@ -805,13 +814,11 @@ static fl_err parse_segments(struct ctx *c, struct fl_inference *r)
     for (;; k++) {
         size_t before = c->jc.j.pos;
         struct fl_json_scalar sv;
-        bool fast = fl_json_next_scalar_member(&c->jc.j, &key, &sv);
-        if (!fast) {
-            if ((e = fl_json_next_key(&c->jc.j, &c->jc.kscratch, &key, &more)) != FL_OK)
-                return fl_ingest__json_fail(&c->jc, e);
-            if (!more)
-                break;
-        }
+        bool fast;
+        if ((e = next_member(c, &key, &sv, &fast, &more)) != FL_OK)
+            return e;
+        if (!more)
+            break;
         size_t kpos = key_pos(c, key, before);
         if (key.len == 0)
             return fl_ingest__err_at(&c->jc, kpos, FL_EPARSE, "segments",
