@@ -953,28 +953,6 @@ static fl_err rare_shift(struct vctx *v, bool *applied)
         r0, r1, pv, FL_TS_NONE, changed);
 }
 
-/* Beyond the wider range a corroborating finding may confirm (rank.h's corroborated bar, with
- * FL_INV_SYMPTOM_CORROBORATED as its floor)? Sets c->sym_marginal; verdict() decides. */
-static fl_err marginal(struct vctx *v, const struct fl_rank_series *rs,
-                       const struct fl_rank_opts *o0, struct fl_diag *d)
-{
-    struct fl_inv__ctx *c = v->c;
-    struct fl_rank_opts o = *o0;
-    o.symptom_threshold = FL_INV_SYMPTOM_CORROBORATED;
-    struct fl_rank_result *rr = NULL;
-    fl_err e = fl_rank_run(rs, 1, &o, &rr, d);
-    if (e == FL_ENOMEM)
-        return e;
-    if (e == FL_OK && rr->series[0].status == FL_RANK_SCORED &&
-        rr->series[0].deviation >= rr->symptom_bar_corroborated) {
-        c->sym_marginal = true;
-        c->sym_marginal_dev = rr->series[0].deviation;
-        c->sym_marginal_bar = rr->symptom_bar_corroborated;
-    }
-    fl_rank_result_free(rr);
-    return FL_OK;
-}
-
 /* Did the symptom leave its normal range? rank.h's symptom check on the one series. */
 static fl_err check_change(struct vctx *v)
 {
@@ -990,6 +968,7 @@ static fl_err check_change(struct vctx *v)
      * changed" sends people looking for a cause, so the change must also reach 3 spread units
      * (about 4 sd for normal noise) besides leaving its normal range (docs/rca.md). */
     o.symptom_threshold = FL_INV_SYMPTOM_THRESHOLD;
+    o.symptom_corroborated_floor = FL_INV_SYMPTOM_CORROBORATED;
     /* Only the windows count: buckets after the incident's end are not part of it. */
     size_t n = 0;
     while (n < v->y.n && v->y.ts[n] < inv->incident_end_ms)
@@ -1041,9 +1020,12 @@ static fl_err check_change(struct vctx *v)
         fl_rank_result_free(rr);
         return e;
     }
-    if (!rare && !c->symptom_changed && (e = marginal(v, &rs, &o, &d)) != FL_OK) {
-        fl_rank_result_free(rr);
-        return e;
+    /* Beyond the wider range (floor FL_INV_SYMPTOM_CORROBORATED) that a corroborating finding
+     * may confirm: verdict() decides (a late job on the path). */
+    if (!rare && !c->symptom_changed && sr->deviation >= rr->symptom_bar_corroborated) {
+        c->sym_marginal = true;
+        c->sym_marginal_dev = sr->deviation;
+        c->sym_marginal_bar = rr->symptom_bar_corroborated;
     }
     e = fl_inv__ev_add(
         c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,

@@ -226,7 +226,10 @@ static fl_err normal_edge(const struct fl_rank_opts *o, const struct scratch *w,
                           double *edge, double *edge_corroborated)
 {
     size_t n = win->n_ref;
-    *edge = *edge_corroborated = o->symptom_threshold;
+    double floor_c = o->symptom_corroborated_floor > 0 ? o->symptom_corroborated_floor
+                                                       : o->symptom_threshold;
+    *edge = o->symptom_threshold;
+    *edge_corroborated = floor_c;
     if (!win->n_inc || !n)
         return FL_OK;
     double *z = fl_malloc(n * sizeof *z);
@@ -240,7 +243,7 @@ static fl_err normal_edge(const struct fl_rank_opts *o, const struct scratch *w,
     double level = pow(1 - FL_RANK_SYMPTOM_ALPHA, 1 / (double)win->n_inc);
     *edge = fmax(o->symptom_threshold, fl_robust_quantile_sorted(z, n, level));
     level = pow(1 - FL_RANK_SYMPTOM_ALPHA_CORROBORATED, 1 / (double)win->n_inc);
-    *edge_corroborated = fmax(o->symptom_threshold, fl_robust_quantile_sorted(z, n, level));
+    *edge_corroborated = fmax(floor_c, fl_robust_quantile_sorted(z, n, level));
     fl_free(z);
     return FL_OK;
 }
@@ -840,6 +843,8 @@ static fl_err check_opts(const struct fl_rank_opts *o, struct fl_diag *d)
     const char *bad =
         !(o->threshold > 0 && isfinite(o->threshold))                   ? "threshold"
         : !(o->symptom_threshold > 0 && isfinite(o->symptom_threshold)) ? "symptom threshold"
+        : !(o->symptom_corroborated_floor >= 0 &&
+            o->symptom_corroborated_floor <= o->symptom_threshold)        ? "corroborated floor"
         : !(o->tail_q > 0.5 && o->tail_q < 1)                           ? "tail quantile"
         : !(o->rel_floor >= 0 && isfinite(o->rel_floor))                ? "relative floor"
         : !(o->explain_ratio > 0 && isfinite(o->explain_ratio))         ? "explain ratio"

@@ -119,6 +119,8 @@ struct fl_rank_opts {
     double threshold;                 /* FL_RANK_THRESHOLD */
     const char *symptom;              /* a series name that must have changed, or NULL */
     double symptom_threshold;         /* FL_RANK_SYMPTOM_THRESHOLD, > 0 */
+    double symptom_corroborated_floor; /* least symptom_bar_corroborated; 0 (the default):
+                                        * symptom_threshold, else in (0, symptom_threshold] */
     double tail_q;                    /* FL_RANK_TAIL_Q, in (0.5, 1) */
     double rel_floor;                 /* FL_RANK_REL_FLOOR, >= 0 */
     double explain_ratio;             /* FL_RANK_EXPLAIN_RATIO, > 0 */
