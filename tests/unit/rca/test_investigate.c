@@ -309,17 +309,23 @@ static void dump(const struct fl_investigation *inv)
         fprintf(stderr, "refuted %s: %s\n", inv->refuted[i].hypothesis, inv->refuted[i].text);
 }
 
+/* Investigate KPI kpi with the default request (req_for) and dump it. */
+static void run_kpi(const char *kpi, struct fl_investigation *inv)
+{
+    struct fl_inv_request r = req_for(FL_INV_KPI);
+    r.kpi = kpi;
+    run(&r, inv);
+    dump(inv);
+}
+
 TestSuite(investigate, .init = setup, .fini = teardown);
 
 Test(investigate, kpi_denominator_stopped_is_broken_metric)
 {
     write_series("recs_clicks_total", "recs", true, clicks_rate);
     write_series("recs_impressions_total", "recs", true, impressions_stop);
-    struct fl_inv_request r = req_for(FL_INV_KPI);
-    r.kpi = "ctr";
     struct fl_investigation inv;
-    run(&r, &inv);
-    dump(&inv);
+    run_kpi("ctr", &inv);
     cr_assert_eq(inv.verdict, FL_INV_BROKEN_METRIC, "verdict %s",
                  fl_inv_verdict_name(inv.verdict));
     cr_assert_eq(inv.n_causes, 0, "a broken measurement names no culprit");
@@ -341,11 +347,8 @@ Test(investigate, kpi_numerator_fell_is_a_real_symptom)
 {
     write_series("recs_clicks_total", "recs", true, clicks_fall);
     write_series("recs_impressions_total", "recs", true, impressions_ok);
-    struct fl_inv_request r = req_for(FL_INV_KPI);
-    r.kpi = "ctr";
     struct fl_investigation inv;
-    run(&r, &inv);
-    dump(&inv);
+    run_kpi("ctr", &inv);
     cr_assert_neq(inv.verdict, FL_INV_BROKEN_METRIC);
     cr_assert_neq(inv.verdict, FL_INV_NO_SYMPTOM);
     const struct fl_inv_step *v = step(&inv, "verify_symptom");
@@ -364,11 +367,8 @@ Test(investigate, a_sustained_shift_inside_the_noise_is_a_symptom)
 {
     write_series("recs_clicks_total", "recs", true, clicks_noisy_fall);
     write_series("recs_impressions_total", "recs", true, impressions_ok);
-    struct fl_inv_request r = req_for(FL_INV_KPI);
-    r.kpi = "ctr";
     struct fl_investigation inv;
-    run(&r, &inv);
-    dump(&inv);
+    run_kpi("ctr", &inv);
     const struct fl_inv_step *v = step(&inv, "verify_symptom");
     cr_assert_eq(v->status, FL_INV_STEP_FOUND, "%s", v->summary);
     const struct fl_inv_evidence *sus = NULL;
@@ -865,11 +865,8 @@ Test(investigate, a_shift_in_the_mix_of_segments_is_named)
     write_series_l("recs_impressions_total", "recs", "android", true, imp_android);
     write_series_l("recs_clicks_total", "recs", "ios", true, clk_ios);
     write_series_l("recs_clicks_total", "recs", "android", true, clk_android);
-    struct fl_inv_request r = req_for(FL_INV_KPI);
-    r.kpi = "ctr";
     struct fl_investigation inv;
-    run(&r, &inv);
-    dump(&inv);
+    run_kpi("ctr", &inv);
     cr_assert_eq(inv.verdict, FL_INV_CAUSES, "%s", inv.verdict_text);
     const struct fl_inv_step *l = step(&inv, "localize_segments");
     cr_assert(l);
@@ -897,11 +894,8 @@ Test(investigate, a_rate_change_is_not_a_mix_shift)
     write_series_l("recs_impressions_total", "recs", "android", true, imp_even);
     write_series_l("recs_clicks_total", "recs", "ios", true, clk_ios_even);
     write_series_l("recs_clicks_total", "recs", "android", true, clk_android_fall);
-    struct fl_inv_request r = req_for(FL_INV_KPI);
-    r.kpi = "ctr";
     struct fl_investigation inv;
-    run(&r, &inv);
-    dump(&inv);
+    run_kpi("ctr", &inv);
     const struct fl_inv_step *l = step(&inv, "localize_segments");
     cr_assert(l);
     for (size_t i = 0; i < l->n_evidence; i++)
@@ -921,11 +915,8 @@ Test(investigate, a_new_segment_is_new_traffic_at_the_entry)
     write_series_l("recs_clicks_total", "recs", "ios", true, clk_ok2);
     write_series_l("recs_impressions_total", "recs", "web", true, imp_web);
     write_series_l("recs_clicks_total", "recs", "web", true, clk_web);
-    struct fl_inv_request r = req_for(FL_INV_KPI);
-    r.kpi = "ctr";
     struct fl_investigation inv;
-    run(&r, &inv);
-    dump(&inv);
+    run_kpi("ctr", &inv);
     cr_assert_eq(inv.verdict, FL_INV_CAUSES, "%s", inv.verdict_text);
     cr_expect_str_eq(inv.causes[0].component, "recs");
     cr_expect_str_eq(inv.causes[0].fault_kind, "traffic_shift");
@@ -1013,11 +1004,8 @@ Test(investigate, a_kpi_that_disagrees_with_the_outcome_log_is_broken)
         write_series("recs_clicks_total", "recs", true, clicks_fall);
         write_series("recs_impressions_total", "recs", true, impressions_ok);
         write_outcomes(real ? click_rate_fall : click_rate_flat);
-        struct fl_inv_request r = req_for(FL_INV_KPI);
-        r.kpi = "ctr";
         struct fl_investigation inv;
-        run(&r, &inv);
-        dump(&inv);
+        run_kpi("ctr", &inv);
         const struct fl_inv_step *v = step(&inv, "verify_symptom");
         const struct fl_inv_evidence *o = NULL;
         for (size_t i = 0; i < v->n_evidence; i++)
@@ -1127,11 +1115,8 @@ Test(investigate, a_rare_event_ratio_is_compared_by_window_totals)
         }
         write_series("recs_clicks_total", "recs", true, fall ? rare_fall : rare_flat);
         write_series("recs_impressions_total", "recs", true, impressions_ok);
-        struct fl_inv_request r = req_for(FL_INV_KPI);
-        r.kpi = "ctr";
         struct fl_investigation inv;
-        run(&r, &inv);
-        dump(&inv);
+        run_kpi("ctr", &inv);
         const struct fl_inv_step *v = step(&inv, "verify_symptom");
         const struct fl_inv_evidence *x = NULL;
         for (size_t i = 0; i < v->n_evidence; i++)
@@ -1159,11 +1144,8 @@ Test(investigate, a_rare_event_ratio_peaking_in_a_quiet_night_is_no_symptom)
 {
     write_series("fraud_blocked_total", "fraud-api", true, rare_quiet);
     write_series("fraud_transactions_total", "fraud-api", true, impressions_quiet);
-    struct fl_inv_request r = req_for(FL_INV_KPI);
-    r.kpi = "blocked";
     struct fl_investigation inv;
-    run(&r, &inv);
-    dump(&inv);
+    run_kpi("blocked", &inv);
     const struct fl_inv_step *v = step(&inv, "verify_symptom");
     const struct fl_inv_evidence *x = NULL, *peak = NULL;
     for (size_t i = 0; i < v->n_evidence; i++) {
@@ -1298,11 +1280,8 @@ Test(investigate, kpi_change_localized_to_a_segment)
     }
     write_series_l("recs_clicks_total", "recs", "android", true, clicks_fall);
     write_series_l("recs_impressions_total", "recs", "android", true, impressions_ok);
-    struct fl_inv_request r = req_for(FL_INV_KPI);
-    r.kpi = "ctr";
     struct fl_investigation inv;
-    run(&r, &inv);
-    dump(&inv);
+    run_kpi("ctr", &inv);
     cr_assert_eq(inv.verdict, FL_INV_CAUSES);
     const struct fl_inv_step *l = step(&inv, "localize_segments");
     cr_assert_not_null(l);
@@ -1326,11 +1305,8 @@ Test(investigate, kpi_change_uniform_across_segments)
         write_series_l("recs_clicks_total", "recs", all[i], true, clicks_fall);
         write_series_l("recs_impressions_total", "recs", all[i], true, impressions_ok);
     }
-    struct fl_inv_request r = req_for(FL_INV_KPI);
-    r.kpi = "ctr";
     struct fl_investigation inv;
-    run(&r, &inv);
-    dump(&inv);
+    run_kpi("ctr", &inv);
     const struct fl_inv_step *l = step(&inv, "localize_segments");
     cr_assert_eq(l->status, FL_INV_STEP_NOTHING, "%s", l->summary);
     for (size_t i = 0; i < l->n_evidence; i++)
