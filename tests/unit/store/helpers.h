@@ -57,6 +57,23 @@ static inline struct fl_store *th_open(const char *dir)
     return s;
 }
 
+/* The usual fixture: `dir` and `st`, a store opened in a fresh directory by setup() and closed
+ * and removed by teardown() (for TestSuite's .init / .fini). */
+#define TH_STORE_FIXTURE()                                                                         \
+    static char *dir;                                                                              \
+    static struct fl_store *st;                                                                    \
+    static void setup(void)                                                                        \
+    {                                                                                              \
+        dir = th_tmpdir();                                                                         \
+        st = th_open(dir);                                                                         \
+    }                                                                                              \
+    static void teardown(void)                                                                     \
+    {                                                                                              \
+        fl_store_free(st);                                                                         \
+        st = NULL;                                                                                 \
+        th_rmdir(dir);                                                                             \
+    }
+
 static inline void th_batch(struct fl_batch *b)
 {
     memset(b, 0, sizeof *b);

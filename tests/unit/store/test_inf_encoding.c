@@ -217,21 +217,7 @@ Test(inf_encoding, hex_ids)
 
 /* ---- through the store ---- */
 
-static char *dir;
-static struct fl_store *st;
-
-static void setup(void)
-{
-    dir = th_tmpdir();
-    st = th_open(dir);
-}
-
-static void teardown(void)
-{
-    fl_store_free(st);
-    st = NULL;
-    th_rmdir(dir);
-}
+TH_STORE_FIXTURE()
 
 static int64_t db_int(struct fl_store *s, const char *sql)
 {

@@ -11,21 +11,7 @@
 
 #include "helpers.h"
 
-static char *dir;
-static struct fl_store *st;
-
-static void setup(void)
-{
-    dir = th_tmpdir();
-    st = th_open(dir);
-}
-
-static void teardown(void)
-{
-    fl_store_free(st);
-    st = NULL;
-    th_rmdir(dir);
-}
+TH_STORE_FIXTURE()
 
 TestSuite(inf_write, .init = setup, .fini = teardown);
 

@@ -11,21 +11,7 @@
 #include "helpers.h"
 #include "store/store_int.h"
 
-static char *dir;
-static struct fl_store *st;
-
-static void setup(void)
-{
-    dir = th_tmpdir();
-    st = th_open(dir);
-}
-
-static void teardown(void)
-{
-    fl_store_free(st);
-    st = NULL;
-    th_rmdir(dir);
-}
+TH_STORE_FIXTURE()
 
 static void put(const char *id, int64_t created, const char *title, const char *json)
 {

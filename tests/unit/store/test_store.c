@@ -12,21 +12,7 @@
 #include "core/alloc.h"
 #include "helpers.h"
 
-static char *dir;
-static struct fl_store *st;
-
-static void setup(void)
-{
-    dir = th_tmpdir();
-    st = th_open(dir);
-}
-
-static void teardown(void)
-{
-    fl_store_free(st);
-    st = NULL;
-    th_rmdir(dir);
-}
+TH_STORE_FIXTURE()
 
 /* ---- fixtures: one record of each kind ---- */
 
