@@ -32,8 +32,8 @@
 #define FL_INV_BASELINE_FACTOR 4
 /* Least deviation (spread units) of a symptom that counts as changed (docs/rca.md). */
 #define FL_INV_SYMPTOM_THRESHOLD 3.0
-/* Least deviation of a symptom that a late job upstream can confirm (docs/rca.md "A late job
- * confirms a marginal symptom"); the bar is also the baseline's wider range. */
+/* Least deviation of a symptom that a finding on its path can confirm (docs/rca.md "A finding
+ * on the path confirms a marginal symptom"); the bar is also the baseline's wider range. */
 #define FL_INV_SYMPTOM_CORROBORATED 2.0
 /* At most this many buckets on the symptom's grid (inv_symptom.c symptom_step). */
 #define FL_INV_SYMPTOM_BUCKETS 720
@@ -51,6 +51,10 @@
 #define FL_INV_RARE_MIN_EVENTS 10.0
 #define FL_INV_RARE_P 1e-4
 #define FL_INV_RARE_REL 0.3
+/* A rare-event symptom short of those but within these is marginal: a finding on its path may
+ * confirm it (docs/rca.md "A finding on the path confirms a marginal symptom"). */
+#define FL_INV_RARE_P_MARGINAL 0.01
+#define FL_INV_RARE_REL_MARGINAL 0.2
 /* The span-by-span check of a latency symptom (inv_symptom.c span_change). */
 #define FL_INV_SPAN_TEST_P 0.01
 #define FL_INV_SPAN_TEST_MIN_BASE 20
@@ -124,10 +128,11 @@ struct fl_inv__ctx {
     bool broken;               /* verify_symptom: the measurement is broken */
     bool symptom_changed;      /* verify_symptom: the symptom left its normal range */
     bool symptom_checked;      /* verify_symptom could tell either way */
-    /* verify_symptom: unchanged by the step-wise check's bar, but beyond the wider bar a
-     * corroborating finding may confirm (its deviation and that bar); rare events excluded */
+    /* verify_symptom: unchanged by its bar, but beyond the wider one that a corroborating
+     * finding may confirm (FL_INV_SYMPTOM_CORROBORATED, FL_INV_RARE_P_MARGINAL); how far it
+     * moved, in words (arena) */
     bool sym_marginal;
-    double sym_marginal_dev, sym_marginal_bar;
+    const char *sym_marginal_text;
     /* components: the topology's, then any met only in data */
     struct fl_inv__comp *comps;
     size_t n_comps, cap_comps;

@@ -942,6 +942,16 @@ static fl_err rare_shift(struct vctx *v, bool *applied)
      * discreteness of its count (one block in a quiet night step is a "peak"). */
     *applied = true;
     c->symptom_changed = changed;
+    if (!changed && bad && fabs(rel) >= FL_INV_RARE_REL_MARGINAL && pv < FL_INV_RARE_P_MARGINAL) {
+        c->sym_marginal = true;
+        c->sym_marginal_text =
+            fl_inv__fmt(c->a, "moved %+.0f%% by its window totals (binomial p = %.2g), short of "
+                              "p < %g and %.0f%% alone but within p < %g and %.0f%%",
+                        100 * rel, pv, FL_INV_RARE_P, 100 * FL_INV_RARE_REL,
+                        FL_INV_RARE_P_MARGINAL, 100 * FL_INV_RARE_REL_MARGINAL);
+        if (!c->sym_marginal_text)
+            return c->a->limit_hit ? FL_ELIMIT : FL_ENOMEM;
+    }
     return fl_inv__ev_add(
         c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,
         fl_inv__fmt(c->a,
@@ -1021,11 +1031,17 @@ static fl_err check_change(struct vctx *v)
         return e;
     }
     /* Beyond the wider range (floor FL_INV_SYMPTOM_CORROBORATED) that a corroborating finding
-     * may confirm: verdict() decides (a late job on the path). */
+     * may confirm: verdict() decides (a late job or a change on the path). */
     if (!rare && !c->symptom_changed && sr->deviation >= rr->symptom_bar_corroborated) {
         c->sym_marginal = true;
-        c->sym_marginal_dev = sr->deviation;
-        c->sym_marginal_bar = rr->symptom_bar_corroborated;
+        c->sym_marginal_text =
+            fl_inv__fmt(c->a, "moved %.2f spread units, short of its bar alone but beyond the "
+                              "wider range of %.2f",
+                        sr->deviation, rr->symptom_bar_corroborated);
+        if (!c->sym_marginal_text) {
+            fl_rank_result_free(rr);
+            return c->a->limit_hit ? FL_ELIMIT : FL_ENOMEM;
+        }
     }
     e = fl_inv__ev_add(
         c->a, &v->ev, FL_INV_EV_SERIES, v->sym_comp, inv->symptom,

@@ -803,31 +803,49 @@ static fl_err rank_causes(struct fl_inv__ctx *c)
 }
 
 /*
- * A late job confirms a marginal symptom (docs/rca.md): the symptom stayed short of its bar but
- * beyond the wider one (c->sym_marginal), and a batch job on its path, or it, went late within
- * the windows (its freshness check, ml_evidence). Two independent findings agree, as in rank.h's
- * corroboration; a job late since before the baseline explains no change. Returns the job, or
- * NULL.
+ * A finding on the path confirms a marginal symptom (docs/rca.md): the symptom stayed short of its
+ * bar but within the wider one (c->sym_marginal), and on its path, within the windows, either a
+ * batch job (or the symptom's own component) went late (its freshness check, ml_evidence; a job
+ * late since before the baseline explains no change), or a component it depends on changed
+ * significantly from the incident's start (rank_metrics; the symptom's own component is not
+ * counted, its series may be the symptom's own). Two independent findings agree, as in rank.h's
+ * corroboration. Sets *by to the finding in words (arena), or NULL when none confirms it.
  */
-static const char *late_job_confirms(const struct fl_inv__ctx *c)
+static fl_err marginal_confirmed_by(const struct fl_inv__ctx *c, const char **by)
 {
     const struct fl_investigation *inv = c->inv;
-    if (!c->sym_marginal || c->broken || !c->sym_component)
-        return NULL;
+    *by = NULL;
+    if (!c->symptom_checked || c->symptom_changed || !c->sym_marginal || c->broken ||
+        !c->sym_component)
+        return FL_OK;
     for (size_t i = 0; i < c->n_comps; i++) {
         const struct fl_inv__comp *k = &c->comps[i];
         if (k->stale && k->stale_since_ms != FL_TS_NONE &&
             k->stale_since_ms >= inv->baseline_start_ms &&
             k->stale_since_ms < inv->incident_end_ms &&
             (strcmp(k->name, c->sym_component) == 0 ||
-             fl_inv__upstream(c, k->name, c->sym_component)))
-            return k->name;
+             fl_inv__upstream(c, k->name, c->sym_component))) {
+            *by = fl_inv__fmt(c->a, "the late job %s on its path (ml_evidence)", k->name);
+            return *by ? FL_OK : arena_err(c->a);
+        }
     }
-    return NULL;
+    const struct fl_inv__comp *best = NULL;
+    for (size_t i = 0; i < c->n_comps; i++) {
+        const struct fl_inv__comp *k = &c->comps[i];
+        if (k->changed && k->first_ms >= inv->incident_start_ms &&
+            k->first_ms < inv->incident_end_ms && strcmp(k->name, c->sym_component) != 0 &&
+            fl_inv__upstream(c, k->name, c->sym_component) &&
+            (!best || k->metric_score > best->metric_score))
+            best = k;
+    }
+    if (!best)
+        return FL_OK;
+    *by = fl_inv__fmt(c->a, "a significant change of %s on its path (rank_metrics)", best->name);
+    return *by ? FL_OK : arena_err(c->a);
 }
 
 /* Mark verify_symptom as found, saying what confirmed the symptom. */
-static fl_err confirm_symptom(struct fl_inv__ctx *c, const char *job)
+static fl_err confirm_symptom(struct fl_inv__ctx *c, const char *by)
 {
     struct fl_investigation *inv = c->inv;
     c->symptom_changed = true;
@@ -836,11 +854,8 @@ static fl_err confirm_symptom(struct fl_inv__ctx *c, const char *job)
         if (strcmp(st->name, "verify_symptom") != 0)
             continue;
         st->status = FL_INV_STEP_FOUND;
-        st->summary = fl_inv__fmt(c->a,
-                                  "the symptom moved %.2f spread units, short of its bar alone "
-                                  "but beyond the wider range of %.2f, and %s on its path went "
-                                  "late within the windows (ml_evidence): confirmed",
-                                  c->sym_marginal_dev, c->sym_marginal_bar, job);
+        st->summary = fl_inv__fmt(c->a, "the symptom %s, and %s agrees: confirmed",
+                                  c->sym_marginal_text, by);
         if (!st->summary)
             return arena_err(c->a);
     }
@@ -850,12 +865,12 @@ static fl_err confirm_symptom(struct fl_inv__ctx *c, const char *job)
 static fl_err verdict(struct fl_inv__ctx *c)
 {
     struct fl_investigation *inv = c->inv;
-    const char *late = c->symptom_checked && !c->symptom_changed ? late_job_confirms(c) : NULL;
-    if (late) {
-        fl_err e = confirm_symptom(c, late);
-        if (e != FL_OK)
-            return e;
-    }
+    const char *by;
+    fl_err e = marginal_confirmed_by(c, &by);
+    if (e == FL_OK && by)
+        e = confirm_symptom(c, by);
+    if (e != FL_OK)
+        return e;
     if (c->broken) {
         inv->verdict = FL_INV_BROKEN_METRIC;
         inv->verdict_text = "the symptom's own measurement is broken (see verify_symptom): fix "
@@ -865,19 +880,18 @@ static fl_err verdict(struct fl_inv__ctx *c)
         inv->verdict_text = "the symptom did not change significantly: no significant change "
                             "was found and no cause is named";
     } else {
-        fl_err e = rank_causes(c);
-        if (e != FL_OK)
+        if ((e = rank_causes(c)) != FL_OK)
             return e;
         if (inv->n_causes > 0) {
             inv->verdict = FL_INV_CAUSES;
             inv->verdict_text = fl_inv__fmt(c->a, "%zu candidate cause%s; most likely %s "
-                                                  "(score %.2f)%s%s%s",
+                                                  "(score %.2f)%s%s",
                                             inv->n_causes, inv->n_causes == 1 ? "" : "s",
                                             inv->causes[0].component, inv->causes[0].score,
-                                            late ? "; the symptom, marginal alone, is confirmed "
-                                                   "by the late job "
-                                                 : "",
-                                            late ? late : "", late ? " on its path" : "");
+                                            by ? "; the symptom, marginal alone, is "
+                                                 "confirmed by "
+                                               : "",
+                                            by ? by : "");
         } else {
             inv->verdict = FL_INV_NO_CAUSE;
             inv->verdict_text = "the symptom changed, but no component's signals changed beyond "
