@@ -269,6 +269,12 @@ bool fl_server__time_param(struct fl_http_req *r, const char *name, const char *
     return true;
 }
 
+void fl_server__answer_begin(struct fl_buf *b, struct fl_diag *d)
+{
+    fl_buf_init(b, FL_SERVER_RESPONSE_MAX);
+    fl_diag_init(d);
+}
+
 void fl_server__answer_json(struct fl_http_req *r, fl_err e, struct fl_buf *b,
                             const struct fl_diag *d)
 {

@@ -62,6 +62,11 @@ struct fl_http_req {
  */
 bool fl_server__time_param(struct fl_http_req *r, const char *name, const char *alt, int64_t dflt,
                            int64_t *out);
+/*
+ * Open a handler's answer: b empty, capped at FL_SERVER_RESPONSE_MAX (no allocation yet); d
+ * cleared. Close it with fl_server__answer_json, or with fl_server__respond and fl_buf_cleanup.
+ */
+void fl_server__answer_begin(struct fl_buf *b, struct fl_diag *d);
 /* Answer 200 with the JSON in b, or the error e (with d), or 500/503 when b overflowed. Takes b. */
 void fl_server__answer_json(struct fl_http_req *r, fl_err e, struct fl_buf *b,
                             const struct fl_diag *d);

@@ -412,8 +412,7 @@ void fl_server__h_query_exemplars(struct fl_http_req *r)
 
     memset(&c, 0, sizeof c);
     fl_arena_init(&c.a, 64 * 1024, FL_SERVER_RESPONSE_MAX);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
-    fl_diag_init(&d);
+    fl_server__answer_begin(&b, &d);
     if (!prom_time(r, "start", TIME_MIN, &start) || !prom_time(r, "end", TIME_MAX, &end))
         goto out;
     if (end < start) {

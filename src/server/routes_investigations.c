@@ -267,13 +267,11 @@ static void h_list(struct fl_http_req *r)
     struct fl_buf b;
     struct fl_diag d;
     struct list l = {&b, 0};
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
-    fl_diag_init(&d);
+    fl_server__answer_begin(&b, &d);
     fl_buf_puts(&b, "{\"status\":\"success\",\"data\":[");
     fl_err e = fl_store_investigation_list(r->srv->store, since, limit, list_one, &l, &d);
     fl_buf_puts(&b, "]}");
     fl_server__answer_json(r, e, &b, &d);
-    fl_buf_cleanup(&b);
 }
 
 /* ---- GET: one ---- */
@@ -296,8 +294,7 @@ static void h_get(struct fl_http_req *r)
     struct fl_store_investigation row;
     struct fl_investigation inv;
     fl_arena_init(&a, 64 * 1024, INV_ARENA_MAX);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
-    fl_diag_init(&d);
+    fl_server__answer_begin(&b, &d);
     fl_err e = fl_store_investigation_get(r->srv->store, r->param, &a, &row, &d);
     if (e == FL_OK && md)
         e = fl_inv_from_json(row.json, strlen(row.json), &a, &inv, &d);

@@ -125,8 +125,7 @@ void fl_server__h_drift(struct fl_http_req *r)
         return;
     struct fl_buf b;
     struct fl_diag d;
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     fl_err e = fl_live_drift_json(l, model, version, &b, &d);
     fl_server__answer_json(r, e, &b, &d);
 }
@@ -151,8 +150,7 @@ void fl_server__h_profiles(struct fl_http_req *r)
     }
     struct fl_buf b;
     struct fl_diag d;
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     fl_err e = fl_live_profiles_json(r->srv->store, model, version, start, end, top, limit, &b, &d);
     fl_server__answer_json(r, e, &b, &d);
 }
@@ -292,8 +290,7 @@ void fl_server__h_drift_history(struct fl_http_req *r)
     }
     struct fl_buf b;
     struct fl_diag d;
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     struct history_ctx h = {.out = &b, .feature = feature, .baseline = baseline, .limit = limit};
     fl_buf_puts(&b, "{\"status\":\"success\",\"data\":{\"model\":");
     put_str(&b, model);
@@ -341,8 +338,7 @@ void fl_server__h_drift_reference(struct fl_http_req *r)
         return;
     struct fl_buf b;
     struct fl_diag d;
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     fl_err e = fl_live_reference_json(l, model, version, top, &b, &d);
     fl_server__answer_json(r, e, &b, &d);
 }

@@ -60,9 +60,8 @@ static void models_post(struct fl_http_req *r)
     struct fl_arena a;
     struct fl_diag d;
     struct fl_buf b;
-    fl_diag_init(&d);
+    fl_server__answer_begin(&b, &d);
     fl_arena_init(&a, 64 * 1024, 2 * s->body_max + (1u << 20));
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
     fl_err e = fl_registry_parse_put(r->body.data ? r->body.data : "", r->body.len, &a, &p, &d);
     if (e == FL_OK) {
         p.now_ms = fl_time_now_ms();
@@ -102,8 +101,7 @@ void fl_server__h_models(struct fl_http_req *r)
     const char *model = fl_http_params_get(&r->params, "model");
     struct fl_diag d;
     struct fl_buf b;
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     fl_err e = fl_registry_list_json(r->srv->store, model && *model ? model : NULL, &b, &d);
     fl_server__answer_json(r, e, &b, &d);
 }
@@ -116,8 +114,7 @@ void fl_server__h_model_get(struct fl_http_req *r)
     struct fl_buf b;
     if (!model_param(r))
         return;
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     fl_server__answer_json(r, fl_registry_model_json(r->srv->store, r->param, &b, &d), &b, &d);
 }
 
@@ -133,8 +130,7 @@ void fl_server__h_model_versions(struct fl_http_req *r)
         fl_server__error(r, FL_EINVAL, "artifacts: expected 1, true, 0 or false");
         return;
     }
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     fl_server__answer_json(r, fl_registry_versions_json(r->srv->store, r->param, artifacts, &b, &d), &b, &d);
 }
 
@@ -225,8 +221,7 @@ void fl_server__h_freshness(struct fl_http_req *r)
     int64_t now = fl_time_now_ms(), at;
     if (!fl_server__time_param(r, "at", NULL, now, &at))
         return;
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     fl_err e = fl_freshness_evaluate(r->srv->store, r->srv->cfg, at, now, &rep, &d);
     if (e == FL_OK)
         fl_freshness_json(&rep, &b);

@@ -79,8 +79,7 @@ void fl_server__h_skew_post(struct fl_http_req *r)
     struct fl_diag d;
     struct fl_buf b;
     memset(&rep, 0, sizeof rep);
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     const char *ct = fl_server__header(r, "Content-Type");
     struct fl_table_opts to = {FL_TABLE_AUTO, 0, 0, 0};
     if (ct && !strncasecmp(ct, "text/csv", 8))

@@ -181,8 +181,7 @@ void fl_server__h_trace_get(struct fl_http_req *r)
         id[i] = (char)((r->param[i] >= 'A' && r->param[i] <= 'F') ? r->param[i] + 32 : r->param[i]);
     struct writer w;
     struct fl_diag d;
-    fl_diag_init(&d);
-    fl_buf_init(&w.b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&w.b, &d);
     w.n = 0;
     fl_buf_printf(&w.b, "{\"traceId\":\"%s\",\"spans\":[", id);
     fl_err e = fl_store_trace(r->srv->store, id, write_span, &w, &d);
@@ -343,8 +342,7 @@ void fl_server__h_request_get(struct fl_http_req *r)
 {
     struct req_writer w = {0};
     struct fl_diag d;
-    fl_diag_init(&d);
-    fl_buf_init(&w.b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&w.b, &d);
     fl_err e = fl_store_request(r->srv->store, r->param, write_inference, write_outcome, &w, &d);
     if (e == FL_OK && !w.have_inference)
         e = FL_ENOTFOUND;

@@ -93,8 +93,7 @@ void fl_server__h_traces_compare(struct fl_http_req *r)
     struct fl_trace_load_opts o = {0};
     size_t n_spans[2] = {0, 0};
     fl_arena_init(&a, 64 * 1024, SCRATCH_ARENA_MAX);
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     fl_err e = (y && wb && wi) ? FL_OK : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
     if (e == FL_OK) {
         int64_t starts[2] = {bw.start_ns, iw.start_ns}, ends[2] = {bw.end_ns, iw.end_ns};
@@ -154,8 +153,7 @@ void fl_server__h_trace_critical_path(struct fl_http_req *r)
     struct fl_cp_seg *segs = NULL;
     size_t n_segs = 0;
     fl_arena_init(&a, 64 * 1024, SCRATCH_ARENA_MAX);
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     fl_err e = y ? FL_OK : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
     if (e == FL_OK)
         e = fl_trace_load_one(r->srv->store, id, y, &a, &t, &an, &d);
@@ -250,8 +248,7 @@ void fl_server__h_traces_search(struct fl_http_req *r)
     struct fl_trace_syms *y = fl_trace_syms_new();
     struct fl_diag d;
     struct fl_buf b;
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     struct found f = {y, &b, 0};
     fl_buf_puts(&b, "{\"status\":\"success\",\"data\":[");
     fl_err e = y ? fl_trace_search(r->srv->store, &q, limit, y, found_one, &f, &d)
@@ -281,8 +278,7 @@ void fl_server__h_graph(struct fl_http_req *r)
     struct fl_buf b;
     struct fl_trace_graph g;
     fl_arena_init(&a, 64 * 1024, SCRATCH_ARENA_MAX);
-    fl_diag_init(&d);
-    fl_buf_init(&b, FL_SERVER_RESPONSE_MAX);
+    fl_server__answer_begin(&b, &d);
     fl_err e = (y && w) ? fl_trace_graph_stored(r->srv->store, r->srv->cfg, win.start_ns,
                                                 win.end_ns, w, &a, &g, &d)
                         : fl_diag_set(&d, FL_ENOMEM, 0, 0, "out of memory");
