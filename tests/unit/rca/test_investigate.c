@@ -280,6 +280,16 @@ static const struct fl_inv_step *step(const struct fl_investigation *inv, const 
     return NULL;
 }
 
+/* The last evidence row of step v whose text holds `text`, or NULL. */
+static const struct fl_inv_evidence *evidence_with(const struct fl_inv_step *v, const char *text)
+{
+    const struct fl_inv_evidence *x = NULL;
+    for (size_t i = 0; i < v->n_evidence; i++)
+        if (strstr(v->evidence[i].text, text))
+            x = &v->evidence[i];
+    return x;
+}
+
 static long cause_rank(const struct fl_investigation *inv, const char *comp)
 {
     for (size_t i = 0; i < inv->n_causes; i++)
@@ -371,10 +381,7 @@ Test(investigate, a_sustained_shift_inside_the_noise_is_a_symptom)
     run_kpi("ctr", &inv);
     const struct fl_inv_step *v = step(&inv, "verify_symptom");
     cr_assert_eq(v->status, FL_INV_STEP_FOUND, "%s", v->summary);
-    const struct fl_inv_evidence *sus = NULL;
-    for (size_t i = 0; i < v->n_evidence; i++)
-        if (strstr(v->evidence[i].text, "a sustained shift"))
-            sus = &v->evidence[i];
+    const struct fl_inv_evidence *sus = evidence_with(v, "a sustained shift");
     cr_assert_not_null(sus, "a sustained-shift row");
     cr_expect(sus->supports);
     cr_expect_lt(sus->score, 1e-6, "Mann-Whitney p %g", sus->score);
@@ -476,11 +483,9 @@ static const struct fl_inv_evidence *span_check(bool fault, struct fl_investigat
     run(&r, inv);
     dump(inv);
     const struct fl_inv_step *v = step(inv, "verify_symptom");
-    for (size_t i = 0; i < v->n_evidence; i++)
-        if (strstr(v->evidence[i].text, "compared span by span"))
-            return &v->evidence[i];
-    cr_assert_fail("no span-by-span evidence: %s", v->summary);
-    return NULL;
+    const struct fl_inv_evidence *x = evidence_with(v, "compared span by span");
+    cr_assert(x, "no span-by-span evidence: %s", v->summary);
+    return x;
 }
 
 Test(investigate, short_windows_compare_latency_span_by_span)
@@ -1018,10 +1023,7 @@ Test(investigate, a_kpi_that_disagrees_with_the_outcome_log_is_broken)
         struct fl_investigation inv;
         run_kpi("ctr", &inv);
         const struct fl_inv_step *v = step(&inv, "verify_symptom");
-        const struct fl_inv_evidence *o = NULL;
-        for (size_t i = 0; i < v->n_evidence; i++)
-            if (strstr(v->evidence[i].text, "outcome log"))
-                o = &v->evidence[i];
+        const struct fl_inv_evidence *o = evidence_with(v, "outcome log");
         cr_assert(o, "the outcome log is compared");
         if (real) {
             cr_expect_neq(inv.verdict, FL_INV_BROKEN_METRIC, "%s", o->text);
@@ -1129,10 +1131,7 @@ Test(investigate, a_rare_event_ratio_is_compared_by_window_totals)
         struct fl_investigation inv;
         run_kpi("ctr", &inv);
         const struct fl_inv_step *v = step(&inv, "verify_symptom");
-        const struct fl_inv_evidence *x = NULL;
-        for (size_t i = 0; i < v->n_evidence; i++)
-            if (strstr(v->evidence[i].text, "rare events"))
-                x = &v->evidence[i];
+        const struct fl_inv_evidence *x = evidence_with(v, "rare events");
         if (fall) {
             cr_assert(x, "%s", v->summary);
             cr_expect(x->supports && strstr(x->text, ": changed"), "%s", x->text);
@@ -1158,13 +1157,8 @@ Test(investigate, a_rare_event_ratio_peaking_in_a_quiet_night_is_no_symptom)
     struct fl_investigation inv;
     run_kpi("blocked", &inv);
     const struct fl_inv_step *v = step(&inv, "verify_symptom");
-    const struct fl_inv_evidence *x = NULL, *peak = NULL;
-    for (size_t i = 0; i < v->n_evidence; i++) {
-        if (strstr(v->evidence[i].text, "compared as window totals"))
-            x = &v->evidence[i];
-        if (strstr(v->evidence[i].text, "incident peak"))
-            peak = &v->evidence[i];
-    }
+    const struct fl_inv_evidence *x = evidence_with(v, "compared as window totals");
+    const struct fl_inv_evidence *peak = evidence_with(v, "incident peak");
     cr_assert(x && peak, "%s", v->summary);
     cr_expect(!x->supports && strstr(x->text, "no significant change"), "%s", x->text);
     /* the case is built so that the step-wise check alone would have said "changed" */
@@ -1205,10 +1199,7 @@ Test(investigate, a_change_upstream_confirms_a_marginal_rare_event_symptom)
         struct fl_investigation inv;
         run_kpi("blocked", &inv);
         const struct fl_inv_step *v = step(&inv, "verify_symptom");
-        const struct fl_inv_evidence *x = NULL;
-        for (size_t i = 0; i < v->n_evidence; i++)
-            if (strstr(v->evidence[i].text, "compared as window totals"))
-                x = &v->evidence[i];
+        const struct fl_inv_evidence *x = evidence_with(v, "compared as window totals");
         cr_assert(x, "%s", v->summary);
         cr_expect(!x->supports, "mode %d: alone it is not a change: %s", mode, x->text);
         if (mode == 0) {
