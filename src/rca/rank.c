@@ -19,6 +19,7 @@
 #include "stats/changepoint.h"
 #include "stats/ks.h"
 #include "stats/robust.h"
+#include "stats/trend.h"
 
 #define RANK_ARENA_BLOCK (64u * 1024)
 #define RANK_ARENA_MAX (256u * 1024 * 1024)
@@ -250,24 +251,25 @@ static fl_err normal_edge(const struct fl_rank_opts *o, const struct scratch *w,
 
 /*
  * The start of a significant change: the first incident point that begins a run of m points
- * beyond min(edge, thr) on the side of the change. Two guards against dating a change by what
- * the baseline already had:
+ * beyond level on the side of the change, measured by point_z against r's median, pre-onset
+ * level and spreads; 0 when there is none. Two guards against dating a change by what the
+ * baseline already had:
  *   - the run must be longer than the longest such run of the reference (at most half the
  *     incident): an excursion the baseline also had is not where the change began;
  *   - when the reference ends inside such a run that goes on into the incident, points no further
  *     out than that run's own are its continuation, not the change.
  * Without them a series that holds each value for hours (a batch job's daily output, sampled
- * every minute) "began" at the onset whenever yesterday's value sat near the bar. Two series'
- * starts compare at the resolution of their samples.
+ * every minute) "began" at the onset whenever yesterday's value sat near the bar.
  */
-static void change_start(const struct fl_rank_opts *o, const struct scratch *w, size_t n_ref,
-                         size_t n_inc, size_t m, double level, struct fl_rank_series_result *r)
+static int64_t first_beyond(const struct fl_rank_opts *o, const struct fl_rank_series_result *r,
+                            const double *ref, size_t n_ref, const double *inc,
+                            const int64_t *inc_ts, size_t n_inc, size_t m, double level)
 {
     size_t run = 0, longest = 0;
     double tail_max = 0;
     bool local = r->n_pre > 0;
     for (size_t i = 0; i < n_ref; i++) {
-        double dv, z = point_z(o, r, local, w->ref[i], &dv);
+        double dv, z = point_z(o, r, local, ref[i], &dv);
         bool out = z >= level && (dv > 0) == (r->delta > 0);
         run = out ? run + 1 : 0;
         tail_max = out ? (run == 1 ? z : fmax(tail_max, z)) : 0;
@@ -280,7 +282,7 @@ static void change_start(const struct fl_rank_opts *o, const struct scratch *w, 
     double cont = run > 0 ? tail_max : -1; /* the reference's last run goes on into the incident */
     run = 0;
     for (size_t i = 0; i < n_inc; i++) {
-        double dv, z = point_z(o, r, local, w->inc[i], &dv);
+        double dv, z = point_z(o, r, local, inc[i], &dv);
         bool out = z >= level && (dv > 0) == (r->delta > 0);
         if (out && cont >= 0 && z <= cont) {
             run = 0; /* the baseline's excursion, continued */
@@ -288,11 +290,80 @@ static void change_start(const struct fl_rank_opts *o, const struct scratch *w, 
         }
         cont = -1;
         run = out ? run + 1 : 0;
-        if (run >= m) {
-            r->first_ms = w->inc_ts[i + 1 - m];
-            return;
-        }
+        if (run >= m)
+            return inc_ts[i + 1 - m];
     }
+    return 0;
+}
+
+/*
+ * The reference's trend, when it has one: Theil-Sen's line through at most FL_RANK_TREND_POINTS
+ * evenly spaced reference points (times in seconds from the first), kept when the Mann-Kendall
+ * test (Kendall's tau against time) gives p < FL_RANK_TREND_P. Only for a reference that is the
+ * series' own past (a separate reference window has no times to fit). *has false otherwise.
+ */
+static fl_err ref_trend(const struct scratch *w, size_t n_ref, size_t n_sep, bool *has,
+                        double *slope, double *intercept)
+{
+    *has = false;
+    size_t n = n_ref - n_sep;
+    if (n_sep || n < FL_RANK_TREND_MIN)
+        return FL_OK;
+    size_t k = n < FL_RANK_TREND_POINTS ? n : FL_RANK_TREND_POINTS;
+    double *t = fl_malloc(2 * k * sizeof *t), *y = t ? t + k : NULL;
+    if (!t)
+        return FL_ENOMEM;
+    for (size_t i = 0; i < k; i++) {
+        size_t at = k > 1 ? i * (n - 1) / (k - 1) : 0;
+        t[i] = (double)(w->ref_ts[at] - w->ref_ts[0]) / 1000.0;
+        y[i] = w->ref[at];
+    }
+    double tau, p;
+    fl_err e = fl_trend_kendall(t, y, k, &tau, &p);
+    if (e == FL_OK && p < FL_RANK_TREND_P) {
+        e = fl_trend_theil_sen(t, y, k, slope, intercept);
+        *has = e == FL_OK && isfinite(*slope) && *slope != 0;
+    }
+    fl_free(t);
+    return e == FL_ENOMEM ? e : FL_OK; /* a fit that cannot be made: no trend */
+}
+
+/*
+ * When a significant change began (first_beyond on the values). A reference that trends (a
+ * table's row count growing with the customer base) leaves its own range by going on as before,
+ * and that is not where a change began: when ref_trend finds a trend, the start is also dated on
+ * the values less the reference's line (the same spreads, the medians of what is left), and the
+ * later of the two starts stands (the plain one when the other finds none: a trend only ever
+ * postpones a start). Two series' starts compare at the resolution of their samples.
+ */
+static fl_err change_start(const struct fl_rank_opts *o, const struct scratch *w, size_t n_ref,
+                           size_t n_sep, size_t n_inc, size_t m, double level,
+                           struct fl_rank_series_result *r)
+{
+    r->first_ms = first_beyond(o, r, w->ref, n_ref, w->inc, w->inc_ts, n_inc, m, level);
+    bool has;
+    double slope = 0, icpt = 0;
+    fl_err e = ref_trend(w, n_ref, n_sep, &has, &slope, &icpt);
+    if (e != FL_OK || !has)
+        return e;
+    double *ref = fl_malloc((n_ref + n_inc) * sizeof *ref), *inc = ref ? ref + n_ref : NULL;
+    if (!ref)
+        return FL_ENOMEM;
+    int64_t t0 = w->ref_ts[0];
+    for (size_t i = 0; i < n_ref; i++)
+        ref[i] = w->ref[i] - (icpt + slope * (double)(w->ref_ts[i] - t0) / 1000.0);
+    for (size_t i = 0; i < n_inc; i++)
+        inc[i] = w->inc[i] - (icpt + slope * (double)(w->inc_ts[i] - t0) / 1000.0);
+    struct fl_rank_series_result rd = *r;
+    e = fl_robust_median(ref, n_ref, &rd.median);
+    rd.level_pre = rd.median; /* no separate reference here: the pre-onset level is the same */
+    if (e == FL_OK) {
+        int64_t f = first_beyond(o, &rd, ref, n_ref, inc, w->inc_ts, n_inc, m, level);
+        if (f > r->first_ms)
+            r->first_ms = f;
+    }
+    fl_free(ref);
+    return e;
 }
 
 /* Netdata's volume: relative change of the mean times the share of incident points beyond the
@@ -419,8 +490,9 @@ static fl_err score_series(const struct fl_rank_series *s, const struct fl_rank_
     }
     r->significant =
         r->deviation >= thr && !(fabs(r->delta) < o->min_change * fabs(r->median) && !symptom);
-    if (r->significant)
-        change_start(o, w, win.n_ref, win.n_inc, m, fmin(edge, thr), r);
+    if (r->significant &&
+        (e = change_start(o, w, win.n_ref, win.n_sep, win.n_inc, m, fmin(edge, thr), r)) != FL_OK)
+        return e;
     r->volume = volume(&f, o, w->inc, win.n_inc);
     e = fl_robust_baro(w->ref, win.n_ref, w->inc, win.n_inc, &r->baro);
     if (e == FL_OK)

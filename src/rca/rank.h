@@ -65,6 +65,9 @@
 #define FL_RANK_KS_MIN 15             /* first differences per window needed for KS */
 #define FL_RANK_PERSIST_DIV 10        /* auto persistence: one point per 10 incident points */
 #define FL_RANK_PERSIST_MAX 4         /*   up to 4 consecutive points */
+#define FL_RANK_TREND_P 1e-3          /* a reference trend (Mann-Kendall p) that dating allows for */
+#define FL_RANK_TREND_POINTS 256      /*   fitted on at most this many evenly spaced points */
+#define FL_RANK_TREND_MIN 20          /*   and at least this many */
 
 /* Which direction of change is bad: a latency or a memory leak goes up, availability down. */
 enum fl_rank_direction { FL_RANK_BOTH = 0, FL_RANK_UP, FL_RANK_DOWN };

@@ -458,6 +458,55 @@ Test(rank, the_deepest_changed_dependency_is_the_root)
     fl_free(st);
 }
 
+/* A batch system on a compressed clock (a "day" of 60 points): a table's row count grows 0.25 %
+ * a day with the customer base (its pipeline writes at minute 10 of each day) and the scoring job
+ * that reads it repeats the count at minute 20. The onset falls between the two writes of day 10
+ * (minute 15); a flood of new rows reaches the table on day 11 (+16 %) and the scoring job after
+ * it. The scoring job's first value after the onset, day 10's count, merely goes on with the trend
+ * (just beyond the reference's range); dated by it, scoring would "begin" a day before the table
+ * and be named the root. Allowing for the reference's trend, its change begins on day 11, after
+ * the table's, which explains it. */
+#define DAY_PTS 60
+static double rows_on(size_t i, size_t write_at, size_t flood_day)
+{
+    size_t day = i / DAY_PTS;
+    if (i % DAY_PTS < write_at) /* before today's write: yesterday's count */
+        day = day ? day - 1 : 0;
+    return 250000.0 * pow(1.0025, (double)day) * (day >= flood_day ? 1.16 : 1.0);
+}
+
+Test(rank, a_trend_in_the_reference_is_not_where_a_change_began)
+{
+    struct set *st = set_new(2, 20 * DAY_PTS, 0, 5);
+    snprintf(st->names[0], sizeof st->names[0], "table_rows");
+    snprintf(st->names[1], sizeof st->names[1], "scoring_rows");
+    for (size_t i = 0; i < st->points; i++) {
+        st->v[0][i] = rows_on(i, 10, 11);
+        st->v[1][i] = rows_on(i, 20, 11);
+    }
+    static const struct fl_rank_edge g[] = {{"scoring", "table"}};
+    struct fl_rank_opts o;
+    opts(&o, ONSET(st, 10 * DAY_PTS + 15));
+    struct fl_rank_map *m = NULL;
+    cr_assert_eq(fl_rank_map_new("prefix:_", NULL, &m, NULL), FL_OK);
+    o.map = m;
+    o.edges = g;
+    o.n_edges = N_OF(g);
+    struct fl_rank_result *r = run(st, &o);
+    const struct fl_rank_series_result *t = find(r, "table_rows"), *sc = find(r, "scoring_rows");
+    cr_assert(t->significant && sc->significant);
+    cr_expect_eq(t->first_ms, ONSET(st, 11 * DAY_PTS + 10), "table began at %lld",
+                 (long long)t->first_ms);
+    cr_expect_eq(sc->first_ms, ONSET(st, 11 * DAY_PTS + 20), "scoring began at %lld",
+                 (long long)sc->first_ms);
+    cr_expect_str_eq(r->components[0].name, "table");
+    cr_expect(r->components[0].root);
+    cr_expect(!comp(r, "scoring")->root);
+    fl_rank_result_free(r);
+    fl_rank_map_free(m);
+    fl_free(st);
+}
+
 Test(rank, a_small_change_below_does_not_explain_a_big_one_above)
 {
     /* b's latency rises by 60; c's by 8 (significant, but 13 % of b's): b is a root. */
