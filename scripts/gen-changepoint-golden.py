@@ -20,21 +20,9 @@ import numpy as np
 import scipy
 from scipy import stats
 
+from golden_c import c, arr
+
 QS = [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0]
-
-
-def c(v):
-    v = float(v)
-    if math.isnan(v):
-        return "NAN"
-    if math.isinf(v):
-        return "INFINITY" if v > 0 else "-INFINITY"
-    return repr(v)
-
-
-def arr(name, vals, ctype="double"):
-    body = ", ".join(c(v) if ctype == "double" else str(int(v)) for v in vals) if len(vals) else "0"
-    return f"static const {ctype} {name}[] = {{{body}}};"
 
 
 # ---- series --------------------------------------------------------------------------------

@@ -32,25 +32,7 @@ import scipy
 from scipy import stats
 from scipy.spatial import distance
 
-
-def c(v):
-    v = float(v)
-    if math.isnan(v):
-        return "NAN"
-    if math.isinf(v):
-        return "INFINITY" if v > 0 else "-INFINITY"
-    return repr(v)
-
-
-class Lcg:
-    """64-bit LCG with Knuth's MMIX constants, mirrored in tests/unit/monitor_drift."""
-
-    def __init__(self, seed):
-        self.s = seed & (2**64 - 1)
-
-    def uniform(self):
-        self.s = (self.s * 6364136223846793005 + 1442695040888963407) & (2**64 - 1)
-        return (self.s >> 11) * 2.0**-53
+from golden_c import c, Lcg
 
 
 def sample(seed, n, scale, shift, quant):

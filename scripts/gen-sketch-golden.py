@@ -26,6 +26,8 @@ import statistics
 
 import numpy as np
 
+from golden_c import c
+
 M64 = 2**64 - 1
 
 
@@ -37,15 +39,6 @@ def lcg_values(seed, n, scale, shift, ints):
         u = (s >> 11) * 2.0**-53
         out.append((math.floor(u * scale) if ints else u * scale) + shift)
     return np.array(out, dtype=np.float64)
-
-
-def c(v):
-    v = float(v)
-    if math.isnan(v):
-        return "NAN"
-    if math.isinf(v):
-        return "INFINITY" if v > 0 else "-INFINITY"
-    return repr(v)
 
 
 # name, seed, n, scale, shift, ints

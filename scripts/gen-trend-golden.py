@@ -26,32 +26,7 @@ import numpy as np
 import scipy
 from scipy import stats
 
-
-def c(v):
-    v = float(v)
-    if math.isnan(v):
-        return "NAN"
-    if math.isinf(v):
-        return "INFINITY" if v > 0 else "-INFINITY"
-    return repr(v)
-
-
-def arr(name, vals):
-    body = ", ".join(c(v) for v in vals) if len(vals) else "0"
-    return f"static const double {name}[] = {{{body}}};"
-
-
-class Lcg:
-    """64-bit LCG (Knuth's MMIX constants), mirrored in tests/unit/stats/test_trend.c (the same
-    generator as gen-stats-golden.py), so the cases at the size cap are regenerated there from a
-    seed instead of being stored as thousands of literals."""
-
-    def __init__(self, seed):
-        self.s = seed & (2**64 - 1)
-
-    def uniform(self):
-        self.s = (self.s * 6364136223846793005 + 1442695040888963407) & (2**64 - 1)
-        return (self.s >> 11) * 2.0**-53
+from golden_c import c, arr, Lcg
 
 
 def theil(x, y):
