@@ -475,7 +475,10 @@ static double rows_on(size_t i, size_t write_at, size_t flood_day)
     return 250000.0 * pow(1.0025, (double)day) * (day >= flood_day ? 1.16 : 1.0);
 }
 
-Test(rank, a_trend_in_the_reference_is_not_where_a_change_began)
+static const struct fl_rank_edge g_rows[] = {{"scoring", "table"}};
+
+/* The two row counts, their options (*m to free) and the onset between the writes of day 10. */
+static struct set *rows_set(struct fl_rank_opts *o, struct fl_rank_map **m)
 {
     struct set *st = set_new(2, 20 * DAY_PTS, 0, 5);
     snprintf(st->names[0], sizeof st->names[0], "table_rows");
@@ -484,14 +487,19 @@ Test(rank, a_trend_in_the_reference_is_not_where_a_change_began)
         st->v[0][i] = rows_on(i, 10, 11);
         st->v[1][i] = rows_on(i, 20, 11);
     }
-    static const struct fl_rank_edge g[] = {{"scoring", "table"}};
+    opts(o, ONSET(st, 10 * DAY_PTS + 15));
+    cr_assert_eq(fl_rank_map_new("prefix:_", NULL, m, NULL), FL_OK);
+    o->map = *m;
+    o->edges = g_rows;
+    o->n_edges = N_OF(g_rows);
+    return st;
+}
+
+Test(rank, a_trend_in_the_reference_is_not_where_a_change_began)
+{
     struct fl_rank_opts o;
-    opts(&o, ONSET(st, 10 * DAY_PTS + 15));
     struct fl_rank_map *m = NULL;
-    cr_assert_eq(fl_rank_map_new("prefix:_", NULL, &m, NULL), FL_OK);
-    o.map = m;
-    o.edges = g;
-    o.n_edges = N_OF(g);
+    struct set *st = rows_set(&o, &m);
     struct fl_rank_result *r = run(st, &o);
     const struct fl_rank_series_result *t = find(r, "table_rows"), *sc = find(r, "scoring_rows");
     cr_assert(t->significant && sc->significant);
@@ -902,6 +910,29 @@ Test(rank, inputs_are_not_modified_and_runs_repeat)
     fl_free(st);
 }
 
+/* Every allocation of a run, failed in turn, gives FL_ENOMEM and no result. */
+static void fail_each_allocation(struct set *st, const struct fl_rank_opts *o)
+{
+    const struct fl_rank_series *s = set_series(st);
+    unsigned long before = fl_alloc_count();
+    struct fl_rank_result *r = NULL;
+    cr_assert_eq(fl_rank_run(s, st->n, o, &r, NULL), FL_OK);
+    unsigned long needed = fl_alloc_count() - before;
+    fl_rank_result_free(r);
+    cr_assert_gt(needed, 10);
+    for (unsigned long k = 0; k < needed; k++) {
+        struct fl_diag d;
+        fl_diag_init(&d);
+        r = NULL;
+        fl_alloc_fail_after((long)k);
+        fl_err e = fl_rank_run(s, st->n, o, &r, &d);
+        fl_alloc_fail_after(-1);
+        cr_expect_eq(e, FL_ENOMEM, "failing allocation %lu: %s", k, fl_err_name(e));
+        cr_expect_null(r);
+        fl_rank_result_free(r);
+    }
+}
+
 Test(rank, allocation_failures_are_clean)
 {
     struct set *st = set_new(4, 120, 40, 15);
@@ -915,24 +946,12 @@ Test(rank, allocation_failures_are_clean)
     o.map = m;
     o.edges = edges;
     o.n_edges = 2;
-    const struct fl_rank_series *s = set_series(st);
-    unsigned long before = fl_alloc_count();
-    struct fl_rank_result *r = NULL;
-    cr_assert_eq(fl_rank_run(s, st->n, &o, &r, NULL), FL_OK);
-    unsigned long needed = fl_alloc_count() - before;
-    fl_rank_result_free(r);
-    cr_assert_gt(needed, 10);
-    for (unsigned long k = 0; k < needed; k++) {
-        struct fl_diag d;
-        fl_diag_init(&d);
-        r = NULL;
-        fl_alloc_fail_after((long)k);
-        fl_err e = fl_rank_run(s, st->n, &o, &r, &d);
-        fl_alloc_fail_after(-1);
-        cr_expect_eq(e, FL_ENOMEM, "failing allocation %lu: %s", k, fl_err_name(e));
-        cr_expect_null(r);
-        fl_rank_result_free(r);
-    }
+    fail_each_allocation(st, &o);
+    fl_rank_map_free(m);
+    fl_free(st);
+    /* the same where a reference trend is fitted (no separate reference, a trend) */
+    st = rows_set(&o, &m);
+    fail_each_allocation(st, &o);
     fl_rank_map_free(m);
     fl_free(st);
 }
