@@ -13,13 +13,13 @@
  * millions of one-letter scalars cannot make libyaml allocate hundreds of megabytes; every list
  * is capped; and the walk counts the nodes it visits, so that nested aliases ("billion laughs")
  * cannot blow up: libyaml shares an aliased node rather than copying it, but the walk visits it
- * again at each use. The caps are FL_CONFIG_MAX_* in config_int.h.
+ * again at each use. The caps are FL_CONFIG_MAX_* in config_int.h; the first pass, the load and
+ * the node errors are core/yaml_doc.h's, shared with the other YAML readers.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,97 +30,48 @@
 #include "core/file.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "core/yaml_doc.h"
 
+/* The walk over the document; the key handlers of config_keys.inc take it as `struct ctx *c`. */
 struct ctx {
-    yaml_document_t *doc;
-    struct fl_diag *d;
-    const char *file;
-    char path[FL_DIAG_FIELD_CAP];
-    size_t visits;
+    struct fl_yaml_walk w;
 };
 
-/* ---- diagnostics and paths ---- */
+/* ---- diagnostics and paths: the names config_keys.inc uses, over core/yaml_doc.h ---- */
 
-static fl_err node_err(struct ctx *c, const yaml_node_t *n, const char *fmt, ...) FL_PRINTF(3, 4);
-/* A diagnostic is one line: control characters quoted from the file (a key "a\nb") become '?'. */
-static void one_line(char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
-}
-
-static fl_err node_err(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fl_diag_file(c->d, c->file);
-    if (c->path[0])
-        fl_diag_field(c->d, "%s", c->path);
-    fl_err e = fl_diag_vset(c->d, FL_ECONFIG, n ? n->start_mark.line + 1 : 0,
-                            n ? n->start_mark.column + 1 : 0, fmt, ap);
-    va_end(ap);
-    if (c->d) {
-        one_line(c->d->field);
-        one_line(c->d->msg);
-    }
-    return e;
-}
+#define node_err(c, ...) fl_yaml_node_err(&(c)->w, __VA_ARGS__)
 
 /* Append ".key" or "[i]" to the path; returns the old length to restore with path_pop. */
 static size_t path_key(struct ctx *c, const char *key)
 {
-    size_t old = strlen(c->path);
-    snprintf(c->path + old, sizeof c->path - old, "%s%s", old ? "." : "", key);
-    return old;
+    return fl_yaml_path_key(&c->w, key);
 }
 
 static size_t path_index(struct ctx *c, size_t i)
 {
-    size_t old = strlen(c->path);
-    snprintf(c->path + old, sizeof c->path - old, "[%zu]", i);
-    return old;
+    return fl_yaml_path_index(&c->w, i);
 }
 
 static void path_pop(struct ctx *c, size_t old)
 {
-    c->path[old] = '\0';
+    fl_yaml_path_pop(&c->w, old);
 }
 
 static yaml_node_t *node_at(struct ctx *c, int id)
 {
-    return yaml_document_get_node(c->doc, id);
+    return yaml_document_get_node(c->w.doc, id);
 }
 
 static const char *type_name(const yaml_node_t *n)
 {
-    switch (n->type) {
-    case YAML_SCALAR_NODE:
-        return "a scalar";
-    case YAML_SEQUENCE_NODE:
-        return "a list";
-    case YAML_MAPPING_NODE:
-        return "a mapping";
-    default:
-        return "nothing";
-    }
-}
-
-static fl_err visit(struct ctx *c, const yaml_node_t *n)
-{
-    if (++c->visits > FL_CONFIG_MAX_VISITS)
-        return node_err(c, n, "document too large or too deeply aliased (over %d nodes)",
-                        FL_CONFIG_MAX_VISITS);
-    return FL_OK;
+    return fl_yaml_kind(n);
 }
 
 /* ---- scalars ---- */
 
 static fl_err want_scalar(struct ctx *c, const yaml_node_t *n, const char *what)
 {
-    if (n->type != YAML_SCALAR_NODE)
-        return node_err(c, n, "expected %s, got %s", what, type_name(n));
-    return FL_OK;
+    return fl_yaml_scalar(&c->w, n, what, NULL);
 }
 
 static int is_null_scalar(const yaml_node_t *n)
@@ -134,17 +85,7 @@ static int is_null_scalar(const yaml_node_t *n)
 
 static fl_err get_string(struct ctx *c, const yaml_node_t *n, char **out)
 {
-    fl_err e = want_scalar(c, n, "a string");
-    if (e)
-        return e;
-    if (memchr(n->data.scalar.value, '\0', n->data.scalar.length))
-        return node_err(c, n, "string contains a NUL byte");
-    char *s = fl_strndup((const char *)n->data.scalar.value, n->data.scalar.length);
-    if (!s)
-        return FL_ENOMEM;
-    fl_free(*out);
-    *out = s;
-    return FL_OK;
+    return fl_yaml_strdup(&c->w, n, out);
 }
 
 static fl_err get_nonempty(struct ctx *c, const yaml_node_t *n, char **out)
@@ -172,12 +113,11 @@ static fl_err get_bool(struct ctx *c, const yaml_node_t *n, int *out)
     if (e)
         return e;
     const char *v = (const char *)n->data.scalar.value;
-    if (!strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE"))
-        *out = 1;
-    else if (!strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE"))
-        *out = 0;
-    else
+    bool b;
+    /* The value up to a NUL byte, as the message shows it: "true\0x" reads as true here. */
+    if (!fl_yaml_bool_word(v, strlen(v), &b))
         return node_err(c, n, "expected true or false, got \"%s\"", v);
+    *out = b;
     return FL_OK;
 }
 
@@ -320,7 +260,7 @@ static fl_err walk_map(struct ctx *c, yaml_node_t *n, const struct key_def *keys
                        void *obj)
 {
     fl_err e;
-    if ((e = visit(c, n)) != FL_OK)
+    if ((e = fl_yaml_visit(&c->w, n)) != FL_OK)
         return e;
     if (is_null_scalar(n))
         return FL_OK;
@@ -351,7 +291,7 @@ static fl_err walk_map(struct ctx *c, yaml_node_t *n, const struct key_def *keys
             return e;
         }
         seen[i] = 1;
-        if ((e = visit(c, v)) == FL_OK)
+        if ((e = fl_yaml_visit(&c->w, v)) == FL_OK)
             e = keys[i].fn(c, v, obj);
         path_pop(c, old);
         if (e)
@@ -413,7 +353,7 @@ static fl_err walk_seq(struct ctx *c, yaml_node_t *n, item_fn fn, void *obj)
         if (!item)
             return node_err(c, n, "malformed list");
         size_t old = path_index(c, i);
-        fl_err e = visit(c, item);
+        fl_err e = fl_yaml_visit(&c->w, item);
         if (!e)
             e = fn(c, item, i, obj);
         path_pop(c, old);
@@ -501,7 +441,7 @@ static fl_err get_labels(struct ctx *c, yaml_node_t *n, struct fl_label **out, s
         fl_err e;
         if (!k || !v)
             return node_err(c, n, "malformed mapping");
-        if ((e = visit(c, v)) != FL_OK)
+        if ((e = fl_yaml_visit(&c->w, v)) != FL_OK)
             return e;
         char *name = NULL, *value = NULL;
         if ((e = get_string(c, k, &name)) != FL_OK)
@@ -590,72 +530,14 @@ fl_err fl_config_default(struct fl_config **out)
     return FL_OK;
 }
 
-static fl_err syntax_err(const yaml_parser_t *parser, const char *name, struct fl_diag *d)
-{
-    if (parser->error == YAML_MEMORY_ERROR)
-        return FL_ENOMEM;
-    fl_diag_file(d, name);
-    if (parser->error == YAML_COMPOSER_ERROR && parser->context) /* e.g. a duplicate anchor */
-        return fl_diag_set(d, FL_ECONFIG, parser->problem_mark.line + 1,
-                           parser->problem_mark.column + 1, "YAML syntax: %s at %lu:%lu, %s here",
-                           parser->context, (unsigned long)parser->context_mark.line + 1,
-                           (unsigned long)parser->context_mark.column + 1,
-                           parser->problem ? parser->problem : "error");
-    if (parser->context)
-        return fl_diag_set(d, FL_ECONFIG, parser->problem_mark.line + 1,
-                           parser->problem_mark.column + 1, "YAML syntax: %s %s started at %lu:%lu",
-                           parser->problem ? parser->problem : "error", parser->context,
-                           (unsigned long)parser->context_mark.line + 1,
-                           (unsigned long)parser->context_mark.column + 1);
-    return fl_diag_set(d, FL_ECONFIG, parser->problem_mark.line + 1,
-                       parser->problem_mark.column + 1, "YAML syntax: %s",
-                       parser->problem ? parser->problem : "error");
-}
-
-/*
- * First pass over the events, in constant memory: syntax errors, a second document (which the
- * document API would silently ignore) and more than FL_CONFIG_MAX_NODES nodes are refused before
- * libyaml builds a tree whose size grows with the node count.
- */
-static fl_err prescan(const char *p, size_t len, const char *name, struct fl_diag *d)
-{
-    yaml_parser_t parser;
-    yaml_event_t ev;
-    size_t nodes = 0, docs = 0;
-    fl_err e = FL_OK;
-
-    if (!yaml_parser_initialize(&parser))
-        return FL_ENOMEM;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)p, len);
-    for (;;) {
-        if (!yaml_parser_parse(&parser, &ev)) {
-            e = syntax_err(&parser, name, d);
-            break;
-        }
-        yaml_event_type_t t = ev.type;
-        yaml_mark_t m = ev.start_mark;
-        yaml_event_delete(&ev);
-        if (t == YAML_SCALAR_EVENT || t == YAML_SEQUENCE_START_EVENT ||
-            t == YAML_MAPPING_START_EVENT || t == YAML_ALIAS_EVENT)
-            nodes++;
-        if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
-            fl_diag_file(d, name);
-            e = fl_diag_set(d, FL_ECONFIG, m.line + 1, m.column + 1,
-                            "a second YAML document: the configuration is one document");
-            break;
-        }
-        if (nodes > FL_CONFIG_MAX_NODES) {
-            fl_diag_file(d, name);
-            e = fl_diag_set(d, FL_ELIMIT, m.line + 1, m.column + 1, "more than %d YAML nodes",
-                            FL_CONFIG_MAX_NODES);
-            break;
-        }
-        if (t == YAML_STREAM_END_EVENT)
-            break;
-    }
-    yaml_parser_delete(&parser);
-    return e;
-}
+/* How faultline.yml is read (core/yaml_doc.h). */
+static const struct fl_yaml_rules rules = {
+    .what = "the configuration",
+    .code = FL_ECONFIG,
+    .syntax = FL_YAML_SYNTAX_FULL,
+    .max_bytes = FL_CONFIG_MAX_BYTES,
+    .max_nodes = FL_CONFIG_MAX_NODES,
+};
 
 /* fl_config__locate_fn over the loaded document: follow ".key" and "[i]" from the root. */
 static void locate(void *arg, const char *path, unsigned long *line, unsigned long *col)
@@ -700,20 +582,15 @@ static void locate(void *arg, const char *path, unsigned long *line, unsigned lo
 fl_err fl_config_parse(const char *p, size_t len, const char *name, struct fl_config **out,
                        struct fl_diag *d)
 {
-    yaml_parser_t parser;
     yaml_document_t doc;
     struct fl_config *cfg = NULL;
-    int have_parser = 0, have_doc = 0;
+    int have_doc = 0;
     fl_err e;
 
     *out = NULL;
     if (!name)
         name = "faultline.yml";
-    if (len > FL_CONFIG_MAX_BYTES) {
-        fl_diag_file(d, name);
-        return fl_diag_set(d, FL_ELIMIT, 0, 0, "file larger than %u bytes", FL_CONFIG_MAX_BYTES);
-    }
-    if ((e = prescan(p, len, name, d)) != FL_OK)
+    if ((e = fl_yaml_check(p, len, &rules, name, d)) != FL_OK)
         return e;
     if ((e = fl_config_default(&cfg)) != FL_OK)
         return e;
@@ -722,19 +599,15 @@ fl_err fl_config_parse(const char *p, size_t len, const char *name, struct fl_co
         e = FL_ENOMEM;
         goto out;
     }
-    if (!yaml_parser_initialize(&parser)) {
-        e = FL_ENOMEM;
+    if ((e = fl_yaml_load(p, len, &rules, name, &doc, d)) != FL_OK)
         goto out;
-    }
-    have_parser = 1;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)p, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        e = syntax_err(&parser, name, d);
-        goto out;
-    }
     have_doc = 1;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
-    struct ctx c = {.doc = &doc, .d = d, .file = name};
+    struct ctx c = {.w = {.doc = &doc,
+                          .d = d,
+                          .file = name,
+                          .code = FL_ECONFIG,
+                          .max_visits = FL_CONFIG_MAX_VISITS}};
     if (root && (e = apply_global_first(&c, root, cfg)) != FL_OK)
         goto out;
     if (root && (e = walk_map(&c, root, top_keys, sizeof top_keys / sizeof top_keys[0], cfg)))
@@ -743,8 +616,6 @@ fl_err fl_config_parse(const char *p, size_t len, const char *name, struct fl_co
 out:
     if (have_doc)
         yaml_document_delete(&doc);
-    if (have_parser)
-        yaml_parser_delete(&parser);
     if (e) {
         fl_config_free(cfg);
         return e;

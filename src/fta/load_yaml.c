@@ -15,65 +15,39 @@
  *   house_events:
  *     maintenance_window: false
  *
- * Hostile input: the size is capped by the caller (FL_LIMIT_FTA_FILE_BYTES); a first pass over the
- * events, in constant memory, refuses syntax errors, a second document, aliases (which would let
- * a small file expand into a huge walk) and more than FL_FTA_YAML_MAX_NODES nodes before the
- * document API builds a tree. Every error carries the node's line and column and the key path.
+ * Hostile input: the size is capped (FL_LIMIT_FTA_FILE_BYTES); a first pass over the events
+ * (core/yaml_doc.h's fl_yaml_check), in constant memory, refuses syntax errors, a second document,
+ * aliases (which would let a small file expand into a huge walk) and more than
+ * 4 * FL_LIMIT_FTA_EVENTS events before the document API builds a tree. Every error carries the
+ * node's line and column and the key path.
  */
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <yaml.h>
 
 #include "core/alloc.h"
 #include "core/limits.h"
 #include "core/str.h"
+#include "core/yaml_doc.h"
 #include "fta.h"
 #include "live.h"
 
-#define FL_FTA_YAML_MAX_NODES (4 * FL_LIMIT_FTA_EVENTS)
-
-struct ctx {
-    yaml_document_t *doc;
-    struct fl_fta_tree *t;
-    struct fl_diag *d;
-    const char *file;
-    size_t file_idx;
-    char path[FL_DIAG_FIELD_CAP];
+/* How a fault tree is read (core/yaml_doc.h). The cap counts every libyaml event, not only
+ * nodes, and aliases are refused, so the walk needs no visit count. */
+static const struct fl_yaml_rules rules = {
+    .what = "a fault tree",
+    .code = FL_EPARSE,
+    .syntax = FL_YAML_SYNTAX_BRIEF,
+    .max_bytes = FL_LIMIT_FTA_FILE_BYTES,
+    .max_events = 4 * FL_LIMIT_FTA_EVENTS,
+    .no_aliases = "YAML aliases are not supported in fault trees",
 };
 
-static fl_err node_err(struct ctx *c, const yaml_node_t *n, const char *fmt, ...) FL_PRINTF(3, 4);
-static fl_err node_err(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fl_diag_file(c->d, c->file);
-    if (c->path[0])
-        fl_diag_field(c->d, "%s", c->path);
-    fl_err e = fl_diag_vset(c->d, FL_EINVAL, n ? n->start_mark.line + 1 : 0,
-                            n ? n->start_mark.column + 1 : 0, fmt, ap);
-    va_end(ap);
-    if (c->d)
-        for (char *s = c->d->msg; *s; s++)
-            if ((unsigned char)*s < 0x20)
-                *s = '?';
-    return e;
-}
-
-static size_t path_push(struct ctx *c, const char *key)
-{
-    size_t old = strlen(c->path);
-    snprintf(c->path + old, sizeof c->path - old, "%s%s", old ? "." : "", key);
-    return old;
-}
-
-static size_t path_index(struct ctx *c, size_t i)
-{
-    size_t old = strlen(c->path);
-    snprintf(c->path + old, sizeof c->path - old, "[%zu]", i);
-    return old;
-}
+struct ctx {
+    struct fl_yaml_walk w; /* document, diag, file name, key path */
+    struct fl_fta_tree *t;
+    size_t file_idx;
+};
 
 static const char *scalar(const yaml_node_t *n)
 {
@@ -84,11 +58,11 @@ static fl_err want_string(struct ctx *c, const yaml_node_t *n, const char **out)
 {
     const char *s = scalar(n);
     if (!s)
-        return node_err(c, n, "expected a string");
+        return fl_yaml_node_err(&c->w, n, "expected a string");
     if (strlen(s) != n->data.scalar.length)
-        return node_err(c, n, "string contains a NUL byte");
+        return fl_yaml_node_err(&c->w, n, "string contains a NUL byte");
     if (!*s)
-        return node_err(c, n, "must not be empty");
+        return fl_yaml_node_err(&c->w, n, "must not be empty");
     *out = s;
     return FL_OK;
 }
@@ -97,20 +71,17 @@ static fl_err want_number(struct ctx *c, const yaml_node_t *n, double *out)
 {
     const char *s = scalar(n);
     if (!s || !fl_str_to_double((struct fl_str){s, n->data.scalar.length}, out) || !isfinite(*out))
-        return node_err(c, n, "expected a number%s%s%s", s ? ", got \"" : "", s ? s : "",
-                        s ? "\"" : "");
+        return fl_yaml_node_err(&c->w, n, "expected a number%s%s%s", s ? ", got \"" : "",
+                                s ? s : "", s ? "\"" : "");
     return FL_OK;
 }
 
 static fl_err want_bool(struct ctx *c, const yaml_node_t *n, bool *out)
 {
     const char *s = scalar(n);
-    if (s && (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE")))
-        *out = true;
-    else if (s && (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE")))
-        *out = false;
-    else
-        return node_err(c, n, "expected true or false");
+    /* up to a NUL byte, like the other strings of a fault tree */
+    if (!s || !fl_yaml_bool_word(s, strlen(s), out))
+        return fl_yaml_node_err(&c->w, n, "expected true or false");
     return FL_OK;
 }
 
@@ -120,18 +91,18 @@ typedef fl_err (*entry_fn)(struct ctx *c, const char *name, yaml_node_t *key, ya
 static fl_err each_entry(struct ctx *c, yaml_node_t *map, entry_fn fn)
 {
     if (map->type != YAML_MAPPING_NODE)
-        return node_err(c, map, "expected a mapping of names to definitions");
+        return fl_yaml_node_err(&c->w, map, "expected a mapping of names to definitions");
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
-        yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-        yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+        yaml_node_t *k = yaml_document_get_node(c->w.doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(c->w.doc, p->value);
         const char *name;
         fl_err e = want_string(c, k, &name);
         if (e)
             return e;
-        size_t old = path_push(c, name);
+        size_t old = fl_yaml_path_key(&c->w, name);
         e = fn(c, name, k, v);
-        c->path[old] = '\0';
+        fl_yaml_path_pop(&c->w, old);
         if (e)
             return e;
     }
@@ -144,10 +115,10 @@ static fl_err added(struct ctx *c, const yaml_node_t *k, fl_err e, const size_t 
     if (e == FL_ENOMEM)
         return e;
     if (e) {
-        if (c->d && c->d->code != FL_OK && c->d->line == 0) {
-            c->d->line = k->start_mark.line + 1;
-            c->d->column = k->start_mark.column + 1;
-            fl_diag_file(c->d, c->file);
+        if (c->w.d && c->w.d->code != FL_OK && c->w.d->line == 0) {
+            c->w.d->line = k->start_mark.line + 1;
+            c->w.d->column = k->start_mark.column + 1;
+            fl_diag_file(c->w.d, c->w.file);
         }
         return e;
     }
@@ -176,10 +147,10 @@ static fl_err basic_entry(struct ctx *c, const char *name, yaml_node_t *k, yaml_
     } else if (v->type == YAML_MAPPING_NODE) {
         for (yaml_node_pair_t *pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top;
              pr++) {
-            yaml_node_t *kk = yaml_document_get_node(c->doc, pr->key);
-            yaml_node_t *vv = yaml_document_get_node(c->doc, pr->value);
+            yaml_node_t *kk = yaml_document_get_node(c->w.doc, pr->key);
+            yaml_node_t *vv = yaml_document_get_node(c->w.doc, pr->value);
             const char *key = scalar(kk);
-            size_t old = path_push(c, key ? key : "?");
+            size_t old = fl_yaml_path_key(&c->w, key ? key : "?");
             yaml_node_t **slot = !key                           ? NULL
                                  : !strcmp(key, "probability")  ? &pn
                                  : !strcmp(key, "lambda")       ? &ln
@@ -188,11 +159,11 @@ static fl_err basic_entry(struct ctx *c, const char *name, yaml_node_t *k, yaml_
                                  : !strcmp(key, "check")        ? &check
                                                                 : NULL;
             if (!slot)
-                return node_err(c, kk,
-                                "unknown key (expected probability, lambda, "
-                                "mission_time, label or check)");
+                return fl_yaml_node_err(&c->w, kk,
+                                        "unknown key (expected probability, lambda, "
+                                        "mission_time, label or check)");
             if (*slot)
-                return node_err(c, kk, "duplicate key");
+                return fl_yaml_node_err(&c->w, kk, "duplicate key");
             *slot = vv;
             if (slot == &check) {
                 /* a faultline check (src/fta/live.h): refused here, with its position */
@@ -201,12 +172,12 @@ static fl_err basic_entry(struct ctx *c, const char *name, yaml_node_t *k, yaml_
                 struct fl_diag cd;
                 fl_diag_init(&cd);
                 if (!ct)
-                    e = node_err(c, vv, "expected a check like \"drift fraud-model\"");
+                    e = fl_yaml_node_err(&c->w, vv, "expected a check like \"drift fraud-model\"");
                 else if (fl_fta_check_parse(ct, &chk, &cd) != FL_OK)
-                    e = node_err(c, vv, "%s", cd.msg);
+                    e = fl_yaml_node_err(&c->w, vv, "%s", cd.msg);
                 else
                     fl_fta_check_cleanup(&chk);
-                c->path[old] = '\0';
+                fl_yaml_path_pop(&c->w, old);
                 if (e)
                     return e;
                 continue;
@@ -216,32 +187,33 @@ static fl_err basic_entry(struct ctx *c, const char *name, yaml_node_t *k, yaml_
                                              slot == &pn   ? &p
                                              : slot == &ln ? &lambda
                                                            : &mt);
-            c->path[old] = '\0';
+            fl_yaml_path_pop(&c->w, old);
             if (e)
                 return e;
         }
     } else {
-        return node_err(c, v, "expected a probability or a mapping");
+        return fl_yaml_node_err(&c->w, v, "expected a probability or a mapping");
     }
     size_t idx = 0;
     if (pn && (ln || mn))
-        return node_err(c, v, "give either probability or lambda and mission_time, not both");
+        return fl_yaml_node_err(&c->w, v,
+                                "give either probability or lambda and mission_time, not both");
     if (pn) {
-        e = fl_fta_add_basic(c->t, name, p, &idx, c->d);
+        e = fl_fta_add_basic(c->t, name, p, &idx, c->w.d);
     } else if (ln && mn) {
-        e = fl_fta_add_basic_rate(c->t, name, lambda, mt, &idx, c->d);
+        e = fl_fta_add_basic_rate(c->t, name, lambda, mt, &idx, c->w.d);
     } else {
-        return node_err(c, v,
-                        ln || mn ? "lambda needs mission_time (and the other way round)"
-                                 : "a basic event needs a probability or lambda and "
-                                   "mission_time");
+        return fl_yaml_node_err(&c->w, v,
+                                ln || mn ? "lambda needs mission_time (and the other way round)"
+                                         : "a basic event needs a probability or lambda and "
+                                           "mission_time");
     }
     if ((e = added(c, k, e, &idx)))
         return e;
     if (label) {
-        size_t old = path_push(c, "label");
+        size_t old = fl_yaml_path_key(&c->w, "label");
         e = set_label(c, idx, label);
-        c->path[old] = '\0';
+        fl_yaml_path_pop(&c->w, old);
     }
     if (!e && check)
         e = fl_fta_set_check(c->t, idx, scalar(check));
@@ -254,7 +226,7 @@ static fl_err house_entry(struct ctx *c, const char *name, yaml_node_t *k, yaml_
     fl_err e = want_bool(c, v, &state);
     size_t idx = 0;
     if (!e)
-        e = added(c, k, fl_fta_add_house(c->t, name, state, &idx, c->d), &idx);
+        e = added(c, k, fl_fta_add_house(c->t, name, state, &idx, c->w.d), &idx);
     return e;
 }
 
@@ -263,17 +235,17 @@ static fl_err house_entry(struct ctx *c, const char *name, yaml_node_t *k, yaml_
 static fl_err gate_inputs(struct ctx *c, size_t idx, yaml_node_t *v)
 {
     if (v->type != YAML_SEQUENCE_NODE)
-        return node_err(c, v, "expected a list of event names");
+        return fl_yaml_node_err(&c->w, v, "expected a list of event names");
     size_t i = 0;
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++, i++) {
-        yaml_node_t *n = yaml_document_get_node(c->doc, *it);
+        yaml_node_t *n = yaml_document_get_node(c->w.doc, *it);
         const char *s;
-        size_t old = path_index(c, i);
+        size_t old = fl_yaml_path_index(&c->w, i);
         fl_err e = want_string(c, n, &s);
         if (!e && (e = fl_fta_gate_arg(c->t, idx, s)) == FL_ELIMIT)
-            e = node_err(c, n, "more than %d inputs", FL_LIMIT_FTA_ARGS);
-        c->path[old] = '\0';
+            e = fl_yaml_node_err(&c->w, n, "more than %d inputs", FL_LIMIT_FTA_ARGS);
+        fl_yaml_path_pop(&c->w, old);
         if (e)
             return e;
         fl_fta_set_arg_loc(c->t, idx, n->start_mark.line + 1, n->start_mark.column + 1);
@@ -284,10 +256,10 @@ static fl_err gate_inputs(struct ctx *c, size_t idx, yaml_node_t *v)
 static fl_err gate_entry(struct ctx *c, const char *name, yaml_node_t *k, yaml_node_t *v)
 {
     if (v->type != YAML_MAPPING_NODE)
-        return node_err(c, v, "expected a mapping with type and inputs");
+        return fl_yaml_node_err(&c->w, v, "expected a mapping with type and inputs");
     yaml_node_t *type = NULL, *kn = NULL, *inputs = NULL, *label = NULL;
     for (yaml_node_pair_t *pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top; pr++) {
-        yaml_node_t *kk = yaml_document_get_node(c->doc, pr->key);
+        yaml_node_t *kk = yaml_document_get_node(c->w.doc, pr->key);
         const char *key = scalar(kk);
         yaml_node_t **slot = !key                     ? NULL
                              : !strcmp(key, "type")   ? &type
@@ -296,48 +268,50 @@ static fl_err gate_entry(struct ctx *c, const char *name, yaml_node_t *k, yaml_n
                              : !strcmp(key, "label")  ? &label
                                                       : NULL;
         if (!slot) {
-            size_t old = path_push(c, key ? key : "?");
-            fl_err e = node_err(c, kk, "unknown key (expected type, k, inputs or label)");
-            c->path[old] = '\0';
+            size_t old = fl_yaml_path_key(&c->w, key ? key : "?");
+            fl_err e =
+                fl_yaml_node_err(&c->w, kk, "unknown key (expected type, k, inputs or label)");
+            fl_yaml_path_pop(&c->w, old);
             return e;
         }
         if (*slot)
-            return node_err(c, kk, "duplicate key");
-        *slot = yaml_document_get_node(c->doc, pr->value);
+            return fl_yaml_node_err(&c->w, kk, "duplicate key");
+        *slot = yaml_document_get_node(c->w.doc, pr->value);
     }
     if (!type)
-        return node_err(c, v, "a gate needs a type");
+        return fl_yaml_node_err(&c->w, v, "a gate needs a type");
     if (!inputs)
-        return node_err(c, v, "a gate needs inputs");
+        return fl_yaml_node_err(&c->w, v, "a gate needs inputs");
     enum fl_fta_gate_type gt;
-    size_t old = path_push(c, "type");
+    size_t old = fl_yaml_path_key(&c->w, "type");
     if (!scalar(type) || !fl_fta_gate_type_parse(scalar(type), &gt))
-        return node_err(c, type, "expected and, or, atleast, not, xor, inhibit, nand or nor");
-    c->path[old] = '\0';
+        return fl_yaml_node_err(&c->w, type,
+                                "expected and, or, atleast, not, xor, inhibit, nand or nor");
+    fl_yaml_path_pop(&c->w, old);
     double kval = 0;
     if ((gt == FL_FTA_ATLEAST) != (kn != NULL))
-        return node_err(c, kn ? kn : v,
-                        kn ? "k is for atleast gates only" : "an atleast gate needs k");
+        return fl_yaml_node_err(&c->w, kn ? kn : v,
+                                kn ? "k is for atleast gates only" : "an atleast gate needs k");
     if (kn) {
-        old = path_push(c, "k");
+        old = fl_yaml_path_key(&c->w, "k");
         fl_err e = want_number(c, kn, &kval);
         if (!e && (kval < 1 || kval != floor(kval) || kval > FL_LIMIT_FTA_ARGS))
-            e = node_err(c, kn, "k must be a whole number >= 1");
+            e = fl_yaml_node_err(&c->w, kn, "k must be a whole number >= 1");
         if (e)
             return e;
-        c->path[old] = '\0';
+        fl_yaml_path_pop(&c->w, old);
     }
     size_t idx = 0;
-    fl_err e = added(c, k, fl_fta_add_gate(c->t, name, gt, (size_t)kval, &idx, c->d), &idx);
+    fl_err e = added(c, k, fl_fta_add_gate(c->t, name, gt, (size_t)kval, &idx, c->w.d), &idx);
     if (e)
         return e;
-    old = path_push(c, "inputs");
+    old = fl_yaml_path_key(&c->w, "inputs");
     e = gate_inputs(c, idx, inputs);
-    c->path[old] = '\0';
+    fl_yaml_path_pop(&c->w, old);
     if (!e && label) {
-        old = path_push(c, "label");
+        old = fl_yaml_path_key(&c->w, "label");
         e = set_label(c, idx, label);
-        c->path[old] = '\0';
+        fl_yaml_path_pop(&c->w, old);
     }
     return e;
 }
@@ -347,24 +321,25 @@ static fl_err gate_entry(struct ctx *c, const char *name, yaml_node_t *k, yaml_n
 static fl_err walk_root(struct ctx *c, yaml_node_t *root)
 {
     if (!root || root->type != YAML_MAPPING_NODE)
-        return node_err(c, root, "a fault tree is a mapping with gates and basic_events");
+        return fl_yaml_node_err(&c->w, root,
+                                "a fault tree is a mapping with gates and basic_events");
     yaml_node_t *sect[5] = {0};
     static const char *const names[5] = {"name", "top", "gates", "basic_events", "house_events"};
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
          p++) {
-        yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+        yaml_node_t *k = yaml_document_get_node(c->w.doc, p->key);
         const char *key = scalar(k);
         int i = 0;
         while (i < 5 && (!key || strcmp(key, names[i])))
             i++;
         if (i == 5)
-            return node_err(c, k,
-                            "unknown key \"%s\" (expected name, top, gates, basic_events, "
-                            "house_events)",
-                            key ? key : "?");
+            return fl_yaml_node_err(&c->w, k,
+                                    "unknown key \"%s\" (expected name, top, gates, basic_events, "
+                                    "house_events)",
+                                    key ? key : "?");
         if (sect[i])
-            return node_err(c, k, "duplicate key \"%s\"", key);
-        sect[i] = yaml_document_get_node(c->doc, p->value);
+            return fl_yaml_node_err(&c->w, k, "duplicate key \"%s\"", key);
+        sect[i] = yaml_document_get_node(c->w.doc, p->value);
     }
     const char *s;
     fl_err e = FL_OK;
@@ -374,68 +349,22 @@ static fl_err walk_root(struct ctx *c, yaml_node_t *root)
             return FL_ENOMEM;
     }
     if (!e && sect[1]) {
-        size_t old = path_push(c, "top");
+        size_t old = fl_yaml_path_key(&c->w, "top");
         if (!(e = want_string(c, sect[1], &s)))
             e = fl_fta_set_top(c->t, s);
-        c->path[old] = '\0';
+        fl_yaml_path_pop(&c->w, old);
     }
     if (!e && !sect[2])
-        return node_err(c, root, "a fault tree needs gates");
+        return fl_yaml_node_err(&c->w, root, "a fault tree needs gates");
     entry_fn fns[3] = {gate_entry, basic_entry, house_entry};
     for (int i = 2; i < 5 && !e; i++) {
         if (!sect[i])
             continue;
-        size_t old = path_push(c, names[i]);
+        size_t old = fl_yaml_path_key(&c->w, names[i]);
         if (!(sect[i]->type == YAML_SCALAR_NODE && !sect[i]->data.scalar.length))
             e = each_entry(c, sect[i], fns[i - 2]);
-        c->path[old] = '\0';
+        fl_yaml_path_pop(&c->w, old);
     }
-    return e;
-}
-
-static fl_err syntax_err(const yaml_parser_t *parser, const char *name, struct fl_diag *d)
-{
-    if (parser->error == YAML_MEMORY_ERROR)
-        return FL_ENOMEM;
-    fl_diag_file(d, name);
-    return fl_diag_set(d, FL_EPARSE, parser->problem_mark.line + 1, parser->problem_mark.column + 1,
-                       "YAML syntax: %s%s%s", parser->problem ? parser->problem : "error",
-                       parser->context ? " " : "", parser->context ? parser->context : "");
-}
-
-/* Constant-memory first pass: syntax, one document, no aliases, a node cap. */
-static fl_err prescan(const char *p, size_t len, const char *name, struct fl_diag *d)
-{
-    yaml_parser_t parser;
-    yaml_event_t ev;
-    size_t nodes = 0, docs = 0;
-    fl_err e = FL_OK;
-    if (!yaml_parser_initialize(&parser))
-        return FL_ENOMEM;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)p, len);
-    for (;;) {
-        if (!yaml_parser_parse(&parser, &ev)) {
-            e = syntax_err(&parser, name, d);
-            break;
-        }
-        yaml_event_type_t t = ev.type;
-        yaml_mark_t m = ev.start_mark;
-        yaml_event_delete(&ev);
-        const char *bad = t == YAML_ALIAS_EVENT ? "YAML aliases are not supported in fault trees"
-                          : t == YAML_DOCUMENT_START_EVENT && ++docs > 1
-                              ? "a second YAML document: a fault tree is one document"
-                          : ++nodes > FL_FTA_YAML_MAX_NODES ? "too many YAML nodes"
-                                                            : NULL;
-        if (bad) {
-            fl_diag_file(d, name);
-            e = fl_diag_set(d, nodes > FL_FTA_YAML_MAX_NODES ? FL_ELIMIT : FL_EPARSE, m.line + 1,
-                            m.column + 1, "%s", bad);
-            break;
-        }
-        if (t == YAML_STREAM_END_EVENT)
-            break;
-    }
-    yaml_parser_delete(&parser);
     return e;
 }
 
@@ -444,30 +373,19 @@ fl_err fl_fta_load_yaml(struct fl_fta_tree *t, const char *p, size_t len, const 
 {
     if (!file)
         file = "fault tree";
-    if (len > FL_LIMIT_FTA_FILE_BYTES) {
-        fl_diag_file(d, file);
-        return fl_diag_set(d, FL_ELIMIT, 0, 0, "file larger than %u bytes",
-                           FL_LIMIT_FTA_FILE_BYTES);
-    }
-    fl_err e = prescan(p, len, file, d);
+    yaml_document_t doc;
+    fl_err e = fl_yaml_check(p, len, &rules, file, d);
+    if (!e)
+        e = fl_yaml_load(p, len, &rules, file, &doc, d);
     if (e)
         return e;
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    if (!yaml_parser_initialize(&parser))
-        return FL_ENOMEM;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)p, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        e = syntax_err(&parser, file, d);
-        yaml_parser_delete(&parser);
-        return e;
-    }
-    struct ctx c = {.doc = &doc, .t = t, .d = d, .file = file};
+    struct ctx c = {
+        .w = {.doc = &doc, .d = d, .file = file, .code = FL_EINVAL, .clean = FL_YAML_CLEAN_MSG},
+        .t = t};
     e = fl_fta_add_file(t, file, &c.file_idx);
     if (!e)
         e = walk_root(&c, yaml_document_get_root_node(&doc));
     yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
     if (!e)
         e = fl_fta_tree_check(t, d);
     return e;

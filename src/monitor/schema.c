@@ -15,7 +15,6 @@
 #include "schema.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "core/file.h"
 #include "core/limits.h"
 #include "core/map.h"
+#include "core/yaml_doc.h"
 #include "monitor_int.h"
 #include "stats/binning.h"
 
@@ -702,74 +702,13 @@ fl_err fl_schema_infer(struct fl_table *t, const struct fl_schema_infer_opts *o,
 
 #define MAX_VISITS (2 * FL_LIMIT_SCHEMA_NODES)
 
-struct yctx {
-    yaml_document_t *doc;
-    struct fl_diag *d;
-    const char *file;
-    char path[FL_DIAG_FIELD_CAP];
-    size_t visits;
-};
+/* The walk is core/yaml_doc.h's struct fl_yaml_walk: key path, node errors, visit count. */
 
-/* Diagnostics are one line: control characters from the file become '?'. */
-static void one_line(char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
-}
-
-static fl_err yerr(struct yctx *c, const yaml_node_t *n, const char *fmt, ...) FL_PRINTF(3, 4);
-static fl_err yerr(struct yctx *c, const yaml_node_t *n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fl_diag_file(c->d, c->file);
-    if (c->path[0])
-        fl_diag_field(c->d, "%s", c->path);
-    fl_err e = fl_diag_vset(c->d, FL_ECONFIG, n ? n->start_mark.line + 1 : 0,
-                            n ? n->start_mark.column + 1 : 0, fmt, ap);
-    va_end(ap);
-    if (c->d) {
-        one_line(c->d->field);
-        one_line(c->d->msg);
-    }
-    return e;
-}
-
-static fl_err ynomem(struct yctx *c)
+/* Out of memory with the file named: every error of this reader has a message. */
+static fl_err ynomem(struct fl_yaml_walk *c)
 {
     fl_diag_file(c->d, c->file);
     return fl_diag_set(c->d, FL_ENOMEM, 0, 0, "out of memory");
-}
-
-static size_t path_push(struct yctx *c, const char *key)
-{
-    size_t old = strlen(c->path);
-    snprintf(c->path + old, sizeof c->path - old, "%s%s", old ? "." : "", key);
-    return old;
-}
-
-static const char *node_kind(const yaml_node_t *n)
-{
-    return n->type == YAML_SCALAR_NODE     ? "a scalar"
-           : n->type == YAML_SEQUENCE_NODE ? "a list"
-           : n->type == YAML_MAPPING_NODE  ? "a mapping"
-                                           : "nothing";
-}
-
-static fl_err visit(struct yctx *c, const yaml_node_t *n)
-{
-    if (++c->visits > MAX_VISITS)
-        return yerr(c, n, "document too large or too deeply aliased (over %d nodes)", MAX_VISITS);
-    return FL_OK;
-}
-
-static fl_err scalar(struct yctx *c, const yaml_node_t *n, const char *what, struct fl_str *out)
-{
-    if (n->type != YAML_SCALAR_NODE)
-        return yerr(c, n, "expected %s, got %s", what, node_kind(n));
-    *out = (struct fl_str){(const char *)n->data.scalar.value, n->data.scalar.length};
-    return FL_OK;
 }
 
 /* A printable excerpt of a scalar for messages. */
@@ -785,75 +724,62 @@ static void excerpt(struct fl_str s, char *out, size_t cap)
     out[k] = '\0';
 }
 
-static fl_err get_double(struct yctx *c, const yaml_node_t *n, double lo, double hi, double *out)
+static fl_err get_double(struct fl_yaml_walk *c, const yaml_node_t *n, double lo, double hi,
+                         double *out)
 {
     struct fl_str s = {"", 0};
     char ex[64];
-    fl_err e = scalar(c, n, "a number", &s);
+    fl_err e = fl_yaml_scalar(c, n, "a number", &s);
     if (e)
         return e;
     double v;
     if (!fl_str_to_double(fl_str_trim(s), &v) || isnan(v)) {
         excerpt(s, ex, sizeof ex);
-        return yerr(c, n, "expected a number, got \"%s\"", ex);
+        return fl_yaml_node_err(c, n, "expected a number, got \"%s\"", ex);
     }
     if (v < lo || v > hi) {
         excerpt(s, ex, sizeof ex);
-        return yerr(c, n, "expected a number from %g to %g, got %s", lo, hi, ex);
+        return fl_yaml_node_err(c, n, "expected a number from %g to %g, got %s", lo, hi, ex);
     }
     *out = v;
     return FL_OK;
 }
 
-static fl_err get_u64(struct yctx *c, const yaml_node_t *n, uint64_t *out)
+static fl_err get_u64(struct fl_yaml_walk *c, const yaml_node_t *n, uint64_t *out)
 {
     struct fl_str s = {"", 0};
     char ex[64];
-    fl_err e = scalar(c, n, "a whole number", &s);
+    fl_err e = fl_yaml_scalar(c, n, "a whole number", &s);
     if (e)
         return e;
     if (!fl_str_to_u64(fl_str_trim(s), out)) {
         excerpt(s, ex, sizeof ex);
-        return yerr(c, n, "expected a whole number, got \"%s\"", ex);
+        return fl_yaml_node_err(c, n, "expected a whole number, got \"%s\"", ex);
     }
     return FL_OK;
 }
 
-static fl_err get_bool(struct yctx *c, const yaml_node_t *n, bool *out)
+static fl_err get_bool(struct fl_yaml_walk *c, const yaml_node_t *n, bool *out)
 {
     struct fl_str s = {"", 0};
     char ex[64];
-    fl_err e = scalar(c, n, "true or false", &s);
+    fl_err e = fl_yaml_scalar(c, n, "true or false", &s);
     if (e)
         return e;
-    if (fl_str_eq_c(s, "true") || fl_str_eq_c(s, "True") || fl_str_eq_c(s, "TRUE"))
-        *out = true;
-    else if (fl_str_eq_c(s, "false") || fl_str_eq_c(s, "False") || fl_str_eq_c(s, "FALSE"))
-        *out = false;
-    else {
+    if (!fl_yaml_bool_word(s.p, s.len, out)) {
         excerpt(s, ex, sizeof ex);
-        return yerr(c, n, "expected true or false, got \"%s\"", ex);
+        return fl_yaml_node_err(c, n, "expected true or false, got \"%s\"", ex);
     }
     return FL_OK;
 }
 
-static fl_err get_text(struct yctx *c, const yaml_node_t *n, char **out)
+static fl_err get_text(struct fl_yaml_walk *c, const yaml_node_t *n, char **out)
 {
-    struct fl_str s = {"", 0};
-    fl_err e = scalar(c, n, "a string", &s);
-    if (e)
-        return e;
-    if (memchr(s.p, '\0', s.len))
-        return yerr(c, n, "string contains a NUL byte");
-    char *v = fl_strndup(s.p, s.len);
-    if (!v)
-        return ynomem(c);
-    fl_free(*out);
-    *out = v;
-    return FL_OK;
+    fl_err e = fl_yaml_strdup(c, n, out);
+    return e == FL_ENOMEM ? ynomem(c) : e;
 }
 
-typedef fl_err (*ykey_fn)(struct yctx *c, yaml_node_t *v, void *obj);
+typedef fl_err (*ykey_fn)(struct fl_yaml_walk *c, yaml_node_t *v, void *obj);
 
 struct ykey {
     const char *key;
@@ -861,22 +787,22 @@ struct ykey {
 };
 
 /* Walk a mapping whose keys must come from the table, each at most once. */
-static fl_err walk_map(struct yctx *c, yaml_node_t *n, const struct ykey *keys, size_t n_keys,
-                       void *obj)
+static fl_err walk_map(struct fl_yaml_walk *c, yaml_node_t *n, const struct ykey *keys,
+                       size_t n_keys, void *obj)
 {
     fl_err e;
     if (n->type != YAML_MAPPING_NODE)
-        return yerr(c, n, "expected a mapping, got %s", node_kind(n));
+        return fl_yaml_node_err(c, n, "expected a mapping, got %s", fl_yaml_kind(n));
     uint32_t seen = 0;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
         if (!k || !v)
-            return yerr(c, n, "malformed mapping");
-        if ((e = visit(c, k)) != FL_OK || (e = visit(c, v)) != FL_OK)
+            return fl_yaml_node_err(c, n, "malformed mapping");
+        if ((e = fl_yaml_visit(c, k)) != FL_OK || (e = fl_yaml_visit(c, v)) != FL_OK)
             return e;
         if (k->type != YAML_SCALAR_NODE)
-            return yerr(c, k, "expected a key, got %s", node_kind(k));
+            return fl_yaml_node_err(c, k, "expected a key, got %s", fl_yaml_kind(k));
         const char *key = (const char *)k->data.scalar.value;
         size_t i = 0;
         while (i < n_keys && (strlen(key) != k->data.scalar.length || strcmp(keys[i].key, key)))
@@ -889,15 +815,15 @@ static fl_err walk_map(struct yctx *c, yaml_node_t *n, const struct ykey *keys, 
                     (size_t)snprintf(list + w, sizeof list - w, "%s%s", j ? ", " : "", keys[j].key);
             char ex[64];
             excerpt((struct fl_str){key, k->data.scalar.length}, ex, sizeof ex);
-            return yerr(c, k, "unknown key \"%s\" (expected one of: %s)", ex, list);
+            return fl_yaml_node_err(c, k, "unknown key \"%s\" (expected one of: %s)", ex, list);
         }
-        size_t old = path_push(c, key);
+        size_t old = fl_yaml_path_key(c, key);
         if (seen & (1u << i))
-            e = yerr(c, k, "duplicate key");
+            e = fl_yaml_node_err(c, k, "duplicate key");
         else
             e = keys[i].fn(c, v, obj);
         seen |= 1u << i;
-        c->path[old] = '\0';
+        fl_yaml_path_pop(c, old);
         if (e)
             return e;
     }
@@ -906,12 +832,12 @@ static fl_err walk_map(struct yctx *c, yaml_node_t *n, const struct ykey *keys, 
 
 /* -- column keys -- */
 
-static fl_err k_type(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_type(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     struct fl_schema_column *col = obj;
     struct fl_str s = {"", 0};
     char ex[64];
-    fl_err e = scalar(c, v, "a type", &s);
+    fl_err e = fl_yaml_scalar(c, v, "a type", &s);
     if (e)
         return e;
     for (int t = FL_COL_INT; t <= FL_COL_BOOL; t++)
@@ -920,48 +846,48 @@ static fl_err k_type(struct yctx *c, yaml_node_t *v, void *obj)
             return FL_OK;
         }
     excerpt(s, ex, sizeof ex);
-    return yerr(c, v, "expected int, float, string or bool, got \"%s\"", ex);
+    return fl_yaml_node_err(c, v, "expected int, float, string or bool, got \"%s\"", ex);
 }
 
-static fl_err k_required(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_required(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     return get_bool(c, v, &((struct fl_schema_column *)obj)->required);
 }
 
-static fl_err k_null_rate(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_null_rate(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     return get_double(c, v, 0, 1, &((struct fl_schema_column *)obj)->null_rate);
 }
 
-static fl_err k_null_tol(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_null_tol(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     return get_double(c, v, 0, 1, &((struct fl_schema_column *)obj)->null_tolerance);
 }
 
-static fl_err k_wrong(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_wrong(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     return get_double(c, v, 0, 1, &((struct fl_schema_column *)obj)->max_wrong_type);
 }
 
-static fl_err k_min(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_min(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     struct fl_schema_column *col = obj;
     col->has_min = true;
     return get_double(c, v, -INFINITY, INFINITY, &col->min);
 }
 
-static fl_err k_max(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_max(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     struct fl_schema_column *col = obj;
     col->has_max = true;
     return get_double(c, v, -INFINITY, INFINITY, &col->max);
 }
 
-static fl_err k_domain(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_domain(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     struct fl_schema_column *col = obj;
     if (v->type != YAML_SEQUENCE_NODE)
-        return yerr(c, v, "expected a list of values, got %s", node_kind(v));
+        return fl_yaml_node_err(c, v, "expected a list of values, got %s", fl_yaml_kind(v));
     size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start), cap = 0;
     if (n > FL_LIMIT_DOMAIN_VALUES) {
         fl_diag_file(c->d, c->file);
@@ -976,8 +902,9 @@ static fl_err k_domain(struct yctx *c, yaml_node_t *v, void *obj)
         struct fl_str s = {"", 0};
         fl_err e;
         if (!item)
-            return yerr(c, v, "malformed list");
-        if ((e = visit(c, item)) != FL_OK || (e = scalar(c, item, "a value", &s)) != FL_OK)
+            return fl_yaml_node_err(c, v, "malformed list");
+        if ((e = fl_yaml_visit(c, item)) != FL_OK ||
+            (e = fl_yaml_scalar(c, item, "a value", &s)) != FL_OK)
             return e;
         if ((e = domain_push(col, s.p, s.len, &cap, 0, false)) != FL_OK)
             return ynomem(c);
@@ -986,13 +913,14 @@ static fl_err k_domain(struct yctx *c, yaml_node_t *v, void *obj)
 }
 
 /* A list of numbers (NaN refused) into a new array. */
-static fl_err get_doubles(struct yctx *c, yaml_node_t *v, size_t max, double **out, size_t *n)
+static fl_err get_doubles(struct fl_yaml_walk *c, yaml_node_t *v, size_t max, double **out,
+                          size_t *n)
 {
     if (v->type != YAML_SEQUENCE_NODE)
-        return yerr(c, v, "expected a list of numbers, got %s", node_kind(v));
+        return fl_yaml_node_err(c, v, "expected a list of numbers, got %s", fl_yaml_kind(v));
     size_t k = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
     if (k > max)
-        return yerr(c, v, "more than %zu numbers", max);
+        return fl_yaml_node_err(c, v, "more than %zu numbers", max);
     double *a = k ? fl_reallocarray(NULL, k, sizeof *a) : NULL;
     if (k && !a)
         return ynomem(c);
@@ -1003,8 +931,8 @@ static fl_err get_doubles(struct yctx *c, yaml_node_t *v, size_t max, double **o
         yaml_node_t *item = yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
         fl_err e;
         if (!item)
-            return yerr(c, v, "malformed list");
-        if ((e = visit(c, item)) != FL_OK ||
+            return fl_yaml_node_err(c, v, "malformed list");
+        if ((e = fl_yaml_visit(c, item)) != FL_OK ||
             (e = get_double(c, item, -INFINITY, INFINITY, &a[i])) != FL_OK)
             return e;
         *n = i + 1;
@@ -1012,26 +940,27 @@ static fl_err get_doubles(struct yctx *c, yaml_node_t *v, size_t max, double **o
     return FL_OK;
 }
 
-static fl_err k_psi(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_psi(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     return get_double(c, v, 0, INFINITY, &((struct fl_schema_column *)obj)->psi_threshold);
 }
 
-static fl_err k_edges(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_edges(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     struct fl_schema_column *col = obj;
     fl_err e = get_doubles(c, v, FL_SCHEMA_MAX_BINS + 1, &col->ref_edges, &col->n_ref_edges);
     if (e)
         return e;
     if (col->n_ref_edges < 2)
-        return yerr(c, v, "expected at least 2 edges (one bin)");
+        return fl_yaml_node_err(c, v, "expected at least 2 edges (one bin)");
     for (size_t i = 1; i < col->n_ref_edges; i++)
         if (!(col->ref_edges[i] > col->ref_edges[i - 1]))
-            return yerr(c, v, "edges must be strictly increasing (edge %zu is not)", i + 1);
+            return fl_yaml_node_err(c, v, "edges must be strictly increasing (edge %zu is not)",
+                                    i + 1);
     return FL_OK;
 }
 
-static fl_err k_props(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_props(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     struct fl_schema_column *col = obj;
     size_t n = 0;
@@ -1041,18 +970,18 @@ static fl_err k_props(struct yctx *c, yaml_node_t *v, void *obj)
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
         if (!(col->ref_props[i] >= 0 && col->ref_props[i] <= 1))
-            return yerr(c, v, "proportion %zu is not between 0 and 1", i + 1);
+            return fl_yaml_node_err(c, v, "proportion %zu is not between 0 and 1", i + 1);
         sum += col->ref_props[i];
     }
     if (!(sum > 0.99 && sum < 1.01))
-        return yerr(c, v, "proportions sum to %g, not 1", sum);
+        return fl_yaml_node_err(c, v, "proportions sum to %g, not 1", sum);
     return FL_OK;
 }
 
 static const struct ykey reference_keys[] = {
     {"psi_threshold", k_psi}, {"edges", k_edges}, {"proportions", k_props}};
 
-static fl_err k_reference(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_reference(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     struct fl_schema_column *col = obj;
     fl_err e =
@@ -1070,10 +999,10 @@ static fl_err k_reference(struct yctx *c, yaml_node_t *v, void *obj)
                 n_props = (size_t)(pv->data.sequence.items.top - pv->data.sequence.items.start);
         }
     if (!col->ref_edges || !col->ref_props)
-        return yerr(c, v, "a reference needs edges and proportions");
+        return fl_yaml_node_err(c, v, "a reference needs edges and proportions");
     if (n_props + 1 != col->n_ref_edges)
-        return yerr(c, v, "%zu edges make %zu bins, but there are %zu proportions",
-                    col->n_ref_edges, col->n_ref_edges - 1, n_props);
+        return fl_yaml_node_err(c, v, "%zu edges make %zu bins, but there are %zu proportions",
+                                col->n_ref_edges, col->n_ref_edges - 1, n_props);
     col->has_reference = true;
     return FL_OK;
 }
@@ -1091,53 +1020,57 @@ static const struct ykey column_keys[] = {
 };
 
 /* Cross-key rules of one column, reported at the column's node. */
-static fl_err check_column(struct yctx *c, const yaml_node_t *n, struct fl_schema_column *col,
-                           bool typed)
+static fl_err check_column(struct fl_yaml_walk *c, const yaml_node_t *n,
+                           struct fl_schema_column *col, bool typed)
 {
     bool numeric = col->type == FL_COL_INT || col->type == FL_COL_FLOAT;
     if (!typed)
-        return yerr(c, n, "missing key \"type\" (int, float, string or bool)");
+        return fl_yaml_node_err(c, n, "missing key \"type\" (int, float, string or bool)");
     if ((col->has_min || col->has_max) && !numeric)
-        return yerr(c, n, "min and max apply to int and float columns, not %s",
-                    fl_col_type_name(col->type));
+        return fl_yaml_node_err(c, n, "min and max apply to int and float columns, not %s",
+                                fl_col_type_name(col->type));
     if (col->has_min && col->has_max && col->min > col->max)
-        return yerr(c, n, "min %g is greater than max %g", col->min, col->max);
+        return fl_yaml_node_err(c, n, "min %g is greater than max %g", col->min, col->max);
     if (col->has_reference && !numeric)
-        return yerr(c, n, "a reference distribution applies to int and float columns, not %s",
-                    fl_col_type_name(col->type));
+        return fl_yaml_node_err(c, n,
+                                "a reference distribution applies to int and float columns, not %s",
+                                fl_col_type_name(col->type));
     if (col->has_domain && col->type != FL_COL_STRING)
-        return yerr(c, n, "a domain applies to string columns, not %s",
-                    fl_col_type_name(col->type));
+        return fl_yaml_node_err(c, n, "a domain applies to string columns, not %s",
+                                fl_col_type_name(col->type));
     if (isnan(col->null_rate) && col->null_tolerance > 0)
-        return yerr(c, n, "null_tolerance without null_rate");
+        return fl_yaml_node_err(c, n, "null_tolerance without null_rate");
     sort_domain(col);
     return FL_OK;
 }
 
-static fl_err k_columns(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_columns(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     struct fl_schema *s = obj;
     if (v->type != YAML_MAPPING_NODE)
-        return yerr(c, v, "expected a mapping of column name -> column, got %s", node_kind(v));
+        return fl_yaml_node_err(c, v, "expected a mapping of column name -> column, got %s",
+                                fl_yaml_kind(v));
     for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
         yaml_node_t *cv = yaml_document_get_node(c->doc, p->value);
         fl_err e;
         struct fl_str name = {"", 0};
         if (!k || !cv)
-            return yerr(c, v, "malformed mapping");
-        if ((e = visit(c, k)) != FL_OK || (e = visit(c, cv)) != FL_OK ||
-            (e = scalar(c, k, "a column name", &name)) != FL_OK)
+            return fl_yaml_node_err(c, v, "malformed mapping");
+        if ((e = fl_yaml_visit(c, k)) != FL_OK || (e = fl_yaml_visit(c, cv)) != FL_OK ||
+            (e = fl_yaml_scalar(c, k, "a column name", &name)) != FL_OK)
             return e;
         if (name.len == 0 || memchr(name.p, '\0', name.len))
-            return yerr(c, k, "a column name must be non-empty text without NUL bytes");
+            return fl_yaml_node_err(c, k, "a column name must be non-empty text without NUL bytes");
         if (fl_schema_find(s, (const char *)k->data.scalar.value) >= 0)
-            return yerr(c, k, "column \"%s\" is listed twice", (const char *)k->data.scalar.value);
+            return fl_yaml_node_err(c, k, "column \"%s\" is listed twice",
+                                    (const char *)k->data.scalar.value);
         struct fl_schema_column *col;
         if ((e = add_col(s, name.p, name.len, &col)) != FL_OK)
-            return e == FL_ENOMEM ? ynomem(c)
-                                  : yerr(c, k, "more than %d columns", FL_LIMIT_TABLE_COLUMNS);
-        size_t old = path_push(c, col->name);
+            return e == FL_ENOMEM
+                       ? ynomem(c)
+                       : fl_yaml_node_err(c, k, "more than %d columns", FL_LIMIT_TABLE_COLUMNS);
+        size_t old = fl_yaml_path_key(c, col->name);
         bool typed = false;
         if (cv->type == YAML_MAPPING_NODE)
             for (yaml_node_pair_t *q = cv->data.mapping.pairs.start; q < cv->data.mapping.pairs.top;
@@ -1149,7 +1082,7 @@ static fl_err k_columns(struct yctx *c, yaml_node_t *v, void *obj)
         e = walk_map(c, cv, column_keys, sizeof column_keys / sizeof column_keys[0], col);
         if (!e)
             e = check_column(c, cv, col, typed);
-        c->path[old] = '\0';
+        fl_yaml_path_pop(c, old);
         if (e)
             return e;
     }
@@ -1158,50 +1091,51 @@ static fl_err k_columns(struct yctx *c, yaml_node_t *v, void *obj)
 
 /* -- top-level keys -- */
 
-static fl_err k_version(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_version(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     uint64_t ver;
     fl_err e = get_u64(c, v, &ver);
     if (e)
         return e;
     if (ver != FL_SCHEMA_VERSION)
-        return yerr(c, v, "unsupported schema version %llu (this faultline reads version %d)",
-                    (unsigned long long)ver, FL_SCHEMA_VERSION);
+        return fl_yaml_node_err(c, v,
+                                "unsupported schema version %llu (this faultline reads version %d)",
+                                (unsigned long long)ver, FL_SCHEMA_VERSION);
     ((struct fl_schema *)obj)->version = (int)ver;
     return FL_OK;
 }
 
-static fl_err k_source(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_source(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     return get_text(c, v, &((struct fl_schema *)obj)->source);
 }
 
-static fl_err k_format(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_format(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     fl_err e = get_text(c, v, &((struct fl_schema *)obj)->format);
     const char *f = ((struct fl_schema *)obj)->format;
     if (!e && strcmp(f, "csv") && strcmp(f, "jsonl"))
-        return yerr(c, v, "expected csv or jsonl, got \"%s\"", f);
+        return fl_yaml_node_err(c, v, "expected csv or jsonl, got \"%s\"", f);
     return e;
 }
 
-static fl_err k_new_cols(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_new_cols(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     return get_bool(c, v, &((struct fl_schema *)obj)->allow_new_columns);
 }
 
-static fl_err k_rows_observed(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_rows_observed(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     return get_u64(c, v, &((struct fl_schema *)obj)->rows_observed);
 }
 
-static fl_err k_rows_min(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_rows_min(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     ((struct fl_schema *)obj)->has_rows_band = true;
     return get_u64(c, v, &((struct fl_schema *)obj)->rows_min);
 }
 
-static fl_err k_rows_max(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_rows_max(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     ((struct fl_schema *)obj)->has_rows_band = true;
     return get_u64(c, v, &((struct fl_schema *)obj)->rows_max);
@@ -1210,13 +1144,13 @@ static fl_err k_rows_max(struct yctx *c, yaml_node_t *v, void *obj)
 static const struct ykey rows_keys[] = {
     {"observed", k_rows_observed}, {"min", k_rows_min}, {"max", k_rows_max}};
 
-static fl_err k_rows(struct yctx *c, yaml_node_t *v, void *obj)
+static fl_err k_rows(struct fl_yaml_walk *c, yaml_node_t *v, void *obj)
 {
     struct fl_schema *s = obj;
     fl_err e = walk_map(c, v, rows_keys, sizeof rows_keys / sizeof rows_keys[0], obj);
     if (!e && s->rows_min > s->rows_max)
-        return yerr(c, v, "min %llu is greater than max %llu", (unsigned long long)s->rows_min,
-                    (unsigned long long)s->rows_max);
+        return fl_yaml_node_err(c, v, "min %llu is greater than max %llu",
+                                (unsigned long long)s->rows_min, (unsigned long long)s->rows_max);
     return e;
 }
 
@@ -1229,62 +1163,17 @@ static const struct ykey top_keys[] = {
     {"columns", k_columns},
 };
 
-static fl_err syntax_err(const yaml_parser_t *parser, const char *name, struct fl_diag *d)
-{
-    if (parser->error == YAML_MEMORY_ERROR)
-        return fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory");
-    fl_diag_file(d, name);
-    const yaml_mark_t *m = &parser->problem_mark;
-    if (parser->context)
-        return fl_diag_set(d, FL_ECONFIG, m->line + 1, m->column + 1,
-                           "YAML syntax: %s %s started at %lu:%lu",
-                           parser->problem ? parser->problem : "error", parser->context,
-                           (unsigned long)parser->context_mark.line + 1,
-                           (unsigned long)parser->context_mark.column + 1);
-    return fl_diag_set(d, FL_ECONFIG, m->line + 1, m->column + 1, "YAML syntax: %s",
-                       parser->problem ? parser->problem : "error");
-}
+/* How a schema is read (core/yaml_doc.h); every error, out of memory too, has a message. */
+static const struct fl_yaml_rules rules = {
+    .what = "a schema",
+    .code = FL_ECONFIG,
+    .syntax = FL_YAML_SYNTAX_MARKS,
+    .max_bytes = FL_LIMIT_SCHEMA_BYTES,
+    .max_nodes = FL_LIMIT_SCHEMA_NODES,
+    .nomem_diag = true,
+};
 
-/* Constant-memory first pass: syntax, one document only, node count. */
-static fl_err prescan(const char *p, size_t len, const char *name, struct fl_diag *d)
-{
-    yaml_parser_t parser;
-    yaml_event_t ev;
-    size_t nodes = 0, docs = 0;
-    fl_err e = FL_OK;
-    if (!yaml_parser_initialize(&parser))
-        return fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)p, len);
-    for (;;) {
-        if (!yaml_parser_parse(&parser, &ev)) {
-            e = syntax_err(&parser, name, d);
-            break;
-        }
-        yaml_event_type_t t = ev.type;
-        yaml_mark_t m = ev.start_mark;
-        yaml_event_delete(&ev);
-        nodes += t == YAML_SCALAR_EVENT || t == YAML_SEQUENCE_START_EVENT ||
-                 t == YAML_MAPPING_START_EVENT || t == YAML_ALIAS_EVENT;
-        if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
-            fl_diag_file(d, name);
-            e = fl_diag_set(d, FL_ECONFIG, m.line + 1, m.column + 1,
-                            "a second YAML document: a schema is one document");
-            break;
-        }
-        if (nodes > FL_LIMIT_SCHEMA_NODES) {
-            fl_diag_file(d, name);
-            e = fl_diag_set(d, FL_ELIMIT, m.line + 1, m.column + 1, "more than %d YAML nodes",
-                            FL_LIMIT_SCHEMA_NODES);
-            break;
-        }
-        if (t == YAML_STREAM_END_EVENT)
-            break;
-    }
-    yaml_parser_delete(&parser);
-    return e;
-}
-
-static fl_err walk_root(struct yctx *c, yaml_node_t *root, struct fl_schema *s)
+static fl_err walk_root(struct fl_yaml_walk *c, yaml_node_t *root, struct fl_schema *s)
 {
     if (!root || (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)) {
         fl_diag_file(c->d, c->file);
@@ -1302,18 +1191,17 @@ static fl_err walk_root(struct yctx *c, yaml_node_t *root, struct fl_schema *s)
         }
     fl_err e = walk_map(c, root, top_keys, sizeof top_keys / sizeof top_keys[0], s);
     if (!e && !has_version)
-        e = yerr(c, root, "missing key \"version\" (version: %d)", FL_SCHEMA_VERSION);
+        e = fl_yaml_node_err(c, root, "missing key \"version\" (version: %d)", FL_SCHEMA_VERSION);
     if (!e && !has_columns)
-        e = yerr(c, root, "missing key \"columns\"");
+        e = fl_yaml_node_err(c, root, "missing key \"columns\"");
     return e;
 }
 
 fl_err fl_schema_parse(const char *p, size_t len, const char *name, struct fl_schema **out,
                        struct fl_diag *d)
 {
-    yaml_parser_t parser;
     yaml_document_t doc;
-    bool have_parser = false, have_doc = false;
+    bool have_doc = false;
     struct fl_schema *s = NULL;
     fl_err e;
     *out = NULL;
@@ -1321,30 +1209,21 @@ fl_err fl_schema_parse(const char *p, size_t len, const char *name, struct fl_sc
         name = "schema.yml";
     if (!p)
         p = "";
-    if (len > FL_LIMIT_SCHEMA_BYTES) {
-        fl_diag_file(d, name);
-        return fl_diag_set(d, FL_ELIMIT, 0, 0, "file larger than %u bytes", FL_LIMIT_SCHEMA_BYTES);
-    }
-    if ((e = prescan(p, len, name, d)) != FL_OK)
+    if ((e = fl_yaml_check(p, len, &rules, name, d)) != FL_OK)
         return e;
-    if (!(s = fl_schema_new()) || !yaml_parser_initialize(&parser)) {
+    if (!(s = fl_schema_new())) {
         e = fl_diag_set(d, FL_ENOMEM, 0, 0, "out of memory");
         goto out;
     }
-    have_parser = true;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)p, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        e = syntax_err(&parser, name, d);
+    if ((e = fl_yaml_load(p, len, &rules, name, &doc, d)) != FL_OK)
         goto out;
-    }
     have_doc = true;
-    struct yctx c = {.doc = &doc, .d = d, .file = name};
+    struct fl_yaml_walk c = {
+        .doc = &doc, .d = d, .file = name, .code = FL_ECONFIG, .max_visits = MAX_VISITS};
     e = walk_root(&c, yaml_document_get_root_node(&doc), s);
 out:
     if (have_doc)
         yaml_document_delete(&doc);
-    if (have_parser)
-        yaml_parser_delete(&parser);
     if (e) {
         fl_schema_free(s);
         return e;
