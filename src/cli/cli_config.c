@@ -3,6 +3,7 @@
  * cli_config.c: fl_cli_load_config, the one way every subcommand finds its configuration:
  * -c FILE when given, else ./faultline.yml when it exists, else the built-in defaults. A broken
  * file is never silently replaced by defaults: its diagnostic goes to stderr and NULL comes back.
+ * fl_cli_open_store adds the store of the data directory (--data-dir, else the configuration's).
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "cli.h"
 #include "config/config.h"
 #include "core/log.h"
+#include "store/store.h"
 
 struct fl_config *fl_cli_load_config(const struct fl_cli_globals *g)
 {
@@ -38,6 +40,23 @@ struct fl_config *fl_cli_load_config(const struct fl_cli_globals *g)
             fl_log_set_level(lvl);
     }
     return cfg;
+}
+
+int fl_cli_open_store(const struct fl_cli_globals *g, const char *cmd, const char *data_dir,
+                      struct fl_config **cfg, struct fl_store **s)
+{
+    struct fl_diag d;
+    struct fl_store_opts so;
+    fl_diag_init(&d);
+    *cfg = fl_cli_load_config(g);
+    if (!*cfg)
+        return 1;
+    fl_store_opts_default(&so);
+    if (fl_store_open(data_dir ? data_dir : (*cfg)->data_dir, &so, s, &d) != FL_OK) {
+        fl_cli_print_diag(cmd, &d);
+        return 1;
+    }
+    return 0;
 }
 
 void fl_cli_print_diag(const char *cmd, const struct fl_diag *d)

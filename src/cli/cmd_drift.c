@@ -47,16 +47,11 @@ struct dopts {
     uint32_t chunks;
     unsigned k;
     /* CLI settings applied over the options file, kept as text until it is read */
-    char **sets;
+    const char **sets;
     size_t n_sets;
 };
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline drift: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "",
-            usage_text);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"drift", usage_text};
 
 static bool to_double(const char *s, double *out)
 {
@@ -73,38 +68,39 @@ static int apply_setting(struct fl_drift_opts *o, const char *opt, const char *v
     if (eq && strcmp(opt, "--skip") != 0) {
         size_t n = (size_t)(eq - v);
         if (n == 0 || n >= sizeof name)
-            return usage_error("expected FEATURE=VALUE", v);
+            return fl_cli_usage_error(&cli, "expected FEATURE=VALUE", v);
         memcpy(name, v, n);
         name[n] = '\0';
         val = eq + 1;
         if (fl_drift_opts_feature(o, name, &f))
-            return usage_error("out of memory", NULL);
+            return fl_cli_usage_error(&cli, "out of memory", NULL);
     }
     if (!strcmp(opt, "--skip")) {
         if (fl_drift_opts_feature(o, v, &f))
-            return usage_error("--skip: expected a feature name", v);
+            return fl_cli_usage_error(&cli, "--skip: expected a feature name", v);
         f->skip = true;
     } else if (!strcmp(opt, "--method")) {
         enum fl_drift_method m;
         if (!fl_drift_method_parse(val, &m))
-            return usage_error("--method: unknown method", val);
+            return fl_cli_usage_error(&cli, "--method: unknown method", val);
         *(f ? &f->method : &o->method) = m;
     } else if (!strcmp(opt, "--threshold")) {
         double t;
         if (!f)
-            return usage_error("--threshold: expected FEATURE=T (a threshold depends on the "
-                               "method; set a global method's with --options)",
-                               v);
+            return fl_cli_usage_error(&cli,
+                                      "--threshold: expected FEATURE=T (a threshold depends on the "
+                                      "method; set a global method's with --options)",
+                                      v);
         if (!to_double(val, &t) || t < 0)
-            return usage_error("--threshold: expected a number >= 0", val);
+            return fl_cli_usage_error(&cli, "--threshold: expected a number >= 0", val);
         f->threshold = t;
     } else if (!strcmp(opt, "--bins")) {
         uint64_t n;
-        if (!fl_str_to_u64(fl_str_c(val), &n) || n < 2 || n > 10000)
-            return usage_error("--bins: expected a number from 2 to 10000", val);
+        if (!fl_cli_parse_u64(val, 2, 10000, &n))
+            return fl_cli_usage_error(&cli, "--bins: expected a number from 2 to 10000", val);
         *(f ? &f->bins : &o->bins) = (size_t)n;
     } else if (f) {
-        return usage_error("this option takes no FEATURE=", v);
+        return fl_cli_usage_error(&cli, "this option takes no FEATURE=", v);
     } else if (!strcmp(opt, "--js-base")) {
         double b;
         if (!strcmp(val, "e"))
@@ -112,11 +108,11 @@ static int apply_setting(struct fl_drift_opts *o, const char *opt, const char *v
         else if (to_double(val, &b) && b > 0 && b != 1)
             o->js_base = b;
         else
-            return usage_error("--js-base: expected e or 2", val);
+            return fl_cli_usage_error(&cli, "--js-base: expected e or 2", val);
     } else {
         double x;
         if (!to_double(val, &x) || x < 0 || x > 1)
-            return usage_error("expected a number within [0, 1]", val);
+            return fl_cli_usage_error(&cli, "expected a number within [0, 1]", val);
         if (!strcmp(opt, "--drift-share"))
             o->drift_share = x;
         else if (!strcmp(opt, "--null-rate-threshold"))
@@ -143,97 +139,68 @@ static bool is_setting(const char *a)
     return false;
 }
 
-static int parse_option(const char *a, const char *v, struct dopts *o, char **argv_pair)
+/* One option of those the table leaves to the command (fl_cli_opt_fn); 0 or a usage error (2). */
+static int parse_option(void *ud, const char *a, const char *v)
 {
+    static const enum fl_profile_input inputs[] = {FL_PROFILE_INPUT_CSV, FL_PROFILE_INPUT_JSONL,
+                                                   FL_PROFILE_INPUT_INFERENCES};
+    struct dopts *o = ud;
     uint64_t n;
+    int k;
     if (is_setting(a)) {
-        o->sets[o->n_sets++] = argv_pair[0];
-        o->sets[o->n_sets++] = argv_pair[1];
-    } else if (!strcmp(a, "--reference")) {
-        o->reference = v;
-    } else if (!strcmp(a, "--current")) {
-        o->current = v;
-    } else if (!strcmp(a, "--options")) {
-        o->options_file = v;
+        o->sets[o->n_sets++] = a;
+        o->sets[o->n_sets++] = v;
     } else if (!strcmp(a, "--format")) {
-        if (!strcmp(v, "table"))
-            o->format = 0;
-        else if (!strcmp(v, "json"))
-            o->format = 1;
-        else if (!strcmp(v, "markdown") || !strcmp(v, "md"))
-            o->format = 2;
-        else
-            return usage_error("--format: expected table, json or markdown", v);
+        k = !strcmp(v, "md") ? 2 : fl_cli_choice(&cli, "--format", v, "table|json|markdown");
+        if (k < 0)
+            return 2;
+        o->format = k;
     } else if (!strcmp(a, "--input") || !strcmp(a, "--reference-input")) {
-        enum fl_profile_input *in = a[2] == 'i' ? &o->input : &o->ref_input;
-        if (!strcmp(v, "csv"))
-            *in = FL_PROFILE_INPUT_CSV;
-        else if (!strcmp(v, "jsonl"))
-            *in = FL_PROFILE_INPUT_JSONL;
-        else if (!strcmp(v, "inferences"))
-            *in = FL_PROFILE_INPUT_INFERENCES;
-        else
-            return usage_error(a[2] == 'i' ? "--input: expected csv, jsonl or inferences"
-                                           : "--reference-input: expected csv, jsonl or "
-                                             "inferences",
-                               v);
-    } else if (!strcmp(a, "--model")) {
-        o->model = v;
-    } else if (!strcmp(a, "--model-version")) {
-        o->version = v;
-    } else if (!strcmp(a, "--reference-model-version")) {
-        o->ref_version = v;
-    } else if (!strcmp(a, "--window")) {
-        o->window = v;
-    } else if (!strcmp(a, "--reference-window")) {
-        o->ref_window = v;
-    } else if (!strcmp(a, "--segment")) {
-        o->segment = v;
-    } else if (!strcmp(a, "--segment-by")) {
-        o->segment_by = v;
+        if ((k = fl_cli_choice(&cli, a, v, "csv|jsonl|inferences")) < 0)
+            return 2;
+        *(a[2] == 'i' ? &o->input : &o->ref_input) = inputs[k];
     } else if (!strcmp(a, "--window-size")) {
         struct fl_diag d;
         fl_diag_init(&d);
         if (fl_duration_parse(fl_str_c(v), &o->window_ms, &d) || o->window_ms <= 0)
-            return usage_error("--window-size: expected a duration such as 1h or 15m", v);
+            return fl_cli_usage_error(&cli, "--window-size: expected a duration such as 1h or 15m",
+                                      v);
     } else if (!strcmp(a, "--chunks")) {
-        if (!fl_str_to_u64(fl_str_c(v), &n) || n < 2 || n > 1000)
-            return usage_error("--chunks: expected a number from 2 to 1000", v);
+        if (!fl_cli_parse_u64(v, 2, 1000, &n))
+            return fl_cli_usage_error(&cli, "--chunks: expected a number from 2 to 1000", v);
         o->chunks = (uint32_t)n;
     } else if (!strcmp(a, "--k")) {
-        if (!fl_str_to_u64(fl_str_c(v), &n) || n < FL_KLL_MIN_K || n > FL_LIMIT_KLL_K)
-            return usage_error("--k: expected a KLL parameter from 8 to 65535", v);
+        if (!fl_cli_parse_u64(v, FL_KLL_MIN_K, FL_LIMIT_KLL_K, &n))
+            return fl_cli_usage_error(&cli, "--k: expected a KLL parameter from 8 to 65535", v);
         o->k = (unsigned)n;
     } else {
-        return usage_error("unknown option", a);
+        return fl_cli_usage_error(&cli, "unknown option", a);
     }
     return 0;
 }
 
+/* The options before CURRENT; *i is then CURRENT's index. FL_CLI_GO_ON, else the exit status. */
 static int parse_options(int argc, char **argv, int *i, struct dopts *o, bool *adaptive)
 {
-    for (; *i < argc && argv[*i][0] == '-' && argv[*i][1] != '\0'; (*i)++) {
-        const char *a = argv[*i];
-        if (!strcmp(a, "--")) {
-            (*i)++;
-            break;
-        }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("%s", usage_text);
-            return -1;
-        }
-        if (!strcmp(a, "--adaptive")) {
-            *adaptive = true;
-            continue;
-        }
-        if (*i + 1 >= argc)
-            return usage_error("option needs a value", a);
-        int rc = parse_option(a, argv[*i + 1], o, &argv[*i]);
-        (*i)++;
-        if (rc)
-            return rc;
-    }
-    return 0;
+    const struct fl_cli_opt opts[] = {
+        {"--adaptive", NULL, adaptive},
+        {"--reference", &o->reference, NULL},
+        {"--current", &o->current, NULL},
+        {"--options", &o->options_file, NULL},
+        {"--model", &o->model, NULL},
+        {"--model-version", &o->version, NULL},
+        {"--reference-model-version", &o->ref_version, NULL},
+        {"--window", &o->window, NULL},
+        {"--reference-window", &o->ref_window, NULL},
+        {"--segment", &o->segment, NULL},
+        {"--segment-by", &o->segment_by, NULL},
+    };
+    struct fl_cli_args p;
+    fl_cli_args_init(&p, &cli, opts, sizeof opts / sizeof opts[0], argc, argv, 1);
+    p.style = FL_CLI_LEADING;
+    int rc = fl_cli_args_each(&p, parse_option, o);
+    *i = p.i;
+    return rc;
 }
 
 /* Profile one input into a new set. */
@@ -395,14 +362,12 @@ int fl_cli_drift(const struct fl_cli_globals *g, int argc, char **argv)
         fprintf(stderr, "faultline drift: out of memory\n");
         return 1;
     }
-    if ((rc = parse_options(argc, argv, &i, &o, &adaptive)) != 0) {
-        rc = rc < 0 ? 0 : rc;
+    if ((rc = parse_options(argc, argv, &i, &o, &adaptive)) != FL_CLI_GO_ON)
         goto out;
-    }
     if (i + (o.current ? 0 : 1) != argc) {
-        rc = usage_error(i >= argc && !o.current ? "no current data given"
-                                                 : "more than one current input",
-                         NULL);
+        rc = fl_cli_usage_error(
+            &cli, i >= argc && !o.current ? "no current data given" : "more than one current input",
+            NULL);
         goto out;
     }
     if (o.options_file) {
@@ -420,7 +385,8 @@ int fl_cli_drift(const struct fl_cli_globals *g, int argc, char **argv)
     if (adaptive)
         dop.adaptive = true;
     if (dop.adaptive && !o.reference) {
-        rc = usage_error("--adaptive needs --reference (its chunks give the thresholds)", NULL);
+        rc = fl_cli_usage_error(
+            &cli, "--adaptive needs --reference (its chunks give the thresholds)", NULL);
         goto out;
     }
     rc = run(&o, &dop, o.current ? o.current : argv[i]);

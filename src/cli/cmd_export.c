@@ -25,12 +25,7 @@ static const char usage_text[] =
     "  writes a Grafana dashboard (JSON) of the stored metric families by component, the KPIs,\n"
     "  faultline's model and batch series, change events and alerts as annotations\n";
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline export: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "",
-            usage_text);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"export", usage_text};
 
 struct collect {
     const struct fl_config *cfg;
@@ -141,31 +136,23 @@ int fl_cli_export(const struct fl_cli_globals *g, int argc, char **argv)
     const char *out_path = NULL, *data_dir = NULL;
     struct fl_grafana_opts o = {0};
     if (argc < 2 || strcmp(argv[1], "grafana") != 0) {
-        if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        if (argc >= 2 && fl_cli_is_help(argv[1])) {
             printf("%s", usage_text);
             return 0;
         }
-        return usage_error(argc < 2 ? "missing what to export" : "unknown export",
-                           argc < 2 ? NULL : argv[1]);
+        return fl_cli_usage_error(&cli, argc < 2 ? "missing what to export" : "unknown export",
+                                  argc < 2 ? NULL : argv[1]);
     }
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("%s", usage_text);
-            return 0;
-        }
-        const char **slot = !strcmp(a, "--out")        ? &out_path
-                            : !strcmp(a, "--title")    ? &o.title
-                            : !strcmp(a, "--uid")      ? &o.uid
-                            : !strcmp(a, "--data-dir") ? &data_dir
-                                                       : NULL;
-        if (!slot)
-            return usage_error(a[0] == '-' ? "unknown option" : "unexpected argument", a);
-        if (i + 1 >= argc)
-            return usage_error("option needs a value", a);
-        *slot = argv[++i];
-    }
-    int rc = 1;
+    const struct fl_cli_opt opts[] = {
+        {"--out", &out_path, NULL},
+        {"--title", &o.title, NULL},
+        {"--uid", &o.uid, NULL},
+        {"--data-dir", &data_dir, NULL},
+    };
+    int rc = fl_cli_parse_options(&cli, opts, sizeof opts / sizeof opts[0], argc, argv, 2);
+    if (rc != FL_CLI_GO_ON)
+        return rc;
+    rc = 1;
     struct fl_config *cfg = fl_cli_load_config(g);
     if (!cfg)
         return 1;

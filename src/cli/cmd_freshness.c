@@ -26,12 +26,7 @@ static const char usage_text[] =
     "  TIME: RFC 3339, unix seconds, now, now-1h (default now)\n"
     "  exit status 1 when a job is late, never succeeded or failed a row check\n";
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline freshness: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "",
-            usage_text);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"freshness", usage_text};
 
 static void time_text(int64_t ms, char *out, size_t cap)
 {
@@ -101,24 +96,16 @@ static void print_table(const struct fl_fresh_report *r)
 int fl_cli_freshness(const struct fl_cli_globals *g, int argc, char **argv)
 {
     const char *at_s = NULL, *format = NULL, *data_dir = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("%s", usage_text);
-            return 0;
-        }
-        const char **slot = !strcmp(a, "--at")         ? &at_s
-                            : !strcmp(a, "--format")   ? &format
-                            : !strcmp(a, "--data-dir") ? &data_dir
-                                                       : NULL;
-        if (!slot)
-            return usage_error(a[0] == '-' ? "unknown option" : "unexpected argument", a);
-        if (i + 1 >= argc)
-            return usage_error("option needs a value", a);
-        *slot = argv[++i];
-    }
-    if (format && strcmp(format, "table") && strcmp(format, "json"))
-        return usage_error("--format: expected table or json", format);
+    const struct fl_cli_opt opts[] = {
+        {"--at", &at_s, NULL},
+        {"--format", &format, NULL},
+        {"--data-dir", &data_dir, NULL},
+    };
+    int rc = fl_cli_parse_options(&cli, opts, sizeof opts / sizeof opts[0], argc, argv, 1);
+    if (rc != FL_CLI_GO_ON)
+        return rc;
+    if (format && fl_cli_choice(&cli, "--format", format, "table|json") < 0)
+        return 2;
     int64_t now = fl_time_now_ms(), at = now;
     struct fl_diag d;
     fl_diag_init(&d);
@@ -133,7 +120,7 @@ int fl_cli_freshness(const struct fl_cli_globals *g, int argc, char **argv)
     struct fl_store *s = NULL;
     struct fl_store_opts so;
     struct fl_fresh_report rep;
-    int rc = 1;
+    rc = 1;
     memset(&rep, 0, sizeof rep);
     fl_store_opts_default(&so);
     fl_err e = fl_store_open(data_dir ? data_dir : cfg->data_dir, &so, &s, &d);

@@ -33,88 +33,58 @@ struct fta_args {
     size_t n_files;
 };
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline fta: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "", usage_text);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"fta", usage_text};
 
-static const char **slot_of(struct fta_args *a, const char *opt)
-{
-    static const struct {
-        const char *name;
-        size_t off;
-    } opts[] = {
-        {"--format", offsetof(struct fta_args, format)},
-        {"--max-order", offsetof(struct fta_args, max_order)},
-        {"--cutoff", offsetof(struct fta_args, cutoff)},
-        {"--top", offsetof(struct fta_args, top)},
-        {"--limit", offsetof(struct fta_args, limit)},
-    };
-    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
-        if (!strcmp(opt, opts[i].name))
-            return (const char **)(void *)((char *)a + opts[i].off);
-    return NULL;
-}
-
-/* Parse argv (argv[1] is "analyze"); returns 0 to go on, else the exit status (-1: help shown). */
+/* Parse argv (argv[1] is "analyze"); FL_CLI_GO_ON, else the exit status (0: help shown). */
 static int parse_args(int argc, char **argv, struct fta_args *a)
 {
     memset(a, 0, sizeof *a);
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        if (argc < 2)
-            return usage_error("missing subcommand", NULL);
+    if (argc < 2)
+        return fl_cli_usage_error(&cli, "missing subcommand", NULL);
+    if (fl_cli_is_help(argv[1])) {
         printf("%s", usage_text);
-        return -1;
+        return 0;
     }
     if (strcmp(argv[1], "analyze"))
-        return usage_error("unknown subcommand", argv[1]);
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("%s", usage_text);
-            return -1;
-        }
-        if (argv[i][0] == '-' && argv[i][1]) {
-            const char **slot = slot_of(a, argv[i]);
-            if (!slot)
-                return usage_error("unknown option", argv[i]);
-            if (i + 1 >= argc)
-                return usage_error("option needs a value", argv[i]);
-            *slot = argv[++i];
-            continue;
-        }
+        return fl_cli_usage_error(&cli, "unknown subcommand", argv[1]);
+    const struct fl_cli_opt opts[] = {
+        {"--format", &a->format, NULL}, {"--max-order", &a->max_order, NULL},
+        {"--cutoff", &a->cutoff, NULL}, {"--top", &a->top, NULL},
+        {"--limit", &a->limit, NULL},
+    };
+    struct fl_cli_args p;
+    const char *arg;
+    int rc;
+    fl_cli_args_init(&p, &cli, opts, sizeof opts / sizeof opts[0], argc, argv, 2);
+    while ((rc = fl_cli_args_next(&p, &arg)) == FL_CLI_ARG) {
+        if (arg[0] == '-' && arg[1])
+            return fl_cli_usage_error(&cli, "unknown option", arg);
         if (a->n_files == sizeof a->files / sizeof a->files[0])
-            return usage_error("too many files", argv[i]);
-        a->files[a->n_files++] = argv[i];
+            return fl_cli_usage_error(&cli, "too many files", arg);
+        a->files[a->n_files++] = arg;
     }
+    if (rc != FL_CLI_GO_ON)
+        return rc;
     if (!a->n_files)
-        return usage_error("a fault tree file is required", NULL);
-    if (a->format && strcmp(a->format, "text") && strcmp(a->format, "json"))
-        return usage_error("--format: expected text or json", a->format);
-    return 0;
-}
-
-static bool parse_count(const char *s, size_t *out)
-{
-    uint64_t v;
-    if (!fl_str_to_u64(fl_str_c(s), &v) || v == 0 || v > (uint64_t)1 << 40)
-        return false;
-    *out = (size_t)v;
-    return true;
+        return fl_cli_usage_error(&cli, "a fault tree file is required", NULL);
+    if (a->format && fl_cli_choice(&cli, "--format", a->format, "text|json") < 0)
+        return 2;
+    return FL_CLI_GO_ON;
 }
 
 static int apply_options(const struct fta_args *a, struct fl_fta_opts *o, size_t *limit)
 {
     fl_fta_opts_default(o);
-    if (a->max_order && !parse_count(a->max_order, &o->max_order))
-        return usage_error("--max-order: expected a positive integer", a->max_order);
+    if (a->max_order && !fl_cli_parse_count(a->max_order, &o->max_order))
+        return fl_cli_usage_error(&cli, "--max-order: expected a positive integer", a->max_order);
     if (a->cutoff &&
         (!fl_str_to_double(fl_str_c(a->cutoff), &o->cutoff) || !(o->cutoff >= 0 && o->cutoff <= 1)))
-        return usage_error("--cutoff: expected a probability within [0, 1]", a->cutoff);
+        return fl_cli_usage_error(&cli, "--cutoff: expected a probability within [0, 1]",
+                                  a->cutoff);
     bool json = a->format && !strcmp(a->format, "json");
     *limit = json ? SIZE_MAX : 20;
-    if (a->limit && !parse_count(a->limit, limit))
-        return usage_error("--limit: expected a positive integer", a->limit);
+    if (a->limit && !fl_cli_parse_count(a->limit, limit))
+        return fl_cli_usage_error(&cli, "--limit: expected a positive integer", a->limit);
     return 0;
 }
 
@@ -265,8 +235,8 @@ int fl_cli_fta(const struct fl_cli_globals *g, int argc, char **argv)
     struct fl_fta_result *r = NULL;
     size_t limit = 0;
     int rc = parse_args(argc, argv, &a);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (rc != FL_CLI_GO_ON)
+        return rc;
     if ((rc = apply_options(&a, &o, &limit)) != 0)
         return rc;
     struct fl_diag d;

@@ -40,12 +40,7 @@ static const char usage_text[] =
     "         edge_share A->B [>= S] | drift [M[/F]] | validation [M[/F]] | late_batch J |\n"
     "         model_change [M] | change_event [C|*] [KIND|*] [within D]   (docs/FTA.md)\n";
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline fta: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "",
-            usage_text);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"fta", usage_text};
 
 static int write_out(const char *path, const struct fl_buf *b)
 {
@@ -73,45 +68,49 @@ int fl_cli_fta_live(const struct fl_cli_globals *g, int argc, char **argv)
     const char *files[MAX_FILES], *binds[MAX_BINDS];
     size_t n_files = 0, n_binds = 0;
     bool render = !strcmp(argv[1], "render");
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("%s", usage_text);
-            return 0;
+    const struct fl_cli_opt eval_opts[] = {
+        {"--investigation", &inv_id, NULL},
+        {"--format", &format, NULL},
+        {"--out", &out_path, NULL},
+        {"--bind", NULL, NULL}, /* handed back: repeatable */
+    };
+    const struct fl_cli_opt render_opts[] = {{"--out", &out_path, NULL}};
+    struct fl_cli_args p;
+    const char *arg;
+    int rc;
+    if (render)
+        fl_cli_args_init(&p, &cli, render_opts, 1, argc, argv, 2);
+    else
+        fl_cli_args_init(&p, &cli, eval_opts, sizeof eval_opts / sizeof eval_opts[0], argc, argv,
+                         2);
+    p.style = FL_CLI_VALUED;
+    while ((rc = fl_cli_args_next(&p, &arg)) == FL_CLI_ARG || rc == FL_CLI_OPT) {
+        if (rc == FL_CLI_ARG) {
+            if (n_files == MAX_FILES)
+                return fl_cli_usage_error(&cli, "too many tree files", arg);
+            files[n_files++] = arg;
+        } else if (!strcmp(arg, "--bind") && !render) {
+            if (n_binds == MAX_BINDS)
+                return fl_cli_usage_error(&cli, "too many --bind", p.value);
+            binds[n_binds++] = p.value;
+        } else {
+            return fl_cli_usage_error(&cli, "unknown option", arg);
         }
-        if (a[0] == '-' && a[1]) {
-            if (i + 1 >= argc)
-                return usage_error("option needs a value", a);
-            const char *v = argv[++i];
-            if (!strcmp(a, "--investigation") && !render)
-                inv_id = v;
-            else if (!strcmp(a, "--format") && !render)
-                format = v;
-            else if (!strcmp(a, "--out"))
-                out_path = v;
-            else if (!strcmp(a, "--bind") && !render) {
-                if (n_binds == MAX_BINDS)
-                    return usage_error("too many --bind", v);
-                binds[n_binds++] = v;
-            } else
-                return usage_error("unknown option", a);
-            continue;
-        }
-        if (n_files == MAX_FILES)
-            return usage_error("too many tree files", a);
-        files[n_files++] = a;
     }
+    if (rc != FL_CLI_GO_ON)
+        return rc;
     enum fl_live_tree_format fmt = FL_LIVE_TREE_TEXT;
     if (format && !fl_live_tree_format_parse(format, &fmt))
-        return usage_error("--format: expected text, json, markdown or svg", format);
+        return fl_cli_usage_error(&cli, "--format: expected text, json, markdown or svg", format);
     if (render && n_files == 0)
-        return usage_error("render needs a TREE", NULL);
+        return fl_cli_usage_error(&cli, "render needs a TREE", NULL);
     if (!render && !inv_id)
-        return usage_error("evaluate needs --investigation ID", NULL);
+        return fl_cli_usage_error(&cli, "evaluate needs --investigation ID", NULL);
     if (n_binds && n_files == 0)
-        return usage_error("--bind needs a TREE (the default tree is bound already)", NULL);
+        return fl_cli_usage_error(&cli, "--bind needs a TREE (the default tree is bound already)",
+                                  NULL);
 
-    int rc = 2;
+    rc = 2;
     struct fl_diag d;
     struct fl_fta_tree *t = NULL;
     struct fl_fta_bindings b;
@@ -134,13 +133,13 @@ int fl_cli_fta_live(const struct fl_cli_globals *g, int argc, char **argv)
     for (size_t i = 0; i < n_binds; i++) {
         const char *eq = strchr(binds[i], '=');
         if (!eq || eq == binds[i]) {
-            rc = usage_error("--bind: expected EVENT=CHECK", binds[i]);
+            rc = fl_cli_usage_error(&cli, "--bind: expected EVENT=CHECK", binds[i]);
             goto out;
         }
         char ev[512];
         size_t l = (size_t)(eq - binds[i]);
         if (l >= sizeof ev) {
-            rc = usage_error("--bind: event name too long", binds[i]);
+            rc = fl_cli_usage_error(&cli, "--bind: event name too long", binds[i]);
             goto out;
         }
         memcpy(ev, binds[i], l);

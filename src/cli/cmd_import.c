@@ -148,14 +148,8 @@ out:
     return rc;
 }
 
-static int usage_error(const char *msg)
-{
-    fprintf(stderr,
-            "faultline import: %s\nusage: faultline import [--format F] [--mapping FILE] "
-            "[--data-dir DIR] FILE...\n",
-            msg);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {
+    "import", "usage: faultline import [--format F] [--mapping FILE] [--data-dir DIR] FILE...\n"};
 
 int fl_cli_import(const struct fl_cli_globals *g, int argc, char **argv)
 {
@@ -168,7 +162,7 @@ int fl_cli_import(const struct fl_cli_globals *g, int argc, char **argv)
             break;
         }
         if (i + 1 >= argc)
-            return usage_error("option needs a value");
+            return fl_cli_usage_error(&cli, "option needs a value", NULL);
         if (!strcmp(a, "--format"))
             o.format = argv[++i];
         else if (!strcmp(a, "--mapping"))
@@ -176,14 +170,17 @@ int fl_cli_import(const struct fl_cli_globals *g, int argc, char **argv)
         else if (!strcmp(a, "--data-dir"))
             o.data_dir = argv[++i];
         else
-            return usage_error("unknown option");
+            return fl_cli_usage_error(&cli, "unknown option", NULL);
     }
     if (i >= argc)
-        return usage_error("no files given");
+        return fl_cli_usage_error(&cli, "no files given", NULL);
     enum fl_ingest_kind k;
     if (o.format && !parse_format(o.format, &k))
-        return usage_error("--format: expected prometheus, openmetrics, otlp, jaeger, inferences, "
-                           "outcomes, events or csv");
+        return fl_cli_usage_error(
+            &cli,
+            "--format: expected prometheus, openmetrics, otlp, jaeger, inferences, "
+            "outcomes, events or csv",
+            NULL);
 
     struct fl_config *cfg = fl_cli_load_config(g);
     if (!cfg)

@@ -42,11 +42,8 @@ static const char usage_list[] =
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_MARKDOWN };
 
-static int usage_error(const char *cmd, const char *usage, const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline %s: %s%s%s\n%s", cmd, msg, arg ? ": " : "", arg ? arg : "", usage);
-    return 2;
-}
+static const struct fl_cli_cmd inv_cli = {"investigate", usage_inv};
+static const struct fl_cli_cmd list_cli = {"investigations", usage_list};
 
 struct opts {
     const char *symptom, *onset, *baseline, *incident, *title, *format, *data_dir;
@@ -55,74 +52,47 @@ struct opts {
     enum fmt fmt;
 };
 
-/* Options after argv[first]; positional arguments fill pos[] in order (n_pos of them). -1: go on,
+/* Options after argv[0]; positional arguments fill pos[] in order (n_pos of them). FL_CLI_GO_ON,
  * else the exit status (0 after --help). */
-static int parse_opts(const char *cmd, const char *usage, int argc, char **argv, int first,
-                      struct opts *o, const char **pos[], size_t n_pos, bool md_ok)
+static int parse_opts(const struct fl_cli_cmd *c, int argc, char **argv, struct opts *o,
+                      const char **pos[], size_t n_pos)
 {
+    const struct fl_cli_opt inv_opts[] = {
+        {"--no-store", NULL, &o->no_store}, {"--format", &o->format, NULL},
+        {"--data-dir", &o->data_dir, NULL}, {"--onset", &o->onset, NULL},
+        {"--baseline", &o->baseline, NULL}, {"--incident", &o->incident, NULL},
+        {"--title", &o->title, NULL},
+    };
+    const struct fl_cli_opt list_opts[] = {
+        {"--format", &o->format, NULL},
+        {"--data-dir", &o->data_dir, NULL},
+        {"--limit", &o->limit, NULL},
+        {"--since", &o->since, NULL},
+    };
+    bool inv = c == &inv_cli;
+    struct fl_cli_args p;
+    const char *a;
     size_t used = 0;
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("%s", usage);
-            return 0;
-        }
-        if (!strcmp(a, "--no-store") && !strcmp(cmd, "investigate")) {
-            o->no_store = true;
-            continue;
-        }
-        bool inv = !strcmp(cmd, "investigate");
-        const char **slot = !strcmp(a, "--format")              ? &o->format
-                            : !strcmp(a, "--data-dir")          ? &o->data_dir
-                            : inv && !strcmp(a, "--onset")      ? &o->onset
-                            : inv && !strcmp(a, "--baseline")   ? &o->baseline
-                            : inv && !strcmp(a, "--incident")   ? &o->incident
-                            : inv && !strcmp(a, "--title")      ? &o->title
-                            : !inv && !strcmp(a, "--limit")     ? &o->limit
-                            : !inv && !strcmp(a, "--since")     ? &o->since
-                                                                : NULL;
-        if (!slot) {
-            if (a[0] != '-' && used < n_pos) {
-                *pos[used++] = a;
-                continue;
-            }
-            return usage_error(cmd, usage, a[0] == '-' ? "unknown option" : "unexpected argument",
-                               a);
-        }
-        if (i + 1 >= argc)
-            return usage_error(cmd, usage, "option needs a value", a);
-        *slot = argv[++i];
+    int rc;
+    fl_cli_args_init(&p, c, inv ? inv_opts : list_opts,
+                     inv ? sizeof inv_opts / sizeof inv_opts[0]
+                         : sizeof list_opts / sizeof list_opts[0],
+                     argc, argv, 1);
+    while ((rc = fl_cli_args_next(&p, &a)) == FL_CLI_ARG) {
+        if (a[0] == '-' || used == n_pos)
+            return fl_cli_unexpected(c, a);
+        *pos[used++] = a;
     }
+    if (rc != FL_CLI_GO_ON)
+        return rc;
     o->fmt = FMT_TEXT;
     if (o->format) {
-        if (!strcmp(o->format, "json"))
-            o->fmt = FMT_JSON;
-        else if (md_ok && !strcmp(o->format, "markdown"))
-            o->fmt = FMT_MARKDOWN;
-        else if (strcmp(o->format, "text"))
-            return usage_error(cmd, usage,
-                               md_ok ? "--format: expected text, json or markdown"
-                                     : "--format: expected text or json",
-                               o->format);
+        int k = fl_cli_choice(c, "--format", o->format, "text|json|markdown");
+        if (k < 0)
+            return 2;
+        o->fmt = (enum fmt)k;
     }
-    return -1;
-}
-
-static int open_store(const char *cmd, const struct fl_cli_globals *g, const struct opts *o,
-                      struct fl_config **cfg, struct fl_store **s)
-{
-    struct fl_diag d;
-    struct fl_store_opts so;
-    fl_diag_init(&d);
-    *cfg = fl_cli_load_config(g);
-    if (!*cfg)
-        return 1;
-    fl_store_opts_default(&so);
-    if (fl_store_open(o->data_dir ? o->data_dir : (*cfg)->data_dir, &so, s, &d) != FL_OK) {
-        fl_cli_print_diag(cmd, &d);
-        return 1;
-    }
-    return 0;
+    return FL_CLI_GO_ON;
 }
 
 /* Print b on stdout; 0, or 1 when it overflowed. */
@@ -197,11 +167,11 @@ int fl_cli_investigate(const struct fl_cli_globals *g, int argc, char **argv)
     struct opts o;
     memset(&o, 0, sizeof o);
     const char **pos[] = {&o.symptom};
-    int rc = parse_opts("investigate", usage_inv, argc, argv, 1, &o, pos, 1, true);
-    if (rc >= 0)
+    int rc = parse_opts(&inv_cli, argc, argv, &o, pos, 1);
+    if (rc != FL_CLI_GO_ON)
         return rc;
     if (!o.symptom)
-        return usage_error("investigate", usage_inv, "missing SYMPTOM", NULL);
+        return fl_cli_usage_error(&inv_cli, "missing SYMPTOM", NULL);
     struct fl_inv_request req;
     struct fl_arena a;
     fl_arena_init(&a, 64 * 1024, INV_ARENA_MAX);
@@ -218,7 +188,7 @@ int fl_cli_investigate(const struct fl_cli_globals *g, int argc, char **argv)
     fl_buf_init(&json, OUT_MAX);
     fl_buf_init(&out, OUT_MAX);
     fl_diag_init(&d);
-    if ((rc = open_store("investigate", g, &o, &cfg, &s)) != 0)
+    if ((rc = fl_cli_open_store(g, "investigate", o.data_dir, &cfg, &s)) != 0)
         goto out;
     rc = 1;
     fl_err e = fl_investigate(s, cfg, &req, &a, &inv, &d);
@@ -298,14 +268,12 @@ static int cmd_list(const struct fl_cli_globals *g, const struct opts *o)
     struct fl_diag d;
     fl_diag_init(&d);
     if (o->fmt == FMT_MARKDOWN)
-        return usage_error("investigations", usage_list, "--format: list is text or json",
-                           "markdown");
+        return fl_cli_usage_error(&list_cli, "--format: list is text or json", "markdown");
     if (o->limit) {
         char *end = NULL;
         long long x = strtoll(o->limit, &end, 10);
         if (!end || *end || end == o->limit || x < 1 || x > 100000)
-            return usage_error("investigations", usage_list, "--limit: expected 1..100000",
-                               o->limit);
+            return fl_cli_usage_error(&list_cli, "--limit: expected 1..100000", o->limit);
         limit = (size_t)x;
     }
     if (o->since) {
@@ -320,7 +288,7 @@ static int cmd_list(const struct fl_cli_globals *g, const struct opts *o)
     struct fl_buf b;
     struct list l = {&b, o->fmt == FMT_JSON, 0};
     fl_buf_init(&b, OUT_MAX);
-    int rc = open_store("investigations", g, o, &cfg, &s);
+    int rc = fl_cli_open_store(g, "investigations", o->data_dir, &cfg, &s);
     if (rc)
         goto out;
     if (l.json)
@@ -346,7 +314,7 @@ out:
 static int cmd_show(const struct fl_cli_globals *g, const struct opts *o)
 {
     if (!o->id)
-        return usage_error("investigations", usage_list, "show needs an ID", NULL);
+        return fl_cli_usage_error(&list_cli, "show needs an ID", NULL);
     struct fl_config *cfg = NULL;
     struct fl_store *s = NULL;
     struct fl_arena a;
@@ -357,7 +325,7 @@ static int cmd_show(const struct fl_cli_globals *g, const struct opts *o)
     fl_arena_init(&a, 64 * 1024, INV_ARENA_MAX);
     fl_buf_init(&b, OUT_MAX);
     fl_diag_init(&d);
-    int rc = open_store("investigations", g, o, &cfg, &s);
+    int rc = fl_cli_open_store(g, "investigations", o->data_dir, &cfg, &s);
     if (rc)
         goto out;
     rc = 1;
@@ -388,16 +356,15 @@ int fl_cli_investigations(const struct fl_cli_globals *g, int argc, char **argv)
     struct opts o;
     memset(&o, 0, sizeof o);
     const char **pos[] = {&o.action, &o.id};
-    int rc = parse_opts("investigations", usage_list, argc, argv, 1, &o, pos, 2, true);
-    if (rc >= 0)
+    int rc = parse_opts(&list_cli, argc, argv, &o, pos, 2);
+    if (rc != FL_CLI_GO_ON)
         return rc;
     if (!o.action || !strcmp(o.action, "list")) {
         if (o.id)
-            return usage_error("investigations", usage_list, "unexpected argument", o.id);
+            return fl_cli_usage_error(&list_cli, "unexpected argument", o.id);
         return cmd_list(g, &o);
     }
     if (!strcmp(o.action, "show"))
         return cmd_show(g, &o);
-    return usage_error("investigations", usage_list, "unknown action (expected list or show)",
-                       o.action);
+    return fl_cli_usage_error(&list_cli, "unknown action (expected list or show)", o.action);
 }

@@ -51,12 +51,7 @@ struct mopts {
     size_t n_metrics;
 };
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline models: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "",
-            usage_text);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"models", usage_text};
 
 /* FL_ENOTFOUND and store failures are runtime errors (1); bad input is a usage error (2). */
 static int fail(fl_err e, const struct fl_diag *d)
@@ -70,12 +65,12 @@ static int add_metric(struct mopts *o, const char *arg)
     const char *eq = strchr(arg, '=');
     double v;
     if (!eq || eq == arg || !fl_str_to_double(fl_str_c(eq + 1), &v) || !isfinite(v))
-        return usage_error("--metric: expected NAME=NUMBER", arg);
+        return fl_cli_usage_error(&cli, "--metric: expected NAME=NUMBER", arg);
     if (o->n_metrics == FL_STORE_REG_MAX_METRICS)
-        return usage_error("too many --metric options", arg);
+        return fl_cli_usage_error(&cli, "too many --metric options", arg);
     char *name = fl_strndup(arg, (size_t)(eq - arg));
     if (!name)
-        return usage_error("out of memory", NULL);
+        return fl_cli_usage_error(&cli, "out of memory", NULL);
     o->metrics[o->n_metrics++] = (struct fl_store_reg_metric){name, v};
     return 0;
 }
@@ -100,7 +95,7 @@ static int parse_args(int argc, char **argv, struct mopts *o)
     };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        if (fl_cli_is_help(a)) {
             printf("%s", usage_text);
             return -1;
         }
@@ -116,7 +111,7 @@ static int parse_args(int argc, char **argv, struct mopts *o)
             size_t nlen = strcspn(a, "=");
             const char *val = a[nlen] == '=' ? a + nlen + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
             if (!val)
-                return usage_error("option needs a value", a);
+                return fl_cli_usage_error(&cli, "option needs a value", a);
             if (a[nlen] != '=')
                 i++;
             if (nlen == 8 && !strncmp(a, "--metric", 8)) {
@@ -130,19 +125,19 @@ static int parse_args(int argc, char **argv, struct mopts *o)
                 if (strlen(valued[k].name) == nlen && !strncmp(a, valued[k].name, nlen))
                     break;
             if (k == sizeof valued / sizeof valued[0])
-                return usage_error("unknown option", a);
+                return fl_cli_usage_error(&cli, "unknown option", a);
             *(const char **)((char *)o + valued[k].off) = val;
             continue;
         }
         if (o->n_pos == MAX_POS)
-            return usage_error("too many arguments", a);
+            return fl_cli_usage_error(&cli, "too many arguments", a);
         o->pos[o->n_pos++] = a;
     }
-    if (o->format && strcmp(o->format, "table") && strcmp(o->format, "json"))
-        return usage_error("--format: expected table or json", o->format);
+    if (o->format && fl_cli_choice(&cli, "--format", o->format, "table|json") < 0)
+        return 2;
     o->json = o->format && !strcmp(o->format, "json");
     if (o->n_pos == 0)
-        return usage_error("no command given", NULL);
+        return fl_cli_usage_error(&cli, "no command given", NULL);
     return 0;
 }
 
@@ -374,7 +369,7 @@ static int cmd_show(struct fl_store *s, const struct mopts *o, bool detail)
     fl_err e;
     int rc = 0;
     if (o->n_pos != 2)
-        return usage_error(detail ? "versions needs MODEL" : "show needs MODEL", NULL);
+        return fl_cli_usage_error(&cli, detail ? "versions needs MODEL" : "show needs MODEL", NULL);
     fl_diag_init(&d);
     fl_buf_init(&b, (size_t)1 << 30);
     if (o->json) {
@@ -437,9 +432,9 @@ static int check_names(const char *model, const char *version)
 {
     const char *why = fl_registry_name_check(model);
     if (why)
-        return usage_error(why, "MODEL");
+        return fl_cli_usage_error(&cli, why, "MODEL");
     if (version && (why = fl_registry_name_check(version)))
-        return usage_error(why, "VERSION");
+        return fl_cli_usage_error(&cli, why, "VERSION");
     return 0;
 }
 
@@ -484,9 +479,9 @@ static int cmd_put(struct fl_store *s, const struct fl_config *cfg, const struct
     fl_buf_init(&profile, 0);
     fl_diag_init(&d);
     if (o->n_pos != (stage_cmd ? 4u : 3u))
-        return usage_error(stage_cmd ? "stage needs MODEL VERSION STAGE"
-                                     : "register needs MODEL VERSION",
-                           NULL);
+        return fl_cli_usage_error(
+            &cli, stage_cmd ? "stage needs MODEL VERSION STAGE" : "register needs MODEL VERSION",
+            NULL);
     p.model = o->pos[1];
     p.version = o->pos[2];
     p.stage = stage_cmd ? o->pos[3] : o->stage;
@@ -499,22 +494,24 @@ static int cmd_put(struct fl_store *s, const struct fl_config *cfg, const struct
     if ((rc = check_names(p.model, p.version)) != 0)
         return rc;
     if (p.stage && !fl_registry_stage_valid(p.stage))
-        return usage_error("unknown stage (expected none, staging, production, archived or "
-                           "shadow)",
-                           p.stage);
+        return fl_cli_usage_error(&cli,
+                                  "unknown stage (expected none, staging, production, archived or "
+                                  "shadow)",
+                                  p.stage);
     if (p.archive_others && !p.stage)
-        return usage_error("--archive-others needs a stage", NULL);
+        return fl_cli_usage_error(&cli, "--archive-others needs a stage", NULL);
     if ((o->train_from && (rc = time_arg("--train-from", o->train_from, &p.train_from_ms))) ||
         (o->train_to && (rc = time_arg("--train-to", o->train_to, &p.train_to_ms))))
         return rc;
     if (p.train_from_ms != FL_TS_NONE && p.train_to_ms != FL_TS_NONE &&
         p.train_to_ms < p.train_from_ms)
-        return usage_error("--train-to is before --train-from", NULL);
+        return fl_cli_usage_error(&cli, "--train-to is before --train-from", NULL);
     if (o->schema) {
         if ((rc = read_file_arg("--schema", o->schema, FL_LIMIT_SCHEMA_BYTES, &schema, &d)))
             goto out;
         if (schema.len && memchr(schema.data, '\0', schema.len)) {
-            rc = usage_error("--schema: the file is not text (it holds a NUL byte)", o->schema);
+            rc = fl_cli_usage_error(&cli, "--schema: the file is not text (it holds a NUL byte)",
+                                    o->schema);
             goto out;
         }
         p.schema = schema.data ? schema.data : "";
@@ -543,15 +540,15 @@ static int cmd_alias(struct fl_store *s, const struct fl_config *cfg, const stru
     struct fl_diag d;
     int rc;
     if (o->n_pos != (o->del ? 3u : 4u))
-        return usage_error(o->del ? "alias --delete needs MODEL ALIAS"
-                                  : "alias needs MODEL ALIAS VERSION",
-                           NULL);
+        return fl_cli_usage_error(
+            &cli, o->del ? "alias --delete needs MODEL ALIAS" : "alias needs MODEL ALIAS VERSION",
+            NULL);
     const char *model = o->pos[1], *alias = o->pos[2], *version = o->del ? NULL : o->pos[3];
     if ((rc = check_names(model, version)) != 0)
         return rc;
     const char *why = fl_registry_alias_check(alias);
     if (why)
-        return usage_error(why, alias);
+        return fl_cli_usage_error(&cli, why, alias);
     fl_diag_init(&d);
     fl_err e = fl_store_registry_alias(s, model, alias, version, fl_registry_component(cfg, model),
                                        fl_time_now_ms(), &res, &d);
@@ -629,7 +626,7 @@ static int cmd_traffic(struct fl_store *s, const struct mopts *o)
     int64_t now = fl_time_now_ms(), from, to, step = 0;
     int rc;
     if (o->n_pos != 2)
-        return usage_error("traffic needs MODEL", NULL);
+        return fl_cli_usage_error(&cli, "traffic needs MODEL", NULL);
     if ((rc = check_names(o->pos[1], NULL)) != 0)
         return rc;
     to = now;
@@ -645,7 +642,7 @@ static int cmd_traffic(struct fl_store *s, const struct mopts *o)
         return 2;
     }
     if (to < from)
-        return usage_error("--from is after --to", NULL);
+        return fl_cli_usage_error(&cli, "--from is after --to", NULL);
     if (step <= 0) {
         step = ((to - from) / 60 + 999) / 1000 * 1000;
         if (step <= 0)
@@ -692,11 +689,11 @@ int fl_cli_models(const struct fl_cli_globals *g, int argc, char **argv)
     while (c < sizeof cmds / sizeof cmds[0] && strcmp(o->pos[0], cmds[c]))
         c++;
     if (c == sizeof cmds / sizeof cmds[0]) {
-        rc = usage_error("unknown command", o->pos[0]);
+        rc = fl_cli_usage_error(&cli, "unknown command", o->pos[0]);
         goto out;
     }
     if (c == 0 && o->n_pos != 1) {
-        rc = usage_error("list takes no argument", o->pos[1]);
+        rc = fl_cli_usage_error(&cli, "list takes no argument", o->pos[1]);
         goto out;
     }
     if (!(cfg = fl_cli_load_config(g))) {

@@ -54,67 +54,38 @@ struct opts {
     int n_files;
 };
 
-static int usage_error(const char *cmd, const char *usage, const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline %s: %s%s%s\n%s", cmd, msg, arg ? ": " : "", arg ? arg : "", usage);
-    return 2;
-}
+static const struct fl_cli_cmd pm_cli = {"postmortem", usage_pm};
+static const struct fl_cli_cmd whys_cli = {"whys", usage_whys};
 
-/* -1: go on; else the exit status. */
-static int parse(const char *cmd, const char *usage, int argc, char **argv, struct opts *o)
+/* FL_CLI_GO_ON, else the exit status (0: help shown). */
+static int parse(const struct fl_cli_cmd *c, int argc, char **argv, struct opts *o)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("%s", usage);
-            return 0;
-        }
-        const char **slot = !strcmp(a, "--format")     ? &o->format
-                            : !strcmp(a, "--out")      ? &o->out
-                            : !strcmp(a, "--template") ? &o->tpl
-                            : !strcmp(a, "--data-dir") ? &o->data_dir
-                            : !strcmp(a, "--text")     ? &o->text
-                            : !strcmp(a, "--question") ? &o->question
-                            : !strcmp(a, "--level")    ? &o->level
-                            : !strcmp(a, "--by")       ? &o->by
-                            : !strcmp(a, "--at")       ? &o->at
-                                                       : NULL;
-        if (slot) {
-            if (i + 1 >= argc)
-                return usage_error(cmd, usage, "missing value for", a);
-            *slot = argv[++i];
-            continue;
-        }
+    const struct fl_cli_opt opts[] = {
+        {"--format", &o->format, NULL}, {"--out", &o->out, NULL},
+        {"--template", &o->tpl, NULL},  {"--data-dir", &o->data_dir, NULL},
+        {"--text", &o->text, NULL},     {"--question", &o->question, NULL},
+        {"--level", &o->level, NULL},   {"--by", &o->by, NULL},
+        {"--at", &o->at, NULL},
+    };
+    struct fl_cli_args p;
+    const char *a;
+    int rc;
+    fl_cli_args_init(&p, c, opts, sizeof opts / sizeof opts[0], argc, argv, 1);
+    p.no_value = "missing value for";
+    while ((rc = fl_cli_args_next(&p, &a)) == FL_CLI_ARG) {
         if (a[0] == '-' && a[1])
-            return usage_error(cmd, usage, "unknown option", a);
-        if (o->n_pos == 1 && !strcmp(o->pos[0], "lint") && !strcmp(cmd, "postmortem")) {
-            o->files = argv + i;
-            o->n_files = argc - i;
-            return -1;
+            return fl_cli_usage_error(c, "unknown option", a);
+        if (o->n_pos == 1 && !strcmp(o->pos[0], "lint") && c == &pm_cli) {
+            o->files = argv + p.i - 1;
+            o->n_files = argc - (p.i - 1);
+            return FL_CLI_GO_ON;
         }
         if (o->n_pos == 3)
-            return usage_error(cmd, usage, "unexpected argument", a);
+            return fl_cli_usage_error(c, "unexpected argument", a);
         o->pos[o->n_pos++] = a;
     }
-    return -1;
-}
-
-static int open_store(const char *cmd, const struct fl_cli_globals *g, const struct opts *o,
-                      struct fl_config **cfg, struct fl_store **s)
-{
-    struct fl_diag d;
-    struct fl_store_opts so;
-    fl_diag_init(&d);
-    *cfg = fl_cli_load_config(g);
-    if (!*cfg)
-        return 1;
-    fl_store_opts_default(&so);
-    if (fl_store_open(o->data_dir ? o->data_dir : (*cfg)->data_dir, &so, s, &d) != FL_OK) {
-        fl_cli_print_diag(cmd, &d);
-        return 1;
-    }
-    return 0;
+    return rc;
 }
 
 /* Write b to path (NULL or "-": stdout); 0 or 1. */
@@ -143,7 +114,7 @@ static int emit(const char *cmd, const char *path, const struct fl_buf *b)
 static int cmd_lint(const struct opts *o)
 {
     if (o->n_files == 0)
-        return usage_error("postmortem", usage_pm, "lint needs a FILE", NULL);
+        return fl_cli_usage_error(&pm_cli, "lint needs a FILE", NULL);
     struct fl_arena a;
     struct fl_buf b;
     int rc = 0;
@@ -180,18 +151,17 @@ static int cmd_lint(const struct opts *o)
 int fl_cli_postmortem(const struct fl_cli_globals *g, int argc, char **argv)
 {
     struct opts o;
-    int rc = parse("postmortem", usage_pm, argc, argv, &o);
-    if (rc >= 0)
+    int rc = parse(&pm_cli, argc, argv, &o);
+    if (rc != FL_CLI_GO_ON)
         return rc;
     if (o.n_pos >= 1 && !strcmp(o.pos[0], "lint"))
         return cmd_lint(&o);
     if (o.n_pos != 1)
-        return usage_error("postmortem", usage_pm, o.n_pos ? "unexpected argument" : "missing ID",
-                           o.n_pos ? o.pos[1] : NULL);
+        return fl_cli_usage_error(&pm_cli, o.n_pos ? "unexpected argument" : "missing ID",
+                                  o.n_pos ? o.pos[1] : NULL);
     int fmt = o.format ? fl_pm_format_parse(o.format) : FL_PM_MARKDOWN;
     if (!fmt)
-        return usage_error("postmortem", usage_pm, "--format: expected markdown, html or json",
-                           o.format);
+        return fl_cli_usage_error(&pm_cli, "--format: expected markdown, html or json", o.format);
     struct fl_config *cfg = NULL;
     struct fl_store *s = NULL;
     struct fl_arena a;
@@ -214,7 +184,7 @@ int fl_cli_postmortem(const struct fl_cli_globals *g, int argc, char **argv)
         po.template_len = tpl.len;
         po.template_name = o.tpl;
     }
-    if ((rc = open_store("postmortem", g, &o, &cfg, &s)) != 0)
+    if ((rc = fl_cli_open_store(g, "postmortem", o.data_dir, &cfg, &s)) != 0)
         goto out;
     po.cfg = cfg;
     if (fl_postmortem_stored(s, o.pos[0], &po, fmt, &a, &out, &d) != FL_OK) {
@@ -261,15 +231,15 @@ static int edit_doc(const char *action, const struct opts *o, struct fl_buf *b)
     size_t idx = 0;
     bool needs_n = strcmp(action, "add") != 0;
     if (needs_n && (o->n_pos < 3 || !link_number(o->pos[2], &idx)))
-        return usage_error("whys", usage_whys, "expected a link number N (1..17)",
-                           o->n_pos >= 3 ? o->pos[2] : NULL);
+        return fl_cli_usage_error(&whys_cli, "expected a link number N (1..17)",
+                                  o->n_pos >= 3 ? o->pos[2] : NULL);
     if (!needs_n && o->n_pos > 2)
-        return usage_error("whys", usage_whys, "unexpected argument (use --at N)", o->pos[2]);
+        return fl_cli_usage_error(&whys_cli, "unexpected argument (use --at N)", o->pos[2]);
     if (!needs_n && o->at && !link_number(o->at, &idx))
-        return usage_error("whys", usage_whys, "--at: expected a link number", o->at);
+        return fl_cli_usage_error(&whys_cli, "--at: expected a link number", o->at);
     if ((!strcmp(action, "edit") || !strcmp(action, "add")) && !o->text && !o->question &&
         !o->level)
-        return usage_error("whys", usage_whys, "give --text or --question", NULL);
+        return fl_cli_usage_error(&whys_cli, "give --text or --question", NULL);
     fl_buf_printf(b, "{\"op\":\"%s\"", action);
     if (needs_n || o->at)
         fl_buf_printf(b, ",\"index\":%zu", idx);
@@ -284,22 +254,22 @@ static int edit_doc(const char *action, const struct opts *o, struct fl_buf *b)
 int fl_cli_whys(const struct fl_cli_globals *g, int argc, char **argv)
 {
     struct opts o;
-    int rc = parse("whys", usage_whys, argc, argv, &o);
-    if (rc >= 0)
+    int rc = parse(&whys_cli, argc, argv, &o);
+    if (rc != FL_CLI_GO_ON)
         return rc;
     if (o.n_pos < 2)
-        return usage_error("whys", usage_whys, o.n_pos ? "missing ID" : "missing action", NULL);
+        return fl_cli_usage_error(&whys_cli, o.n_pos ? "missing ID" : "missing action", NULL);
     const char *action = o.pos[0];
     bool show = !strcmp(action, "show");
     if (!show && strcmp(action, "edit") && strcmp(action, "add") && strcmp(action, "confirm") &&
         strcmp(action, "delete"))
-        return usage_error("whys", usage_whys,
-                           "unknown action (expected show, edit, add, confirm or delete)", action);
+        return fl_cli_usage_error(
+            &whys_cli, "unknown action (expected show, edit, add, confirm or delete)", action);
     const char *f = o.format ? o.format : "text";
-    if (strcmp(f, "text") && strcmp(f, "markdown") && strcmp(f, "json"))
-        return usage_error("whys", usage_whys, "--format: expected text, markdown or json", f);
+    if (fl_cli_choice(&whys_cli, "--format", f, "text|markdown|json") < 0)
+        return 2;
     if (show && o.n_pos > 2)
-        return usage_error("whys", usage_whys, "unexpected argument", o.pos[2]);
+        return fl_cli_usage_error(&whys_cli, "unexpected argument", o.pos[2]);
     struct fl_config *cfg = NULL;
     struct fl_store *s = NULL;
     struct fl_arena a;
@@ -315,10 +285,10 @@ int fl_cli_whys(const struct fl_cli_globals *g, int argc, char **argv)
     if (!show && (rc = edit_doc(action, &o, &doc)) != 0)
         goto out;
     if (!show && fl_buf_err(&doc) != FL_OK) {
-        rc = usage_error("whys", usage_whys, "the edit is too large", NULL);
+        rc = fl_cli_usage_error(&whys_cli, "the edit is too large", NULL);
         goto out;
     }
-    if ((rc = open_store("whys", g, &o, &cfg, &s)) != 0)
+    if ((rc = fl_cli_open_store(g, "whys", o.data_dir, &cfg, &s)) != 0)
         goto out;
     const char *user = getenv("USER");
     int64_t now = fl_time_now_ms();

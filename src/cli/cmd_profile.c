@@ -34,49 +34,24 @@ struct popts {
     size_t top;
 };
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline profile: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "",
-            usage_text);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"profile", usage_text};
 
-static bool parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+/* One option of those the table leaves to the command (fl_cli_opt_fn); 0 or a usage error (2). */
+static int parse_option(void *ud, const char *a, const char *v)
 {
-    return fl_str_to_u64(fl_str_c(s), out) && *out >= lo && *out <= hi;
-}
-
-static int parse_input(const char *v, enum fl_profile_input *in)
-{
-    if (!strcmp(v, "csv"))
-        *in = FL_PROFILE_INPUT_CSV;
-    else if (!strcmp(v, "jsonl"))
-        *in = FL_PROFILE_INPUT_JSONL;
-    else if (!strcmp(v, "inferences"))
-        *in = FL_PROFILE_INPUT_INFERENCES;
-    else
-        return usage_error("--input: expected csv, jsonl or inferences", v);
-    return 0;
-}
-
-static int parse_option(const char *a, const char *v, struct popts *o)
-{
+    static const enum fl_profile_input inputs[] = {FL_PROFILE_INPUT_CSV, FL_PROFILE_INPUT_JSONL,
+                                                   FL_PROFILE_INPUT_INFERENCES};
+    struct popts *o = ud;
     uint64_t n;
-    if (!strcmp(a, "--out")) {
-        o->out_path = v;
-    } else if (!strcmp(a, "--format")) {
-        if (!strcmp(v, "table"))
-            o->format = 1;
-        else if (!strcmp(v, "json"))
-            o->format = 2;
-        else
-            return usage_error("--format: expected table or json", v);
+    int k;
+    if (!strcmp(a, "--format")) {
+        if ((k = fl_cli_choice(&cli, "--format", v, "table|json")) < 0)
+            return 2;
+        o->format = k + 1;
     } else if (!strcmp(a, "--input")) {
-        return parse_input(v, &o->fo.input);
-    } else if (!strcmp(a, "--model")) {
-        o->fo.table.model = v;
-    } else if (!strcmp(a, "--model-version")) {
-        o->fo.table.model_version = v;
+        if ((k = fl_cli_choice(&cli, "--input", v, "csv|jsonl|inferences")) < 0)
+            return 2;
+        o->fo.input = inputs[k];
     } else if (!strcmp(a, "--window")) {
         o->fo.table.window = o->fo.inference.window = v;
     } else if (!strcmp(a, "--window-size")) {
@@ -84,52 +59,48 @@ static int parse_option(const char *a, const char *v, struct popts *o)
         int64_t ms;
         fl_diag_init(&d);
         if (fl_duration_parse(fl_str_c(v), &ms, &d) || ms <= 0)
-            return usage_error("--window-size: expected a duration such as 1h or 15m", v);
+            return fl_cli_usage_error(&cli, "--window-size: expected a duration such as 1h or 15m",
+                                      v);
         o->fo.inference.window_ms = ms;
-    } else if (!strcmp(a, "--segment")) {
-        o->fo.table.segment = v;
     } else if (!strcmp(a, "--segment-by")) {
         if (o->fo.inference.n_segment_by == MAX_SEGMENT_BY)
-            return usage_error("--segment-by: at most 64 dimensions", v);
+            return fl_cli_usage_error(&cli, "--segment-by: at most 64 dimensions", v);
         o->segment_by[o->fo.inference.n_segment_by++] = v;
     } else if (!strcmp(a, "--chunks")) {
-        if (!parse_uint(v, 1, 1000, &n))
-            return usage_error("--chunks: expected a number from 1 to 1000", v);
+        if (!fl_cli_parse_u64(v, 1, 1000, &n))
+            return fl_cli_usage_error(&cli, "--chunks: expected a number from 1 to 1000", v);
         o->fo.table.chunks = (uint32_t)n;
     } else if (!strcmp(a, "--k")) {
-        if (!parse_uint(v, FL_KLL_MIN_K, FL_LIMIT_KLL_K, &n))
-            return usage_error("--k: expected a KLL parameter from 8 to 65535", v);
+        if (!fl_cli_parse_u64(v, FL_KLL_MIN_K, FL_LIMIT_KLL_K, &n))
+            return fl_cli_usage_error(&cli, "--k: expected a KLL parameter from 8 to 65535", v);
         o->po.kll_k = (unsigned)n;
     } else if (!strcmp(a, "--top")) {
-        if (!parse_uint(v, 0, 1000, &n))
-            return usage_error("--top: expected a number from 0 to 1000", v);
+        if (!fl_cli_parse_u64(v, 0, 1000, &n))
+            return fl_cli_usage_error(&cli, "--top: expected a number from 0 to 1000", v);
         o->top = (size_t)n;
     } else {
-        return usage_error("unknown option", a);
+        return fl_cli_usage_error(&cli, "unknown option", a);
     }
     return 0;
 }
 
+/* The options before the files; *i is then the first file's index. FL_CLI_GO_ON, else the exit
+ * status. */
 static int parse_options(int argc, char **argv, int *i, struct popts *o)
 {
-    for (; *i < argc && argv[*i][0] == '-' && argv[*i][1] != '\0'; (*i)++) {
-        const char *a = argv[*i];
-        if (!strcmp(a, "--")) {
-            (*i)++;
-            break;
-        }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("%s", usage_text);
-            return -1;
-        }
-        if (*i + 1 >= argc)
-            return usage_error("option needs a value", a);
-        int rc = parse_option(a, argv[++*i], o);
-        if (rc)
-            return rc;
-    }
+    const struct fl_cli_opt opts[] = {
+        {"--out", &o->out_path, NULL},
+        {"--model", &o->fo.table.model, NULL},
+        {"--model-version", &o->fo.table.model_version, NULL},
+        {"--segment", &o->fo.table.segment, NULL},
+    };
+    struct fl_cli_args p;
+    fl_cli_args_init(&p, &cli, opts, sizeof opts / sizeof opts[0], argc, argv, 1);
+    p.style = FL_CLI_LEADING;
+    int rc = fl_cli_args_each(&p, parse_option, o);
+    *i = p.i;
     o->fo.inference.segment_by = o->segment_by;
-    return 0;
+    return rc;
 }
 
 /* Write b to path through a temporary file renamed into place. 0 or 1 (message printed). */
@@ -164,10 +135,10 @@ int fl_cli_profile(const struct fl_cli_globals *g, int argc, char **argv)
     o.top = 10;
     int i = 1, rc = parse_options(argc, argv, &i, &o);
     (void)g;
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (rc != FL_CLI_GO_ON)
+        return rc;
     if (i >= argc)
-        return usage_error("no input file given", NULL);
+        return fl_cli_usage_error(&cli, "no input file given", NULL);
     if (!o.out_path && !o.format)
         o.format = 1;
     struct fl_diag d;

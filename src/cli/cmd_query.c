@@ -57,21 +57,13 @@ struct qresult {
     double *eval_v;
 };
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: faultline query [--source NAME | --url URL] [--start T] [--end T] [--step D]\n"
-            "                       [--format table|json] [--raw] [--data-dir DIR] SELECTOR\n"
-            "  T: RFC 3339, unix seconds, now, now-1h (default: end now, start end-1h)\n"
-            "  D: duration like 15s or seconds (default 15s, or the source's step)\n");
-}
+static const char usage_text[] =
+    "usage: faultline query [--source NAME | --url URL] [--start T] [--end T] [--step D]\n"
+    "                       [--format table|json] [--raw] [--data-dir DIR] SELECTOR\n"
+    "  T: RFC 3339, unix seconds, now, now-1h (default: end now, start end-1h)\n"
+    "  D: duration like 15s or seconds (default 15s, or the source's step)\n";
 
-static int usage_error(const char *msg)
-{
-    fprintf(stderr, "faultline query: %s\n", msg);
-    usage(stderr);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"query", usage_text};
 
 static void qresult_cleanup(struct qresult *r)
 {
@@ -221,8 +213,8 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
     };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
+        if (fl_cli_is_help(a)) {
+            printf("%s", usage_text);
             return 1;
         }
         if (!strcmp(a, "--raw")) {
@@ -239,25 +231,25 @@ static int parse_args(int argc, char **argv, struct query_opts *o)
                 if (strlen(valued[k].name) == nlen && !strncmp(a, valued[k].name, nlen))
                     break;
             if (k == sizeof valued / sizeof valued[0])
-                return usage_error("unknown option");
+                return fl_cli_usage_error(&cli, "unknown option", NULL);
             const char *val = a[nlen] == '=' ? a + nlen + 1 : (i + 1 < argc ? argv[++i] : NULL);
             if (!val)
-                return usage_error("option needs a value");
+                return fl_cli_usage_error(&cli, "option needs a value", NULL);
             *(const char **)((char *)o + valued[k].off) = val;
             continue;
         }
         if (o->selector)
-            return usage_error("give one selector");
+            return fl_cli_usage_error(&cli, "give one selector", NULL);
         o->selector = a;
     }
     if (!o->selector || !*o->selector)
-        return usage_error("no selector given");
+        return fl_cli_usage_error(&cli, "no selector given", NULL);
     if (o->source && o->url)
-        return usage_error("--source and --url exclude each other");
+        return fl_cli_usage_error(&cli, "--source and --url exclude each other", NULL);
     if (o->format && strcmp(o->format, "table") && strcmp(o->format, "json"))
-        return usage_error("--format: expected table or json");
+        return fl_cli_usage_error(&cli, "--format: expected table or json", NULL);
     if (o->raw && (o->source || o->url))
-        return usage_error("--raw reads the local store only");
+        return fl_cli_usage_error(&cli, "--raw reads the local store only", NULL);
     return 0;
 }
 

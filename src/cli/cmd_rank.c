@@ -35,80 +35,49 @@ struct rank_args {
     const char *threshold, *min_change, *max_rows, *top, *format;
 };
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline rank: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "", usage_text);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"rank", usage_text};
 
-static const char **slot_of(struct rank_args *a, const char *opt, const char **seen_onset)
-{
-    static const struct {
-        const char *name;
-        size_t off;
-    } opts[] = {
-        {"--input", offsetof(struct rank_args, input)},
-        {"--normal", offsetof(struct rank_args, normal)},
-        {"--onset", offsetof(struct rank_args, onset)},
-        {"--inject-time", offsetof(struct rank_args, onset)},
-        {"--map", offsetof(struct rank_args, map)},
-        {"--strip-suffix", offsetof(struct rank_args, strip)},
-        {"--graph", offsetof(struct rank_args, graph)},
-        {"--symptom", offsetof(struct rank_args, symptom)},
-        {"--direction", offsetof(struct rank_args, direction)},
-        {"--threshold", offsetof(struct rank_args, threshold)},
-        {"--min-change", offsetof(struct rank_args, min_change)},
-        {"--max-rows", offsetof(struct rank_args, max_rows)},
-        {"--top", offsetof(struct rank_args, top)},
-        {"--format", offsetof(struct rank_args, format)},
-    };
-    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
-        if (!strcmp(opt, opts[i].name)) {
-            if (opts[i].off == offsetof(struct rank_args, onset))
-                *seen_onset = opts[i].name;
-            return (const char **)(void *)((char *)a + opts[i].off);
-        }
-    return NULL;
-}
-
-/* Parse argv; returns 0 to go on, else the exit status (help: 0 printed, -1 returned). */
+/* Parse argv; FL_CLI_GO_ON, else the exit status (0: help shown). */
 static int parse_args(int argc, char **argv, struct rank_args *a)
 {
-    const char *onset_opt = NULL;
     memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("%s", usage_text);
-            return -1;
-        }
-        const char *prev_onset = onset_opt;
-        const char **slot = slot_of(a, argv[i], &onset_opt);
-        if (!slot)
-            return usage_error(argv[i][0] == '-' ? "unknown option" : "unexpected argument",
-                               argv[i]);
-        if (i + 1 >= argc)
-            return usage_error("option needs a value", argv[i]);
-        if (prev_onset && onset_opt != prev_onset)
-            return usage_error("give one of --onset and --inject-time", argv[i]);
-        *slot = argv[++i];
+    const struct fl_cli_opt opts[] = {
+        {"--input", &a->input, NULL},
+        {"--normal", &a->normal, NULL},
+        {"--onset", NULL, NULL}, /* handed back: two spellings that may not be mixed */
+        {"--inject-time", NULL, NULL},
+        {"--map", &a->map, NULL},
+        {"--strip-suffix", &a->strip, NULL},
+        {"--graph", &a->graph, NULL},
+        {"--symptom", &a->symptom, NULL},
+        {"--direction", &a->direction, NULL},
+        {"--threshold", &a->threshold, NULL},
+        {"--min-change", &a->min_change, NULL},
+        {"--max-rows", &a->max_rows, NULL},
+        {"--top", &a->top, NULL},
+        {"--format", &a->format, NULL},
+    };
+    struct fl_cli_args p;
+    const char *arg, *onset_opt = NULL;
+    int rc;
+    fl_cli_args_init(&p, &cli, opts, sizeof opts / sizeof opts[0], argc, argv, 1);
+    while ((rc = fl_cli_args_next(&p, &arg)) == FL_CLI_OPT || rc == FL_CLI_ARG) {
+        if (rc == FL_CLI_ARG)
+            return fl_cli_unexpected(&cli, arg);
+        if (onset_opt && strcmp(onset_opt, arg))
+            return fl_cli_usage_error(&cli, "give one of --onset and --inject-time", arg);
+        onset_opt = arg;
+        a->onset = p.value;
     }
+    if (rc != FL_CLI_GO_ON)
+        return rc;
     if (!a->input)
-        return usage_error("--input is required", NULL);
+        return fl_cli_usage_error(&cli, "--input is required", NULL);
     if (!a->onset)
-        return usage_error("--onset or --inject-time is required", NULL);
-    if (a->format && strcmp(a->format, "table") && strcmp(a->format, "json"))
-        return usage_error("--format: expected table or json", a->format);
-    return 0;
-}
-
-/* A positive count option ("--top 5"). */
-static bool parse_count(const char *s, size_t *out)
-{
-    uint64_t v;
-    if (!fl_str_to_u64(fl_str_c(s), &v) || v == 0 || v > (uint64_t)1 << 40)
-        return false;
-    *out = (size_t)v;
-    return true;
+        return fl_cli_usage_error(&cli, "--onset or --inject-time is required", NULL);
+    if (a->format && fl_cli_choice(&cli, "--format", a->format, "table|json") < 0)
+        return 2;
+    return FL_CLI_GO_ON;
 }
 
 static int apply_options(const struct rank_args *a, struct fl_rank_opts *o, size_t *top,
@@ -119,22 +88,23 @@ static int apply_options(const struct rank_args *a, struct fl_rank_opts *o, size
     fl_rank_opts_default(o);
     if (fl_time_parse_any(fl_str_c(a->onset), 0, &o->onset_ms, &d) != FL_OK ||
         fl_str_has_prefix(fl_str_c(a->onset), "now"))
-        return usage_error("--onset/--inject-time: expected unix seconds or RFC 3339", a->onset);
+        return fl_cli_usage_error(&cli, "--onset/--inject-time: expected unix seconds or RFC 3339",
+                                  a->onset);
     if (a->direction && !fl_rank_direction_parse(a->direction, &o->direction))
-        return usage_error("--direction: expected up, down or both", a->direction);
+        return fl_cli_usage_error(&cli, "--direction: expected up, down or both", a->direction);
     if (a->threshold && (!fl_str_to_double(fl_str_c(a->threshold), &o->threshold) ||
                          !(o->threshold > 0) || !isfinite(o->threshold)))
-        return usage_error("--threshold: expected a positive number", a->threshold);
+        return fl_cli_usage_error(&cli, "--threshold: expected a positive number", a->threshold);
     if (a->min_change && (!fl_str_to_double(fl_str_c(a->min_change), &o->min_change) ||
                           !(o->min_change >= 0) || !isfinite(o->min_change)))
-        return usage_error("--min-change: expected a number >= 0", a->min_change);
+        return fl_cli_usage_error(&cli, "--min-change: expected a number >= 0", a->min_change);
     if (a->max_rows) {
-        if (!parse_count(a->max_rows, &o->max_before))
-            return usage_error("--max-rows: expected a positive integer", a->max_rows);
+        if (!fl_cli_parse_count(a->max_rows, &o->max_before))
+            return fl_cli_usage_error(&cli, "--max-rows: expected a positive integer", a->max_rows);
         o->max_after = o->max_before;
     }
-    if (a->top && !parse_count(a->top, top))
-        return usage_error("--top: expected a positive integer", a->top);
+    if (a->top && !fl_cli_parse_count(a->top, top))
+        return fl_cli_usage_error(&cli, "--top: expected a positive integer", a->top);
     o->symptom = a->symptom;
     if (fl_rank_map_new(a->map ? a->map : "name", a->strip, map, &d) != FL_OK) {
         fl_cli_print_diag("rank", &d);
@@ -498,8 +468,8 @@ int fl_cli_rank(const struct fl_cli_globals *g, int argc, char **argv)
     struct fl_rank_opts o;
     size_t top = 0;
     int rc = parse_args(argc, argv, &a);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (rc != FL_CLI_GO_ON)
+        return rc;
     if ((rc = apply_options(&a, &o, &top, &st.map)) != 0 || (rc = load_inputs(&a, &st)) != 0)
         goto out;
     o.edges = st.edges;

@@ -5,7 +5,6 @@
  * (src/monitor/rules.h), on stdout or into FILE, ready for `promtool check rules` and a
  * Prometheus `rule_files:` entry.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,28 +15,33 @@
 #include "core/time.h"
 #include "monitor/rules.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: faultline rules export [--for D] [--stale-ratio R] [--job NAME] "
-               "[--group NAME]\n"
-               "                              [--severity S] [--out FILE]\n"
-               "  --for D          how long a condition holds before an alert fires (default 15m)\n"
-               "  --stale-ratio R  share of stale feature lookups that alerts (default 0.05)\n"
-               "  --job NAME       job label of faultline in Prometheus (default faultline)\n");
-}
+static const char usage_text[] =
+    "usage: faultline rules export [--for D] [--stale-ratio R] [--job NAME] [--group NAME]\n"
+    "                              [--severity S] [--out FILE]\n"
+    "  --for D          how long a condition holds before an alert fires (default 15m)\n"
+    "  --stale-ratio R  share of stale feature lookups that alerts (default 0.05)\n"
+    "  --job NAME       job label of faultline in Prometheus (default faultline)\n";
 
-static int usage_error(const char *fmt, ...) FL_PRINTF(1, 2);
+static const struct fl_cli_cmd cli = {"rules", usage_text};
 
-static int usage_error(const char *fmt, ...)
+/* --for and --stale-ratio, checked as they come (fl_cli_opt_fn); 0 or a usage error (2). */
+static int rules_option(void *ud, const char *a, const char *v)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "faultline rules: ");
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    usage(stderr);
-    return 2;
+    struct fl_rules_opts *o = ud;
+    if (!strcmp(a, "--for")) {
+        struct fl_diag d;
+        fl_diag_init(&d);
+        if (fl_duration_parse(fl_str_c(v), &o->for_ms, &d) != FL_OK)
+            return fl_cli_usage_errorf(&cli, "--for: expected a duration like 15m, got \"%s\"", v);
+    } else if (!strcmp(a, "--stale-ratio")) {
+        char *end = NULL;
+        o->stale_ratio = strtod(v, &end);
+        if (!end || end == v || *end)
+            return fl_cli_usage_errorf(&cli, "--stale-ratio: expected a number, got \"%s\"", v);
+    } else {
+        return fl_cli_usage_errorf(&cli, "unknown option %s", a);
+    }
+    return 0;
 }
 
 int fl_cli_rules(const struct fl_cli_globals *g, int argc, char **argv)
@@ -47,44 +51,27 @@ int fl_cli_rules(const struct fl_cli_globals *g, int argc, char **argv)
     const char *out_path = NULL;
     fl_rules_opts_default(&o);
     if (argc < 2 || strcmp(argv[1], "export") != 0) {
-        if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-            usage(stdout);
+        if (argc >= 2 && fl_cli_is_help(argv[1])) {
+            printf("%s", usage_text);
             return 0;
         }
-        return usage_error("%s", argc < 2 ? "missing subcommand (export)"
-                                          : "unknown subcommand (expected export)");
+        return fl_cli_usage_errorf(&cli, "%s",
+                                   argc < 2 ? "missing subcommand (export)"
+                                            : "unknown subcommand (expected export)");
     }
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        }
-        if (i + 1 >= argc)
-            return usage_error("unknown option or missing value: %s", a);
-        const char *v = argv[++i];
-        if (!strcmp(a, "--for")) {
-            struct fl_diag d;
-            fl_diag_init(&d);
-            if (fl_duration_parse(fl_str_c(v), &o.for_ms, &d) != FL_OK)
-                return usage_error("--for: expected a duration like 15m, got \"%s\"", v);
-        } else if (!strcmp(a, "--stale-ratio")) {
-            char *end = NULL;
-            o.stale_ratio = strtod(v, &end);
-            if (!end || end == v || *end)
-                return usage_error("--stale-ratio: expected a number, got \"%s\"", v);
-        } else if (!strcmp(a, "--job")) {
-            o.job = v;
-        } else if (!strcmp(a, "--group")) {
-            o.group = v;
-        } else if (!strcmp(a, "--severity")) {
-            o.severity = v;
-        } else if (!strcmp(a, "--out")) {
-            out_path = v;
-        } else {
-            return usage_error("unknown option %s", a);
-        }
-    }
+    const struct fl_cli_opt opts[] = {
+        {"--job", &o.job, NULL},
+        {"--group", &o.group, NULL},
+        {"--severity", &o.severity, NULL},
+        {"--out", &out_path, NULL},
+    };
+    struct fl_cli_args p;
+    fl_cli_args_init(&p, &cli, opts, sizeof opts / sizeof opts[0], argc, argv, 2);
+    p.style = FL_CLI_PAIRS;
+    p.no_value = "unknown option or missing value";
+    int rc = fl_cli_args_each(&p, rules_option, &o);
+    if (rc != FL_CLI_GO_ON)
+        return rc;
     struct fl_buf b;
     struct fl_diag d;
     fl_buf_init(&b, 1u << 20);
@@ -92,7 +79,7 @@ int fl_cli_rules(const struct fl_cli_globals *g, int argc, char **argv)
     fl_err e = fl_rules_export(&o, &b, &d);
     if (e != FL_OK) {
         fl_buf_cleanup(&b);
-        return usage_error("%s", d.msg);
+        return fl_cli_usage_errorf(&cli, "%s", d.msg);
     }
     if ((e = fl_buf_err(&b)) != FL_OK) {
         fprintf(stderr, "faultline rules: %s\n", fl_err_str(e));
@@ -103,7 +90,7 @@ int fl_cli_rules(const struct fl_cli_globals *g, int argc, char **argv)
     int ok = f && fwrite(b.data, 1, b.len, f) == b.len;
     if (out_path && f && fclose(f) != 0)
         ok = 0;
-    int rc = ok ? 0 : 1;
+    rc = ok ? 0 : 1;
     if (!ok)
         fprintf(stderr, "faultline rules: cannot write %s\n", out_path ? out_path : "stdout");
     fl_buf_cleanup(&b);

@@ -23,12 +23,7 @@ static const char usage_text[] =
     "                              [--psi-threshold F] FILE\n"
     "       faultline schema check SCHEMA\n";
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline schema: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "",
-            usage_text);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"schema", usage_text};
 
 /* Exit status for an error: input problems are 2, anything else 1. */
 static int status_of(fl_err e)
@@ -41,82 +36,81 @@ static int parse_fraction(const char *s, double lo, double hi, double *out)
     return fl_str_to_double(fl_str_c(s), out) && *out >= lo && *out <= hi;
 }
 
-/* Options of infer; returns 0 on success, else the exit status. */
-static int infer_options(int argc, char **argv, int *i, struct fl_schema_infer_opts *o,
-                         struct fl_table_opts *to)
+struct infer_args {
+    struct fl_schema_infer_opts o;
+    struct fl_table_opts to;
+};
+
+/* One option of infer (fl_cli_opt_fn); 0, or a usage error (2). */
+static int infer_option(void *ud, const char *a, const char *val)
 {
-    for (; *i < argc && argv[*i][0] == '-' && argv[*i][1] != '\0'; (*i)++) {
-        const char *a = argv[*i];
-        double v;
-        uint64_t u;
-        if (!strcmp(a, "--")) {
-            (*i)++;
-            break;
-        }
-        if (*i + 1 >= argc)
-            return usage_error("option needs a value", a);
-        const char *val = argv[++*i];
-        if (!strcmp(a, "--input")) {
-            if (!strcmp(val, "csv"))
-                to->format = FL_TABLE_CSV;
-            else if (!strcmp(val, "jsonl"))
-                to->format = FL_TABLE_JSONL;
-            else
-                return usage_error("--input: expected csv or jsonl", val);
-        } else if (!strcmp(a, "--tolerance") && parse_fraction(val, 0, 1, &v)) {
-            o->tolerance = v;
-        } else if (!strcmp(a, "--range-margin") && parse_fraction(val, 0, 100, &v)) {
-            o->range_margin = v;
-        } else if (!strcmp(a, "--domain-ratio") && parse_fraction(val, 0, 1, &v)) {
-            o->domain_ratio = v;
-        } else if (!strcmp(a, "--rows-min-factor") && parse_fraction(val, 0, 1, &v)) {
-            o->rows_min_factor = v;
-        } else if (!strcmp(a, "--rows-max-factor") && parse_fraction(val, 1, 1e6, &v)) {
-            o->rows_max_factor = v;
-        } else if (!strcmp(a, "--max-domain") && fl_str_to_u64(fl_str_c(val), &u) &&
-                   u <= FL_LIMIT_DOMAIN_VALUES) {
-            o->max_domain = (size_t)u;
-        } else if (!strcmp(a, "--batch-rows") && fl_str_to_u64(fl_str_c(val), &u) && u > 0) {
-            o->batch_rows = u;
-        } else if (!strcmp(a, "--bins") && fl_str_to_u64(fl_str_c(val), &u) &&
-                   (u == 0 || (u >= 2 && u <= FL_SCHEMA_MAX_BINS))) {
-            o->bins = (size_t)u;
-        } else if (!strcmp(a, "--psi-threshold") && parse_fraction(val, 0, 1e6, &v) && v > 0) {
-            o->psi_threshold = v;
-        } else if (!strcmp(a, "--tolerance") || !strcmp(a, "--range-margin") ||
-                   !strcmp(a, "--domain-ratio") || !strcmp(a, "--rows-min-factor") ||
-                   !strcmp(a, "--rows-max-factor") || !strcmp(a, "--max-domain") ||
-                   !strcmp(a, "--batch-rows") || !strcmp(a, "--bins") ||
-                   !strcmp(a, "--psi-threshold")) {
-            fprintf(stderr, "faultline schema: %s: value out of range or malformed: %s\n", a, val);
-            fprintf(stderr, "%s", usage_text);
+    static const enum fl_table_format inputs[] = {FL_TABLE_CSV, FL_TABLE_JSONL};
+    struct fl_schema_infer_opts *o = &((struct infer_args *)ud)->o;
+    struct fl_table_opts *to = &((struct infer_args *)ud)->to;
+    double v;
+    uint64_t u;
+    int k;
+    if (!strcmp(a, "--input")) {
+        if ((k = fl_cli_choice(&cli, "--input", val, "csv|jsonl")) < 0)
             return 2;
-        } else {
-            return usage_error("unknown option", a);
-        }
+        to->format = inputs[k];
+    } else if (!strcmp(a, "--tolerance") && parse_fraction(val, 0, 1, &v)) {
+        o->tolerance = v;
+    } else if (!strcmp(a, "--range-margin") && parse_fraction(val, 0, 100, &v)) {
+        o->range_margin = v;
+    } else if (!strcmp(a, "--domain-ratio") && parse_fraction(val, 0, 1, &v)) {
+        o->domain_ratio = v;
+    } else if (!strcmp(a, "--rows-min-factor") && parse_fraction(val, 0, 1, &v)) {
+        o->rows_min_factor = v;
+    } else if (!strcmp(a, "--rows-max-factor") && parse_fraction(val, 1, 1e6, &v)) {
+        o->rows_max_factor = v;
+    } else if (!strcmp(a, "--max-domain") && fl_str_to_u64(fl_str_c(val), &u) &&
+               u <= FL_LIMIT_DOMAIN_VALUES) {
+        o->max_domain = (size_t)u;
+    } else if (!strcmp(a, "--batch-rows") && fl_str_to_u64(fl_str_c(val), &u) && u > 0) {
+        o->batch_rows = u;
+    } else if (!strcmp(a, "--bins") && fl_str_to_u64(fl_str_c(val), &u) &&
+               (u == 0 || (u >= 2 && u <= FL_SCHEMA_MAX_BINS))) {
+        o->bins = (size_t)u;
+    } else if (!strcmp(a, "--psi-threshold") && parse_fraction(val, 0, 1e6, &v) && v > 0) {
+        o->psi_threshold = v;
+    } else if (!strcmp(a, "--tolerance") || !strcmp(a, "--range-margin") ||
+               !strcmp(a, "--domain-ratio") || !strcmp(a, "--rows-min-factor") ||
+               !strcmp(a, "--rows-max-factor") || !strcmp(a, "--max-domain") ||
+               !strcmp(a, "--batch-rows") || !strcmp(a, "--bins") ||
+               !strcmp(a, "--psi-threshold")) {
+        return fl_cli_usage_errorf(&cli, "%s: value out of range or malformed: %s", a, val);
+    } else {
+        return fl_cli_usage_error(&cli, "unknown option", a);
     }
     return 0;
 }
 
 static int cmd_infer(int argc, char **argv)
 {
-    struct fl_schema_infer_opts o;
-    struct fl_table_opts to = {0};
-    int i = 1, rc;
-    fl_schema_infer_opts_default(&o);
-    if ((rc = infer_options(argc, argv, &i, &o, &to)) != 0)
+    struct infer_args x;
+    struct fl_cli_args p;
+    memset(&x, 0, sizeof x);
+    fl_schema_infer_opts_default(&x.o);
+    fl_cli_args_init(&p, &cli, NULL, 0, argc, argv, 1);
+    p.style = FL_CLI_LEADING;
+    p.no_help = true; /* here -h is an unknown option; `schema -h` is the help */
+    int rc = fl_cli_args_each(&p, infer_option, &x);
+    if (rc != FL_CLI_GO_ON)
         return rc;
+    int i = p.i; /* the first argument after the options */
     if (i + 1 != argc)
-        return usage_error(i >= argc ? "no input file given" : "more than one input file", NULL);
+        return fl_cli_usage_error(
+            &cli, i >= argc ? "no input file given" : "more than one input file", NULL);
     struct fl_diag d;
     struct fl_table *t = NULL;
     struct fl_schema *s = NULL;
     struct fl_buf out;
     fl_diag_init(&d);
     fl_buf_init(&out, (size_t)1 << 30);
-    fl_err e = fl_table_open(argv[i], &to, &t, &d);
+    fl_err e = fl_table_open(argv[i], &x.to, &t, &d);
     if (!e)
-        e = fl_schema_infer(t, &o, &s, &d);
+        e = fl_schema_infer(t, &x.o, &s, &d);
     if (e) {
         fl_diag_file(&d, argv[i]);
         fl_cli_print_diag("schema", &d);
@@ -140,7 +134,8 @@ out:
 static int cmd_check(int argc, char **argv)
 {
     if (argc != 2)
-        return usage_error(argc < 2 ? "no schema file given" : "more than one schema file", NULL);
+        return fl_cli_usage_error(
+            &cli, argc < 2 ? "no schema file given" : "more than one schema file", NULL);
     struct fl_diag d;
     struct fl_schema *s = NULL;
     fl_diag_init(&d);
@@ -164,14 +159,14 @@ int fl_cli_schema(const struct fl_cli_globals *g, int argc, char **argv)
 {
     (void)g;
     if (argc < 2)
-        return usage_error("expected infer or check", NULL);
+        return fl_cli_usage_error(&cli, "expected infer or check", NULL);
     if (!strcmp(argv[1], "infer"))
         return cmd_infer(argc - 1, argv + 1);
     if (!strcmp(argv[1], "check"))
         return cmd_check(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+    if (fl_cli_is_help(argv[1])) {
         printf("%s", usage_text);
         return 0;
     }
-    return usage_error("unknown subcommand", argv[1]);
+    return fl_cli_usage_error(&cli, "unknown subcommand", argv[1]);
 }

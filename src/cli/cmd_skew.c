@@ -11,7 +11,6 @@
  * runtime failure, 2 on usage errors or unreadable input (with file:line:col).
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,31 +35,16 @@ struct skew_args {
     double max_rate;
 };
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: faultline skew --offline FILE (--served FILE | --model M [--version V]\n"
-            "                      [--start T] [--end T] [--data-dir DIR]) [--key COL]\n"
-            "                      [--rtol X] [--atol X] [--examples N] [--max-mismatch-rate R]\n"
-            "                      [--format table|json|markdown]\n"
-            "  --offline FILE  CSV or JSON Lines: the key column and the offline feature values\n"
-            "  --served FILE   inference JSON Lines; else the store's logs of --model\n"
-            "  exit 1 when a feature's mismatch rate exceeds R (default 0)\n");
-}
+static const char usage_text[] =
+    "usage: faultline skew --offline FILE (--served FILE | --model M [--version V]\n"
+    "                      [--start T] [--end T] [--data-dir DIR]) [--key COL]\n"
+    "                      [--rtol X] [--atol X] [--examples N] [--max-mismatch-rate R]\n"
+    "                      [--format table|json|markdown]\n"
+    "  --offline FILE  CSV or JSON Lines: the key column and the offline feature values\n"
+    "  --served FILE   inference JSON Lines; else the store's logs of --model\n"
+    "  exit 1 when a feature's mismatch rate exceeds R (default 0)\n";
 
-static int usage_error(const char *fmt, ...) FL_PRINTF(1, 2);
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "faultline skew: ");
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    usage(stderr);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"skew", usage_text};
 
 static int input_error(const struct fl_diag *d)
 {
@@ -73,69 +57,64 @@ static int parse_double(const char *opt, const char *v, double *out)
     char *end = NULL;
     *out = strtod(v, &end);
     if (!end || end == v || *end || !(*out >= 0))
-        return usage_error("%s: expected a number >= 0, got \"%s\"", opt, v);
+        return fl_cli_usage_errorf(&cli, "%s: expected a number >= 0, got \"%s\"", opt, v);
     return 0;
 }
 
+/* The options checked as they come (fl_cli_opt_fn); 0 or a usage error (2). */
+static int skew_option(void *ud, const char *k, const char *v)
+{
+    struct skew_args *a = ud;
+    if (!strcmp(k, "--rtol"))
+        return parse_double(k, v, &a->o.rtol);
+    if (!strcmp(k, "--atol"))
+        return parse_double(k, v, &a->o.atol);
+    if (!strcmp(k, "--max-mismatch-rate"))
+        return parse_double(k, v, &a->max_rate);
+    if (!strcmp(k, "--examples")) {
+        double n;
+        int rc = parse_double(k, v, &n);
+        if (rc == 0 && (n != floor(n) || n > 100))
+            rc = fl_cli_usage_errorf(&cli, "--examples: expected an integer 0-100, got \"%s\"", v);
+        if (rc == 0)
+            a->o.n_examples = (size_t)n; /* 0..100: no out-of-range conversion */
+        return rc;
+    }
+    return fl_cli_usage_errorf(&cli, "unknown option %s", k);
+}
+
+/* FL_CLI_GO_ON, else the exit status (0: help shown). */
 static int parse_args(int argc, char **argv, struct skew_args *a)
 {
     fl_skew_opts_default(&a->o);
     a->max_rate = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *k = argv[i];
-        if (!strcmp(k, "-h") || !strcmp(k, "--help")) {
-            usage(stdout);
-            return -1;
-        }
-        if (i + 1 >= argc)
-            return usage_error("unknown option or missing value: %s", k);
-        const char *v = argv[++i];
-        int rc = 0;
-        if (!strcmp(k, "--offline"))
-            a->offline = v;
-        else if (!strcmp(k, "--served"))
-            a->served = v;
-        else if (!strcmp(k, "--model"))
-            a->model = v;
-        else if (!strcmp(k, "--version"))
-            a->version = v;
-        else if (!strcmp(k, "--start"))
-            a->start = v;
-        else if (!strcmp(k, "--end"))
-            a->end = v;
-        else if (!strcmp(k, "--data-dir"))
-            a->data_dir = v;
-        else if (!strcmp(k, "--format"))
-            a->format = v;
-        else if (!strcmp(k, "--key"))
-            a->o.key = v;
-        else if (!strcmp(k, "--rtol"))
-            rc = parse_double(k, v, &a->o.rtol);
-        else if (!strcmp(k, "--atol"))
-            rc = parse_double(k, v, &a->o.atol);
-        else if (!strcmp(k, "--max-mismatch-rate"))
-            rc = parse_double(k, v, &a->max_rate);
-        else if (!strcmp(k, "--examples")) {
-            double n;
-            if ((rc = parse_double(k, v, &n)) == 0 && (n != floor(n) || n > 100))
-                rc = usage_error("--examples: expected an integer 0-100, got \"%s\"", v);
-            a->o.n_examples = (size_t)n;
-        } else
-            return usage_error("unknown option %s", k);
-        if (rc)
-            return rc;
-    }
+    const struct fl_cli_opt opts[] = {
+        {"--offline", &a->offline, NULL},   {"--served", &a->served, NULL},
+        {"--model", &a->model, NULL},       {"--version", &a->version, NULL},
+        {"--start", &a->start, NULL},       {"--end", &a->end, NULL},
+        {"--data-dir", &a->data_dir, NULL}, {"--format", &a->format, NULL},
+        {"--key", &a->o.key, NULL},
+    };
+    struct fl_cli_args p;
+    fl_cli_args_init(&p, &cli, opts, sizeof opts / sizeof opts[0], argc, argv, 1);
+    p.style = FL_CLI_PAIRS;
+    p.no_value = "unknown option or missing value";
+    int rc = fl_cli_args_each(&p, skew_option, a);
+    if (rc != FL_CLI_GO_ON)
+        return rc;
     if (!a->offline)
-        return usage_error("--offline FILE is required");
+        return fl_cli_usage_errorf(&cli, "--offline FILE is required");
     if (!a->served == !a->model)
-        return usage_error("give either --served FILE or --model M (the store's logs)");
+        return fl_cli_usage_errorf(&cli,
+                                   "give either --served FILE or --model M (the store's logs)");
     if (a->served && (a->version || a->start || a->end || a->data_dir))
-        return usage_error("--version, --start, --end and --data-dir read the store: not with "
-                           "--served");
+        return fl_cli_usage_errorf(
+            &cli, "--version, --start, --end and --data-dir read the store: not with "
+                  "--served");
     if (a->format && strcmp(a->format, "table") && strcmp(a->format, "json") &&
         strcmp(a->format, "markdown"))
-        return usage_error("--format: expected table, json or markdown");
-    return 0;
+        return fl_cli_usage_errorf(&cli, "--format: expected table, json or markdown");
+    return FL_CLI_GO_ON;
 }
 
 /* The served side from an inference JSON Lines file. */
@@ -197,7 +176,7 @@ static int served_from_store(const struct fl_cli_globals *g, const struct skew_a
     fl_diag_init(&d);
     if ((a->start && fl_time_parse_any(fl_str_c(a->start), now, &q.start_ms, &d) != FL_OK) ||
         (a->end && fl_time_parse_any(fl_str_c(a->end), now, &q.end_ms, &d) != FL_OK))
-        return usage_error("--start/--end: %s", d.msg);
+        return fl_cli_usage_errorf(&cli, "--start/--end: %s", d.msg);
     const char *dir = a->data_dir;
     if (!dir) {
         if (!(cfg = fl_cli_load_config(g)))
@@ -226,8 +205,8 @@ int fl_cli_skew(const struct fl_cli_globals *g, int argc, char **argv)
     struct skew_args a;
     memset(&a, 0, sizeof a);
     int rc = parse_args(argc, argv, &a);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (rc != FL_CLI_GO_ON)
+        return rc;
     struct fl_table_data *td = NULL;
     struct fl_skew *s = NULL;
     struct fl_skew_report rep;

@@ -36,62 +36,50 @@ static const char usage_text[] =
     "  T: RFC 3339, now, now-1h, or unix time in s, ms, us or ns (told apart by size)\n"
     "  P: end-to-end latency percentile to explain, 0 < P < 100 (default 99)\n";
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline traces: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "",
-            usage_text);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"traces", usage_text};
 
 struct opts {
     const char *baseline, *incident, *percentile, *format, *data_dir;
     const char *service, *operation, *min_duration, *start, *end, *limit;
     const char *trace_id;
-    int error_only;
+    bool error_only;
     bool json, svg;
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o, bool want_id)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("%s", usage_text);
-            return 0;
-        }
-        if (!strcmp(a, "--error")) {
-            o->error_only = 1;
-            continue;
-        }
-        const char **slot = !strcmp(a, "--baseline")       ? &o->baseline
-                            : !strcmp(a, "--incident")     ? &o->incident
-                            : !strcmp(a, "--percentile")   ? &o->percentile
-                            : !strcmp(a, "--format")       ? &o->format
-                            : !strcmp(a, "--data-dir")     ? &o->data_dir
-                            : !strcmp(a, "--service")      ? &o->service
-                            : !strcmp(a, "--operation")    ? &o->operation
-                            : !strcmp(a, "--min-duration") ? &o->min_duration
-                            : !strcmp(a, "--start")        ? &o->start
-                            : !strcmp(a, "--end")          ? &o->end
-                            : !strcmp(a, "--limit")        ? &o->limit
-                                                           : NULL;
-        if (!slot) {
-            if (a[0] != '-' && want_id && !o->trace_id) {
-                o->trace_id = a;
-                continue;
-            }
-            return usage_error(a[0] == '-' ? "unknown option" : "unexpected argument", a);
-        }
-        if (i + 1 >= argc)
-            return usage_error("option needs a value", a);
-        *slot = argv[++i];
+    const struct fl_cli_opt opts[] = {
+        {"--error", NULL, &o->error_only},
+        {"--baseline", &o->baseline, NULL},
+        {"--incident", &o->incident, NULL},
+        {"--percentile", &o->percentile, NULL},
+        {"--format", &o->format, NULL},
+        {"--data-dir", &o->data_dir, NULL},
+        {"--service", &o->service, NULL},
+        {"--operation", &o->operation, NULL},
+        {"--min-duration", &o->min_duration, NULL},
+        {"--start", &o->start, NULL},
+        {"--end", &o->end, NULL},
+        {"--limit", &o->limit, NULL},
+    };
+    struct fl_cli_args p;
+    const char *a;
+    int rc;
+    fl_cli_args_init(&p, &cli, opts, sizeof opts / sizeof opts[0], argc, argv, 2);
+    while ((rc = fl_cli_args_next(&p, &a)) == FL_CLI_ARG) {
+        if (a[0] == '-' || !want_id || o->trace_id)
+            return fl_cli_unexpected(&cli, a);
+        o->trace_id = a;
     }
+    if (rc != FL_CLI_GO_ON)
+        return rc;
     o->svg = o->format && !strcmp(o->format, "svg") && !strcmp(argv[1], "graph");
     if (o->format && strcmp(o->format, "table") && strcmp(o->format, "json") && !o->svg)
-        return usage_error("--format: expected table or json (graph: also svg)", o->format);
+        return fl_cli_usage_error(&cli, "--format: expected table or json (graph: also svg)",
+                                  o->format);
     o->json = o->format && !strcmp(o->format, "json");
-    return -1; /* go on */
+    return FL_CLI_GO_ON;
 }
 
 /* Print b (text or JSON) on stdout; 0, or 1 when it overflowed. */
@@ -102,23 +90,6 @@ static int emit(struct fl_buf *b)
         return 1;
     }
     fwrite(b->data ? b->data : "", 1, b->len, stdout);
-    return 0;
-}
-
-static int open_store(const struct fl_cli_globals *g, const struct opts *o, struct fl_config **cfg,
-                      struct fl_store **s)
-{
-    struct fl_diag d;
-    struct fl_store_opts so;
-    fl_diag_init(&d);
-    *cfg = fl_cli_load_config(g);
-    if (!*cfg)
-        return 1;
-    fl_store_opts_default(&so);
-    if (fl_store_open(o->data_dir ? o->data_dir : (*cfg)->data_dir, &so, s, &d) != FL_OK) {
-        fl_cli_print_diag("traces", &d);
-        return 1;
-    }
     return 0;
 }
 
@@ -142,7 +113,7 @@ static int cmd_compare(const struct fl_cli_globals *g, const struct opts *o)
     struct fl_diag d;
     fl_diag_init(&d);
     if (!o->baseline || !o->incident)
-        return usage_error("compare needs --baseline and --incident", NULL);
+        return fl_cli_usage_error(&cli, "compare needs --baseline and --incident", NULL);
     int64_t now = fl_time_now_ms();
     if (fl_trace_parse_window(o->baseline, "--baseline", now, &bw.start_ns, &bw.end_ns, &d) !=
             FL_OK ||
@@ -156,11 +127,12 @@ static int cmd_compare(const struct fl_cli_globals *g, const struct opts *o)
         char *end = NULL;
         pct = strtod(o->percentile, &end);
         if (!end || *end || end == o->percentile || !(pct > 0 && pct < 100))
-            return usage_error("--percentile: expected a number in (0, 100)", o->percentile);
+            return fl_cli_usage_error(&cli, "--percentile: expected a number in (0, 100)",
+                                      o->percentile);
     }
     struct fl_config *cfg = NULL;
     struct fl_store *s = NULL;
-    int rc = open_store(g, o, &cfg, &s);
+    int rc = fl_cli_open_store(g, "traces", o->data_dir, &cfg, &s);
     struct fl_trace_syms *y = NULL;
     struct fl_trace_window *wb = NULL, *wi = NULL;
     struct fl_arena a;
@@ -209,7 +181,7 @@ out:
 static int cmd_show(const struct fl_cli_globals *g, const struct opts *o)
 {
     if (!o->trace_id)
-        return usage_error("show needs a TRACE_ID", NULL);
+        return fl_cli_usage_error(&cli, "show needs a TRACE_ID", NULL);
     char id[33];
     size_t n = strlen(o->trace_id);
     for (size_t i = 0; i < n && n == 32; i++) {
@@ -221,7 +193,7 @@ static int cmd_show(const struct fl_cli_globals *g, const struct opts *o)
         id[i] = ch;
     }
     if (n != 32)
-        return usage_error("TRACE_ID: expected 32 hex digits", o->trace_id);
+        return fl_cli_usage_error(&cli, "TRACE_ID: expected 32 hex digits", o->trace_id);
     id[32] = '\0';
     struct fl_config *cfg = NULL;
     struct fl_store *s = NULL;
@@ -236,7 +208,7 @@ static int cmd_show(const struct fl_cli_globals *g, const struct opts *o)
     fl_arena_init(&a, 64 * 1024, (size_t)1 << 30);
     fl_buf_init(&b, (size_t)1 << 30);
     fl_diag_init(&d);
-    int rc = open_store(g, o, &cfg, &s);
+    int rc = fl_cli_open_store(g, "traces", o->data_dir, &cfg, &s);
     if (rc)
         goto out;
     rc = 1;
@@ -305,7 +277,8 @@ static int cmd_search(const struct fl_cli_globals *g, const struct opts *o)
     if (o->min_duration) {
         int64_t ms;
         if (fl_duration_parse_step(fl_str_c(o->min_duration), &ms, NULL) != FL_OK)
-            return usage_error("--min-duration: expected a duration like 250ms", o->min_duration);
+            return fl_cli_usage_error(&cli, "--min-duration: expected a duration like 250ms",
+                                      o->min_duration);
         q.min_duration_ns = ms * 1000000;
     }
     size_t limit = 20;
@@ -313,7 +286,7 @@ static int cmd_search(const struct fl_cli_globals *g, const struct opts *o)
         char *end = NULL;
         long long x = strtoll(o->limit, &end, 10);
         if (!end || *end || x < 1 || x > 100000)
-            return usage_error("--limit: expected an integer 1..100000", o->limit);
+            return fl_cli_usage_error(&cli, "--limit: expected an integer 1..100000", o->limit);
         limit = (size_t)x;
     }
     struct fl_config *cfg = NULL;
@@ -323,7 +296,7 @@ static int cmd_search(const struct fl_cli_globals *g, const struct opts *o)
     struct fl_diag d;
     fl_buf_init(&b, (size_t)1 << 30);
     fl_diag_init(&d);
-    rc = open_store(g, o, &cfg, &s);
+    rc = fl_cli_open_store(g, "traces", o->data_dir, &cfg, &s);
     if (rc)
         goto out;
     rc = 1;
@@ -358,7 +331,7 @@ static int cmd_graph(const struct fl_cli_globals *g, const struct opts *o)
         (rc = time_opt(o->start, "--start", win.end_ns - (int64_t)3600 * 1000000000, &win.start_ns)))
         return rc;
     if (win.end_ns <= win.start_ns)
-        return usage_error("--end must be after --start", NULL);
+        return fl_cli_usage_error(&cli, "--end must be after --start", NULL);
     struct fl_config *cfg = NULL;
     struct fl_store *s = NULL;
     struct fl_trace_syms *y = NULL;
@@ -370,7 +343,7 @@ static int cmd_graph(const struct fl_cli_globals *g, const struct opts *o)
     fl_arena_init(&a, 64 * 1024, (size_t)1 << 30);
     fl_buf_init(&b, (size_t)1 << 30);
     fl_diag_init(&d);
-    rc = open_store(g, o, &cfg, &s);
+    rc = fl_cli_open_store(g, "traces", o->data_dir, &cfg, &s);
     if (rc)
         goto out;
     rc = 1;
@@ -407,15 +380,15 @@ out:
 int fl_cli_traces(const struct fl_cli_globals *g, int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("missing subcommand", NULL);
+        return fl_cli_usage_error(&cli, "missing subcommand", NULL);
     const char *sub = argv[1];
-    if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
+    if (fl_cli_is_help(sub) || !strcmp(sub, "help")) {
         printf("%s", usage_text);
         return 0;
     }
     struct opts o;
     int rc = parse_opts(argc, argv, &o, !strcmp(sub, "show"));
-    if (rc >= 0)
+    if (rc != FL_CLI_GO_ON)
         return rc;
     if (!strcmp(sub, "compare"))
         return cmd_compare(g, &o);
@@ -425,5 +398,5 @@ int fl_cli_traces(const struct fl_cli_globals *g, int argc, char **argv)
         return cmd_search(g, &o);
     if (!strcmp(sub, "graph"))
         return cmd_graph(g, &o);
-    return usage_error("unknown subcommand", sub);
+    return fl_cli_usage_error(&cli, "unknown subcommand", sub);
 }

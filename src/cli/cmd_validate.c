@@ -21,12 +21,7 @@ static const char usage_text[] =
     "usage: faultline validate --schema SCHEMA [--format table|json|markdown] "
     "[--input csv|jsonl] FILE\n";
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "faultline validate: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "",
-            usage_text);
-    return 2;
-}
+static const struct fl_cli_cmd cli = {"validate", usage_text};
 
 struct vopts {
     const char *schema;
@@ -34,42 +29,23 @@ struct vopts {
     struct fl_table_opts to;
 };
 
-static int parse_options(int argc, char **argv, int *i, struct vopts *o)
+/* One option of those the table leaves to the command (fl_cli_opt_fn); 0 or a usage error (2). */
+static int parse_option(void *ud, const char *a, const char *v)
 {
-    for (; *i < argc && argv[*i][0] == '-' && argv[*i][1] != '\0'; (*i)++) {
-        const char *a = argv[*i];
-        if (!strcmp(a, "--")) {
-            (*i)++;
-            break;
-        }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("%s", usage_text);
-            return -1;
-        }
-        if (*i + 1 >= argc)
-            return usage_error("option needs a value", a);
-        const char *v = argv[++*i];
-        if (!strcmp(a, "--schema")) {
-            o->schema = v;
-        } else if (!strcmp(a, "--format")) {
-            if (!strcmp(v, "table"))
-                o->out = OUT_TABLE;
-            else if (!strcmp(v, "json"))
-                o->out = OUT_JSON;
-            else if (!strcmp(v, "markdown") || !strcmp(v, "md"))
-                o->out = OUT_MARKDOWN;
-            else
-                return usage_error("--format: expected table, json or markdown", v);
-        } else if (!strcmp(a, "--input")) {
-            if (!strcmp(v, "csv"))
-                o->to.format = FL_TABLE_CSV;
-            else if (!strcmp(v, "jsonl"))
-                o->to.format = FL_TABLE_JSONL;
-            else
-                return usage_error("--input: expected csv or jsonl", v);
-        } else {
-            return usage_error("unknown option", a);
-        }
+    static const enum fl_table_format inputs[] = {FL_TABLE_CSV, FL_TABLE_JSONL};
+    struct vopts *o = ud;
+    int k;
+    if (!strcmp(a, "--format")) {
+        k = !strcmp(v, "md") ? 2 : fl_cli_choice(&cli, "--format", v, "table|json|markdown");
+        if (k < 0)
+            return 2;
+        o->out = (enum out_format)k;
+    } else if (!strcmp(a, "--input")) {
+        if ((k = fl_cli_choice(&cli, "--input", v, "csv|jsonl")) < 0)
+            return 2;
+        o->to.format = inputs[k];
+    } else {
+        return fl_cli_usage_error(&cli, "unknown option", a);
     }
     return 0;
 }
@@ -77,14 +53,20 @@ static int parse_options(int argc, char **argv, int *i, struct vopts *o)
 int fl_cli_validate(const struct fl_cli_globals *g, int argc, char **argv)
 {
     struct vopts o = {0};
-    int i = 1, rc = parse_options(argc, argv, &i, &o);
+    const struct fl_cli_opt opts[] = {{"--schema", &o.schema, NULL}};
+    struct fl_cli_args p;
     (void)g;
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    fl_cli_args_init(&p, &cli, opts, 1, argc, argv, 1);
+    p.style = FL_CLI_LEADING;
+    int rc = fl_cli_args_each(&p, parse_option, &o);
+    if (rc != FL_CLI_GO_ON)
+        return rc;
+    int i = p.i; /* the first argument after the options */
     if (!o.schema)
-        return usage_error("--schema is required", NULL);
+        return fl_cli_usage_error(&cli, "--schema is required", NULL);
     if (i + 1 != argc)
-        return usage_error(i >= argc ? "no input file given" : "more than one input file", NULL);
+        return fl_cli_usage_error(
+            &cli, i >= argc ? "no input file given" : "more than one input file", NULL);
     const char *path = argv[i];
     struct fl_diag d;
     struct fl_schema *s = NULL;
