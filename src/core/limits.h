@@ -40,6 +40,7 @@
 #define FL_LIMIT_TABLE_LOAD_CELLS (32u * 1024 * 1024) /* cells fl_table_load keeps in memory */
 #define FL_LIMIT_SCHEMA_BYTES (32u * 1024 * 1024)     /* a data schema YAML file */
 #define FL_LIMIT_SCHEMA_NODES 1000000                 /* YAML nodes of a data schema */
+#define FL_LIMIT_DRIFT_OPTS_NODES 262144              /* YAML nodes of a drift options file */
 #define FL_LIMIT_DOMAIN_VALUES 10000                  /* values of a column domain in a schema */
 #define FL_LIMIT_TRACE_SYMS 1000000                    /* distinct strings of one trace analysis */
 #define FL_LIMIT_TRACE_SPANS 1000000                   /* spans of one assembled trace */

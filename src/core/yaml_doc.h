@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * yaml_doc.h: the libyaml plumbing shared by faultline's YAML readers: faultline.yml
- * (src/config), data schemas (src/monitor/schema.c) and fault trees (src/fta/load_yaml.c).
+ * (src/config), data schemas (src/monitor/schema.c), fault trees (src/fta/load_yaml.c) and drift
+ * options (src/monitor/drift_opts.c).
  *
  * A reader takes three steps:
  *   fl_yaml_check(p, len, &rules, file, d)     size cap, then a constant-memory pass over

@@ -110,7 +110,8 @@ FL_MUST_CHECK fl_err fl_drift_opts_feature(struct fl_drift_opts *o, const char *
 const struct fl_drift_feature_opts *fl_drift_opts_find(const struct fl_drift_opts *o,
                                                        const char *name);
 /*
- * Read an options file (YAML or JSON, which YAML includes) into o, overriding what it sets:
+ * Read an options document p[0..len) (YAML or JSON, which YAML includes) into o, overriding what
+ * it sets; an empty document sets nothing:
  *     bins: 10            js_base: e | 2      drift_share: 0.5     method: auto
  *     adaptive: false     adaptive_sigmas: 3  null_rate_threshold: 0.05
  *     null_rate_alpha: 0.05                   new_category_threshold: 0
@@ -118,8 +119,19 @@ const struct fl_drift_feature_opts *fl_drift_opts_find(const struct fl_drift_opt
  *     features:
  *       age: {method: psi, threshold: 0.2, bins: 20}
  *       user_id: {skip: true}
- * Unknown keys and bad values are FL_EPARSE with "file:line:col: key: message" in d;
- * FL_EIO, FL_ENOMEM.
+ * p need not be NUL-terminated and is not written (NULL only with len 0); name is the input's
+ * name in diagnostics (NULL: "drift options"). On FL_OK o also passes fl_drift_opts_check. Any
+ * error leaves o as it was (still the caller's to clean up), with d (may be NULL) naming name,
+ * line, column and key path: FL_EPARSE for a syntax error, a second YAML document, an unknown key,
+ * a bad value ("name:3:17: features.age.bins: expected a whole number up to 10000") or options
+ * that fl_drift_opts_check rejects (name and message, no position); FL_ELIMIT for more than
+ * 1 MiB or FL_LIMIT_DRIFT_OPTS_NODES nodes; FL_ENOMEM (d untouched). Thread-safe on distinct o.
+ */
+FL_MUST_CHECK fl_err fl_drift_opts_parse(struct fl_drift_opts *o, const char *p, size_t len,
+                                         const char *name, struct fl_diag *d);
+/*
+ * Read the options file at path ("-" for stdin) with fl_drift_opts_parse, naming path in
+ * diagnostics. Also FL_EIO when it cannot be read and FL_ELIMIT when larger than 1 MiB.
  */
 FL_MUST_CHECK fl_err fl_drift_opts_load(struct fl_drift_opts *o, const char *path,
                                         struct fl_diag *d);
