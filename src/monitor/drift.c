@@ -7,6 +7,7 @@
  * and Markdown reports. The statistics themselves are in drift_stats.c.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,17 +78,19 @@ void fl_drift_opts_cleanup(struct fl_drift_opts *o)
     for (size_t i = 0; i < o->n_features; i++)
         fl_free(o->features[i].feature);
     fl_free(o->features);
+    fl_map_free(o->by_name);
     o->features = NULL;
+    o->by_name = NULL;
     o->n_features = o->cap_features = 0;
 }
 
+/* By name, in constant time: an options file may list tens of thousands of features, and drift
+ * looks each feature of the data up. */
 const struct fl_drift_feature_opts *fl_drift_opts_find(const struct fl_drift_opts *o,
                                                        const char *name)
 {
-    for (size_t i = 0; i < o->n_features; i++)
-        if (!strcmp(o->features[i].feature, name))
-            return &o->features[i];
-    return NULL;
+    void *v = o->by_name && name ? fl_map_get(o->by_name, name, strlen(name)) : NULL;
+    return v ? &o->features[(uintptr_t)v - 1] : NULL;
 }
 
 fl_err fl_drift_opts_feature(struct fl_drift_opts *o, const char *name,
@@ -95,11 +98,13 @@ fl_err fl_drift_opts_feature(struct fl_drift_opts *o, const char *name,
 {
     if (!name || !name[0])
         return FL_EINVAL;
-    for (size_t i = 0; i < o->n_features; i++)
-        if (!strcmp(o->features[i].feature, name)) {
-            *out = &o->features[i];
-            return FL_OK;
-        }
+    const struct fl_drift_feature_opts *had = fl_drift_opts_find(o, name);
+    if (had) {
+        *out = &o->features[had - o->features];
+        return FL_OK;
+    }
+    if (!o->by_name && !(o->by_name = fl_map_new(NULL, 0)))
+        return FL_ENOMEM;
     if (o->n_features == o->cap_features) {
         size_t cap = o->cap_features ? 2 * o->cap_features : 8;
         struct fl_drift_feature_opts *f = fl_reallocarray(o->features, cap, sizeof *f);
@@ -112,6 +117,12 @@ fl_err fl_drift_opts_feature(struct fl_drift_opts *o, const char *name,
     memset(f, 0, sizeof *f);
     if (!(f->feature = fl_strdup(name)))
         return FL_ENOMEM;
+    fl_err e = fl_map_put(o->by_name, name, strlen(name), (void *)(uintptr_t)(o->n_features + 1));
+    if (e != FL_OK) {
+        fl_free(f->feature);
+        f->feature = NULL;
+        return e;
+    }
     f->method = FL_DRIFT_AUTO;
     f->threshold = NAN;
     f->null_rate_threshold = NAN;

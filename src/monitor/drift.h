@@ -81,6 +81,8 @@ struct fl_drift_feature_opts {
     bool skip;                   /* leave the feature out */
 };
 
+struct fl_map;
+
 struct fl_drift_opts {
     enum fl_drift_method method;   /* for every feature without its own; AUTO = selector */
     size_t bins;                   /* quantile bins of the reference for psi/js/hellinger/kl: 10 */
@@ -92,8 +94,9 @@ struct fl_drift_opts {
     double new_category_threshold; /* drift when the new-category share exceeds this: 0 */
     bool adaptive;                 /* thresholds from the reference's chunks (needs >= 2) */
     double adaptive_sigmas;        /* 3 */
-    struct fl_drift_feature_opts *features; /* owned */
+    struct fl_drift_feature_opts *features; /* owned; add with fl_drift_opts_feature */
     size_t n_features, cap_features;
+    struct fl_map *by_name; /* owned: feature name -> its index + 1 (NULL while there is none) */
 };
 
 /* Defaults as documented above. No allocation. */

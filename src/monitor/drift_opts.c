@@ -281,20 +281,18 @@ static fl_err opts_copy(struct fl_drift_opts *dst, const struct fl_drift_opts *s
 {
     *dst = *src;
     dst->features = NULL;
+    dst->by_name = NULL;
     dst->n_features = dst->cap_features = 0;
-    if (!src->n_features)
-        return FL_OK;
-    dst->features = fl_reallocarray(NULL, src->n_features, sizeof *dst->features);
-    if (!dst->features)
-        return FL_ENOMEM;
-    dst->cap_features = src->n_features;
-    for (; dst->n_features < src->n_features; dst->n_features++) {
-        struct fl_drift_feature_opts *f = &dst->features[dst->n_features];
-        *f = src->features[dst->n_features];
-        if (!(f->feature = fl_strdup(f->feature))) {
+    for (size_t i = 0; i < src->n_features; i++) {
+        struct fl_drift_feature_opts *f;
+        fl_err e = fl_drift_opts_feature(dst, src->features[i].feature, &f);
+        if (e != FL_OK) {
             fl_drift_opts_cleanup(dst);
-            return FL_ENOMEM;
+            return e;
         }
+        char *name = f->feature;
+        *f = src->features[i];
+        f->feature = name;
     }
     return FL_OK;
 }
