@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * drift_util.h: helpers shared by the profile and drift tests: the LCG of
- * scripts/gen-drift-golden.py, sample generation, and profiles / profile sets built from arrays.
+ * scripts/gen-drift-golden.py, sample generation, profiles / profile sets built from arrays, and
+ * temporary option files.
  */
 #ifndef FL_TEST_DRIFT_UTIL_H
 #define FL_TEST_DRIFT_UTIL_H
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -119,6 +121,24 @@ static inline int close_rel(double got, double want, double rtol)
     if (isnan(want))
         return isnan(got);
     return got == want || fabs(got - want) <= rtol * fabs(want);
+}
+
+/* Write n bytes to a new temporary file; its path (static storage, overwritten by the next
+ * call; unlink it when done). */
+static inline char *write_tmp_n(const void *p, size_t n)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/fl_drift_opts_XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, p, n), (ssize_t)n);
+    close(fd);
+    return path;
+}
+
+static inline char *write_tmp(const char *text)
+{
+    return write_tmp_n(text, strlen(text));
 }
 
 #endif

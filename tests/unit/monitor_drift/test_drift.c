@@ -502,17 +502,6 @@ Test(drift_adaptive, thresholds_from_reference_chunks)
     free(big);
 }
 
-static char *write_tmp(const char *text)
-{
-    static char path[64];
-    snprintf(path, sizeof path, "/tmp/fl_drift_opts_XXXXXX");
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    return path;
-}
-
 Test(drift_options, file_yaml_json_and_errors)
 {
     const char *yaml = "# drift options\n"

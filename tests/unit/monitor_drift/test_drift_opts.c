@@ -16,8 +16,8 @@
 #include "core/buf.h"
 #include "core/limits.h"
 #include "monitor/drift.h"
+#include "drift_util.h"
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define MIB (1024u * 1024)
 
 /* Options that differ from the defaults, with one feature: what a rejected file must leave. */
@@ -363,11 +363,7 @@ Test(drift_opts_parse, size_and_node_caps)
     fl_drift_opts_cleanup(&o);
 
     /* the same from a file: fl_file_read stops reading at the cap */
-    char path[] = "/tmp/fl_drift_opts_big_XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    cr_assert_eq(write(fd, big, MIB + 1), (ssize_t)(MIB + 1));
-    close(fd);
+    const char *path = write_tmp_n(big, MIB + 1);
     preset(&o);
     fl_diag_init(&d);
     cr_expect_eq(fl_drift_opts_load(&o, path, &d), FL_ELIMIT);
