@@ -297,13 +297,13 @@ static int64_t first_beyond(const struct fl_rank_opts *o, const struct fl_rank_s
 }
 
 /*
- * The reference's trend, when it has one: Theil-Sen's line through at most FL_RANK_TREND_POINTS
+ * The reference's trend, when it has one: Theil-Sen's slope through at most FL_RANK_TREND_POINTS
  * evenly spaced reference points (times in seconds from the first), kept when the Mann-Kendall
  * test (Kendall's tau against time) gives p < FL_RANK_TREND_P. Only for a reference that is the
  * series' own past (a separate reference window has no times to fit). *has false otherwise.
  */
 static fl_err ref_trend(const struct scratch *w, size_t n_ref, size_t n_sep, bool *has,
-                        double *slope, double *intercept)
+                        double *slope)
 {
     *has = false;
     size_t n = n_ref - n_sep;
@@ -313,15 +313,15 @@ static fl_err ref_trend(const struct scratch *w, size_t n_ref, size_t n_sep, boo
     double *t = fl_malloc(2 * k * sizeof *t), *y = t ? t + k : NULL;
     if (!t)
         return FL_ENOMEM;
-    for (size_t i = 0; i < k; i++) {
-        size_t at = k > 1 ? i * (n - 1) / (k - 1) : 0;
+    for (size_t i = 0; i < k; i++) { /* k >= FL_RANK_TREND_MIN > 1 */
+        size_t at = i * (n - 1) / (k - 1);
         t[i] = (double)(w->ref_ts[at] - w->ref_ts[0]) / 1000.0;
         y[i] = w->ref[at];
     }
-    double tau, p;
+    double tau, p, intercept;
     fl_err e = fl_trend_kendall(t, y, k, &tau, &p);
     if (e == FL_OK && p < FL_RANK_TREND_P) {
-        e = fl_trend_theil_sen(t, y, k, slope, intercept);
+        e = fl_trend_theil_sen(t, y, k, slope, &intercept);
         *has = e == FL_OK && isfinite(*slope) && *slope != 0;
     }
     fl_free(t);
@@ -342,18 +342,19 @@ static fl_err change_start(const struct fl_rank_opts *o, const struct scratch *w
 {
     r->first_ms = first_beyond(o, r, w->ref, n_ref, w->inc, w->inc_ts, n_inc, m, level);
     bool has;
-    double slope = 0, icpt = 0;
-    fl_err e = ref_trend(w, n_ref, n_sep, &has, &slope, &icpt);
+    double slope = 0;
+    fl_err e = ref_trend(w, n_ref, n_sep, &has, &slope);
     if (e != FL_OK || !has)
         return e;
     double *ref = fl_malloc((n_ref + n_inc) * sizeof *ref), *inc = ref ? ref + n_ref : NULL;
     if (!ref)
         return FL_ENOMEM;
+    /* Less the line's slope only: the median of what is left takes the place of its intercept. */
     int64_t t0 = w->ref_ts[0];
     for (size_t i = 0; i < n_ref; i++)
-        ref[i] = w->ref[i] - (icpt + slope * (double)(w->ref_ts[i] - t0) / 1000.0);
+        ref[i] = w->ref[i] - slope * (double)(w->ref_ts[i] - t0) / 1000.0;
     for (size_t i = 0; i < n_inc; i++)
-        inc[i] = w->inc[i] - (icpt + slope * (double)(w->inc_ts[i] - t0) / 1000.0);
+        inc[i] = w->inc[i] - slope * (double)(w->inc_ts[i] - t0) / 1000.0;
     struct fl_rank_series_result rd = *r;
     e = fl_robust_median(ref, n_ref, &rd.median);
     rd.level_pre = rd.median; /* no separate reference here: the pre-onset level is the same */
